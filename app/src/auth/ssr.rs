@@ -1,0 +1,773 @@
+//! Server side of staff authentication: password hashing, database sessions, login
+//! throttling, the login/logout routes, and the guard every server function calls first.
+
+use super::{safe_next, Capability, CurrentUser, Role};
+use crate::error::AppError;
+use crate::state::{AppState, AuthSettings};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use http::request::Parts;
+use leptos::prelude::use_context;
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+// ---------------------------------------------------------------- passwords
+
+/// argon2id with the OWASP-recommended minimum: m = 19 MiB, t = 2, p = 1.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 params");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hash a password on a blocking thread (argon2 takes ~tens of ms of CPU by design).
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+        .await
+        .map_err(|e| AppError::internal("hash task", e))?
+}
+
+pub fn hash_password_blocking(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::internal("argon2 hash", e))
+}
+
+/// Verify on a blocking thread. With `hash = None` (unknown user) a dummy hash is checked
+/// instead so that both failures take the same time.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
+        verify_password_blocking(&password, &hash)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+pub fn verify_password_blocking(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        hash_password_blocking("not-a-real-password-but-the-same-cost").expect("hash dummy")
+    })
+}
+
+// ---------------------------------------------------------------- tokens
+
+/// A fresh random token (256 bits, URL-safe hex) and the SHA-256 that is stored instead.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+// ---------------------------------------------------------------- staff store
+
+/// A staff row with its password hash. Deliberately not `Serialize`.
+#[derive(sqlx::FromRow)]
+pub struct StaffCredentials {
+    pub staff_user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+pub async fn find_staff_by_email(
+    pool: &SqlitePool,
+    email: &str,
+) -> Result<Option<StaffCredentials>, sqlx::Error> {
+    sqlx::query_as::<_, StaffCredentials>(
+        "select staff_user_id, email, name, role, password_hash, active
+         from staff_user where lower(email) = lower($1)",
+    )
+    .bind(email.trim())
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn count_staff(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from staff_user")
+        .fetch_one(pool)
+        .await
+}
+
+/// Create a staff user (hashes the password on a blocking thread). Returns the new id.
+pub async fn create_staff(
+    pool: &SqlitePool,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> Result<i64, AppError> {
+    let email = email.trim().to_lowercase();
+    if !is_plausible_email(&email) {
+        return Err(AppError::field("email", "Enter a valid e-mail address."));
+    }
+    if password.chars().count() < 8 {
+        return Err(AppError::field("password", "Use at least 8 characters."));
+    }
+    if find_staff_by_email(pool, &email).await?.is_some() {
+        return Err(AppError::field(
+            "email",
+            "A staff user with this e-mail already exists.",
+        ));
+    }
+    let hash = hash_password(password.to_string()).await?;
+    let id = sqlx::query_scalar(
+        "insert into staff_user (email, name, role, password_hash, active, created_at)
+         values ($1, $2, $3, $4, true, $5) returning staff_user_id",
+    )
+    .bind(&email)
+    .bind(name.trim())
+    .bind(role.as_str())
+    .bind(hash)
+    .bind(Utc::now())
+    .fetch_one(pool)
+    .await?;
+    Ok(id)
+}
+
+fn is_plausible_email(email: &str) -> bool {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && email.len() <= 254
+        }
+        None => false,
+    }
+}
+
+// ---------------------------------------------------------------- sessions
+
+/// What the session middleware puts into the request's extensions.
+#[derive(Clone, Debug)]
+pub struct SessionUser {
+    pub user: CurrentUser,
+    pub session_hash: String,
+}
+
+pub fn cookie_name(settings: &AuthSettings) -> &'static str {
+    // The __Host- prefix makes the browser insist on Secure, Path=/ and no Domain.
+    if settings.cookie_secure {
+        "__Host-sid"
+    } else {
+        "sid"
+    }
+}
+
+pub fn session_cookie(token: &str, settings: &AuthSettings) -> String {
+    let secure = if settings.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        cookie_name(settings),
+        settings.absolute_timeout.as_secs()
+    )
+}
+
+pub fn clear_session_cookie(settings: &AuthSettings) -> String {
+    let secure = if settings.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+        cookie_name(settings)
+    )
+}
+
+/// The session token from the request's `Cookie` headers, if any.
+pub fn session_token(headers: &HeaderMap, settings: &AuthSettings) -> Option<String> {
+    let name = cookie_name(settings);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, v)| *k == name && !v.is_empty())
+        .map(|(_, v)| v.to_string())
+}
+
+/// Start a new session for `staff_user_id`; returns the token for the cookie.
+pub async fn create_session(
+    pool: &SqlitePool,
+    staff_user_id: i64,
+    settings: &AuthSettings,
+    ip: &str,
+    user_agent: &str,
+    now: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
+    let (token, hash) = new_token();
+    let expires = now + chrono::Duration::from_std(settings.absolute_timeout).unwrap_or_default();
+    sqlx::query(
+        "insert into staff_session
+           (session_hash, staff_user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+         values ($1, $2, $3, $3, $4, $5, $6)",
+    )
+    .bind(&hash)
+    .bind(staff_user_id)
+    .bind(now)
+    .bind(expires)
+    .bind(ip)
+    .bind(truncate(user_agent, 300))
+    .execute(pool)
+    .await?;
+    Ok(token)
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    staff_user_id: i64,
+    last_seen_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    email: String,
+    name: String,
+    role: String,
+    active: bool,
+}
+
+/// Look a token up. Expired (idle or absolute) sessions and sessions of deactivated users
+/// are deleted and give `None`. `last_seen_at` is refreshed at most once a minute so that
+/// reading pages does not write on every request.
+pub async fn resolve_session(
+    pool: &SqlitePool,
+    token: &str,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionUser>, sqlx::Error> {
+    let hash = hash_token(token);
+    let row = sqlx::query_as::<_, SessionRow>(
+        "select s.staff_user_id, s.last_seen_at, s.expires_at, u.email, u.name, u.role, u.active
+         from staff_session s join staff_user u on u.staff_user_id = s.staff_user_id
+         where s.session_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let idle = chrono::Duration::from_std(settings.idle_timeout).unwrap_or_default();
+    let role = Role::parse(&row.role);
+    if now >= row.expires_at || now - row.last_seen_at >= idle || !row.active || role.is_none() {
+        delete_session_by_hash(pool, &hash).await?;
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= chrono::Duration::seconds(60) {
+        sqlx::query("update staff_session set last_seen_at = $1 where session_hash = $2")
+            .bind(now)
+            .bind(&hash)
+            .execute(pool)
+            .await?;
+    }
+    Ok(Some(SessionUser {
+        user: CurrentUser {
+            id: row.staff_user_id,
+            email: row.email,
+            name: row.name,
+            role: role.expect("checked above"),
+        },
+        session_hash: hash,
+    }))
+}
+
+pub async fn delete_session_by_hash(pool: &SqlitePool, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from staff_session where session_hash = $1")
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// End every session of a user (deactivation, password change).
+pub async fn delete_sessions_of(pool: &SqlitePool, staff_user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from staff_session where staff_user_id = $1")
+        .bind(staff_user_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Remove sessions past their absolute expiry (run periodically).
+pub async fn purge_expired_sessions(
+    pool: &SqlitePool,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let res = sqlx::query("delete from staff_session where expires_at < $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(res.rows_affected())
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    s.chars().take(max_chars).collect()
+}
+
+// ---------------------------------------------------------------- the guard
+
+/// The signed-in user of the current request (set by the session middleware).
+pub fn current_user() -> Option<CurrentUser> {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<SessionUser>().cloned())
+        .map(|s| s.user)
+}
+
+/// First line of every server function: who is calling, and may they?
+pub fn require(capability: Capability) -> Result<CurrentUser, AppError> {
+    let user = current_user().ok_or(AppError::Unauthorized)?;
+    if capability.allows(user.role) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+// ---------------------------------------------------------------- throttling
+
+/// Failures allowed per (account, IP) inside [`THROTTLE_WINDOW_SECS`] before blocking.
+pub const THROTTLE_FREE_FAILURES: i64 = 5;
+const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+const THROTTLE_MAX_BLOCK_SECS: i64 = 15 * 60;
+
+/// Seconds the caller must still wait for this key, if blocked.
+pub async fn throttle_retry_after(
+    pool: &SqlitePool,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<u64>, sqlx::Error> {
+    let blocked: Option<Option<DateTime<Utc>>> =
+        sqlx::query_scalar("select blocked_until from login_throttle where throttle_key = $1")
+            .bind(key)
+            .fetch_optional(pool)
+            .await?;
+    Ok(blocked
+        .flatten()
+        .filter(|until| *until > now)
+        .map(|until| (until - now).num_seconds().max(1) as u64))
+}
+
+/// Block time after `failures` failures: none for the first five, then 1, 2, 4 … minutes up
+/// to 15.
+pub fn block_secs(failures: i64) -> i64 {
+    if failures < THROTTLE_FREE_FAILURES {
+        0
+    } else {
+        let doublings = (failures - THROTTLE_FREE_FAILURES).min(10) as u32;
+        (60i64 << doublings).min(THROTTLE_MAX_BLOCK_SECS)
+    }
+}
+
+pub async fn throttle_record_failure(
+    pool: &SqlitePool,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let row: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
+        "select failures, window_started_at from login_throttle where throttle_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (failures, started) = match row {
+        Some((f, started)) if (now - started).num_seconds() < THROTTLE_WINDOW_SECS => {
+            (f + 1, started)
+        }
+        _ => (1, now),
+    };
+    let block = block_secs(failures);
+    let blocked_until = (block > 0).then(|| now + chrono::Duration::seconds(block));
+    sqlx::query(
+        "insert into login_throttle (throttle_key, failures, window_started_at, blocked_until)
+         values ($1, $2, $3, $4)
+         on conflict (throttle_key) do update
+           set failures = excluded.failures,
+               window_started_at = excluded.window_started_at,
+               blocked_until = excluded.blocked_until",
+    )
+    .bind(key)
+    .bind(failures)
+    .bind(started)
+    .bind(blocked_until)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+pub async fn throttle_clear(pool: &SqlitePool, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from login_throttle where throttle_key = $1")
+        .bind(key)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub fn throttle_key(email: &str, ip: &str) -> String {
+    hash_token(&format!("{}|{ip}", email.trim().to_lowercase()))
+}
+
+// ---------------------------------------------------------------- routes
+
+/// The client's IP: the socket peer, or the first `X-Forwarded-For` hop when configured.
+pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, settings: &AuthSettings) -> String {
+    if settings.trust_forwarded_for {
+        if let Some(first) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+        {
+            return first.trim().to_string();
+        }
+    }
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+    pub next: Option<String>,
+}
+
+enum LoginOutcome {
+    SignedIn { token: String, next: String },
+    Invalid,
+    Throttled(u64),
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// The `next` parameter of a raw query string, limited to local paths.
+pub fn safe_next_from_query(query: &str) -> String {
+    let next = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "next")
+        .and_then(|(_, v)| {
+            urlencoding::decode(&v.replace('+', " "))
+                .ok()
+                .map(|c| c.into_owned())
+        });
+    safe_next(next.as_deref())
+}
+
+fn login_url(error: &str, next: &str) -> String {
+    format!("/login?error={error}&next={}", urlencoding::encode(next))
+}
+
+/// `POST /auth/login` (form-encoded `email`, `password`, `next`).
+///
+/// A browser form post gets `303` redirects (to `next`, or back to the login page with an
+/// error); a client asking for JSON gets `200` / `401`. Throttled attempts get `429` with
+/// `Retry-After` either way.
+pub async fn login_handler(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let headers = parts.headers;
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let next = safe_next(form.next.as_deref());
+    let ip = client_ip(&headers, peer, &state.auth);
+    let json = wants_json(&headers);
+    match login(&state, &headers, &form, &ip, next.clone()).await {
+        Ok(LoginOutcome::SignedIn { token, next }) => {
+            let cookie = session_cookie(&token, &state.auth);
+            let mut res = if json {
+                axum::Json(serde_json::json!({ "ok": true, "next": next })).into_response()
+            } else {
+                see_other(&next)
+            };
+            res.headers_mut().insert(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&cookie).expect("cookie ascii"),
+            );
+            res
+        }
+        Ok(LoginOutcome::Invalid) => {
+            if json {
+                (
+                    StatusCode::UNAUTHORIZED,
+                    axum::Json(serde_json::json!({ "error": "Incorrect e-mail or password." })),
+                )
+                    .into_response()
+            } else {
+                see_other(&login_url("invalid", &next))
+            }
+        }
+        Ok(LoginOutcome::Throttled(secs)) => throttled_response(secs, json, &next),
+        Err(_) => {
+            // Already logged by AppError::internal / From<sqlx::Error>.
+            if json {
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(AppError::Internal),
+                )
+                    .into_response()
+            } else {
+                see_other(&login_url("server", &next))
+            }
+        }
+    }
+}
+
+async fn login(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &LoginForm,
+    ip: &str,
+    next: String,
+) -> Result<LoginOutcome, AppError> {
+    let pool = &state.pool;
+    let now = Utc::now();
+    let email = form.email.trim().to_lowercase();
+    let key = throttle_key(&email, ip);
+    if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
+        return Ok(LoginOutcome::Throttled(secs));
+    }
+    // Over-long input is refused after the same work as a wrong password.
+    let password = if form.password.len() > 1024 {
+        String::new()
+    } else {
+        form.password.clone()
+    };
+    let staff = if email.len() <= 254 {
+        find_staff_by_email(pool, &email).await?
+    } else {
+        None
+    };
+    let hash = staff.as_ref().map(|s| s.password_hash.clone());
+    let ok = verify_password(password, hash).await;
+    match staff {
+        Some(staff) if ok && staff.active && !form.password.is_empty() => {
+            throttle_clear(pool, &key).await?;
+            // A new id at every login: drop whatever session the browser came with.
+            if let Some(old) = session_token(headers, &state.auth) {
+                delete_session_by_hash(pool, &hash_token(&old)).await?;
+            }
+            let ua = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let token = create_session(pool, staff.staff_user_id, &state.auth, ip, ua, now).await?;
+            sqlx::query("update staff_user set last_login_at = $1 where staff_user_id = $2")
+                .bind(now)
+                .bind(staff.staff_user_id)
+                .execute(pool)
+                .await?;
+            tracing::info!(staff_user_id = staff.staff_user_id, "staff login");
+            Ok(LoginOutcome::SignedIn { token, next })
+        }
+        _ => {
+            throttle_record_failure(pool, &key, now).await?;
+            tracing::warn!(%ip, "failed staff login");
+            Ok(LoginOutcome::Invalid)
+        }
+    }
+}
+
+fn throttled_response(secs: u64, json: bool, next: &str) -> Response {
+    let minutes = secs.div_ceil(60);
+    let body = if json {
+        axum::Json(AppError::TooManyRequests {
+            retry_after_secs: secs,
+        })
+        .into_response()
+    } else {
+        // A plain page a browser can show after a form post; it returns to the login page.
+        let html = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Too many attempts · Customers</title><link rel=\"stylesheet\" href=\"/pkg/customers.css\"></head>\
+             <body><main class=\"login-page\"><div class=\"login-card\"><h1>Too many attempts</h1>\
+             <p class=\"form-error\" role=\"alert\">Too many failed sign-in attempts. \
+             Please wait {minutes} minute(s) and try again.</p>\
+             <a class=\"btn\" href=\"{}\">Back to sign in</a></div></main></body></html>",
+            login_url("throttled", next).replace('&', "&amp;")
+        );
+        axum::response::Html(html).into_response()
+    };
+    let mut res = body;
+    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    res
+}
+
+/// A `303 See Other` to a local path.
+pub fn see_other(location: &str) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// `POST /auth/logout`: deletes the session server-side and clears the cookie.
+pub async fn logout_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers, &state.auth) {
+        if let Err(e) = delete_session_by_hash(&state.pool, &hash_token(&token)).await {
+            let _ = AppError::from(e);
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Please try again.",
+            )
+                .into_response();
+        }
+    }
+    let mut res = if wants_json(&headers) {
+        axum::Json(serde_json::json!({ "ok": true })).into_response()
+    } else {
+        see_other("/login")
+    };
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&clear_session_cookie(&state.auth)).expect("cookie ascii"),
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn settings(secure: bool) -> AuthSettings {
+        AuthSettings {
+            idle_timeout: Duration::from_secs(3600),
+            absolute_timeout: Duration::from_secs(12 * 3600),
+            cookie_secure: secure,
+            trust_forwarded_for: false,
+            public_origin: "http://127.0.0.1:3000".into(),
+        }
+    }
+
+    #[test]
+    fn password_hash_verifies_and_rejects() {
+        let hash = hash_password_blocking("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password_blocking("correct horse battery", &hash));
+        assert!(!verify_password_blocking("wrong", &hash));
+        assert!(!verify_password_blocking("x", "not a hash"));
+    }
+
+    #[test]
+    fn same_password_hashes_differently() {
+        let a = hash_password_blocking("pw123456").unwrap();
+        let b = hash_password_blocking("pw123456").unwrap();
+        assert_ne!(a, b, "salts must differ");
+    }
+
+    #[tokio::test]
+    async fn unknown_user_checks_against_dummy_hash() {
+        assert!(!verify_password("anything".into(), None).await);
+    }
+
+    #[test]
+    fn tokens_are_random_and_only_the_hash_is_kept() {
+        let (t1, h1) = new_token();
+        let (t2, _) = new_token();
+        assert_eq!(t1.len(), 64, "256 bits as hex");
+        assert_ne!(t1, t2);
+        assert_eq!(h1, hash_token(&t1));
+        assert_ne!(h1, t1);
+    }
+
+    #[test]
+    fn cookie_flags() {
+        let c = session_cookie("abc", &settings(false));
+        assert!(c.starts_with("sid=abc; "));
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && !c.contains("Secure"));
+        let c = session_cookie("abc", &settings(true));
+        assert!(c.starts_with("__Host-sid=abc; ") && c.contains("; Secure"));
+        assert!(clear_session_cookie(&settings(false)).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn token_is_read_from_cookie_header() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; sid=tok; b=2"),
+        );
+        assert_eq!(session_token(&h, &settings(false)).as_deref(), Some("tok"));
+        assert_eq!(session_token(&h, &settings(true)), None);
+    }
+
+    #[test]
+    fn next_from_query_is_decoded_and_checked() {
+        assert_eq!(
+            safe_next_from_query("a=1&next=%2Fcustomers%3Fq%3Dx"),
+            "/customers?q=x"
+        );
+        assert_eq!(
+            safe_next_from_query("next=https%3A%2F%2Fevil"),
+            "/customers"
+        );
+        assert_eq!(safe_next_from_query(""), "/customers");
+    }
+
+    #[test]
+    fn block_grows_then_caps() {
+        assert_eq!(block_secs(4), 0);
+        assert_eq!(block_secs(5), 60);
+        assert_eq!(block_secs(6), 120);
+        assert_eq!(block_secs(50), 15 * 60);
+    }
+
+    #[test]
+    fn forwarded_for_only_when_trusted() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("9.9.9.9, 10.0.0.1"),
+        );
+        let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        assert_eq!(client_ip(&h, Some(peer), &settings(false)), "127.0.0.1");
+        let mut s = settings(false);
+        s.trust_forwarded_for = true;
+        assert_eq!(client_ip(&h, Some(peer), &s), "9.9.9.9");
+    }
+}

@@ -1,0 +1,63 @@
+//! The Customers web app: components, server functions and domain logic, organised by
+//! feature (`auth`, `customers`, …) with shared widgets in `ui`. Compiled twice: with `ssr`
+//! into the server, with `hydrate` into the browser's wasm.
+
+pub mod auth;
+pub mod customers;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod state;
+pub mod ui;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Tells end-to-end tests (and anyone curious) that the wasm has taken over the page.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/customers.css"/>
+        <Title text="Customers"/>
+        <Router>
+            <Routes fallback=|| view! { <ui::NotFound/> }>
+                <Route path=path!("/login") view=auth::LoginPage/>
+                <ParentRoute path=path!("") view=ui::AppShell>
+                    <Route path=path!("/") view=customers::CustomersPage/>
+                    <Route path=path!("/customers") view=customers::CustomersPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,36 @@
+//! Server-side shared state, provided to server functions as Leptos context and to the
+//! plain axum routes as router state.
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings the auth code needs, taken from the server's configuration at startup.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
+    pub cookie_secure: bool,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// The origin (`scheme://host[:port]`) browsers use to reach us; used by the CSRF check.
+    pub public_origin: String,
+}
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub auth: Arc<AuthSettings>,
+}
+
+impl AppState {
+    /// The state, inside a server function or a component rendered on the server.
+    pub fn from_context() -> Result<AppState, crate::error::AppError> {
+        use_context::<AppState>().ok_or_else(|| {
+            crate::error::AppError::internal("state", "AppState missing from context")
+        })
+    }
+}

@@ -1,0 +1,216 @@
+//! Configuration, parsed once at startup from flags, environment variables and an optional
+//! `.env` file (flags win over the environment). Anything invalid stops startup with a
+//! message that names the setting.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "server",
+    version,
+    about = "Customers: the customer-records web app"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Create an Admin staff user (prompts for the password unless --password is given).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        /// The password; omit it to be asked without echo.
+        #[arg(long, env = "CREATE_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL. The default is the embedded SQLite file under data/.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/customers.db"
+    )]
+    pub database_url: String,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:3000")]
+    pub bind_addr: SocketAddr,
+
+    /// The URL people use to reach the app (links in e-mails, the CSRF origin check).
+    #[arg(long, env = "PUBLIC_BASE_URL", default_value = "http://127.0.0.1:3000", value_parser = parse_base_url)]
+    pub public_base_url: url::Url,
+
+    /// Mark the session cookie `Secure` (default: on when PUBLIC_BASE_URL is https).
+    #[arg(long, env = "COOKIE_SECURE")]
+    pub cookie_secure: Option<bool>,
+
+    /// Sign staff out after this long without a request (e.g. 30m, 2h).
+    #[arg(long, env = "SESSION_IDLE_TIMEOUT", default_value = "2h", value_parser = parse_duration)]
+    pub session_idle_timeout: Duration,
+
+    /// Sign staff out this long after login, whatever they do (e.g. 12h).
+    #[arg(long, env = "SESSION_ABSOLUTE_TIMEOUT", default_value = "12h", value_parser = parse_duration)]
+    pub session_absolute_timeout: Duration,
+
+    /// Trust the first X-Forwarded-For hop as the client IP (only behind your own proxy).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
+    /// E-mail of the first Admin, created on first start when there are no staff users.
+    #[arg(long, env = "ADMIN_EMAIL", default_value = "admin@example.com")]
+    pub admin_email: String,
+
+    /// Password of the first Admin; when unset one is generated and printed once.
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+}
+
+impl Config {
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or(self.public_base_url.scheme() == "https")
+    }
+
+    /// `scheme://host[:port]` of the public base URL.
+    pub fn public_origin(&self) -> String {
+        self.public_base_url.origin().ascii_serialization()
+    }
+
+    /// Checks that need more than one setting.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.session_idle_timeout > self.session_absolute_timeout {
+            return Err(format!(
+                "SESSION_IDLE_TIMEOUT ({}) must not exceed SESSION_ABSOLUTE_TIMEOUT ({})",
+                humantime::format_duration(self.session_idle_timeout),
+                humantime::format_duration(self.session_absolute_timeout)
+            ));
+        }
+        if !(self.database_url.starts_with("sqlite:")) {
+            return Err(format!(
+                "DATABASE_URL must be a sqlite: URL for now (PostgreSQL support is coming); got {:?}",
+                self.database_url.split('@').next_back().unwrap_or("")
+            ));
+        }
+        if self
+            .admin_password
+            .as_deref()
+            .is_some_and(|p| p.chars().count() < 8)
+        {
+            return Err("ADMIN_PASSWORD must have at least 8 characters".into());
+        }
+        Ok(())
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (try e.g. 30m, 2h)"))?;
+    if d < Duration::from_secs(60) {
+        return Err("must be at least 1m".into());
+    }
+    Ok(d)
+}
+
+fn parse_base_url(s: &str) -> Result<url::Url, String> {
+    let u =
+        url::Url::parse(s).map_err(|e| format!("{e} (expected e.g. https://crm.example.com)"))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+        return Err("must be an http:// or https:// URL with a host".into());
+    }
+    Ok(u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let mut v = vec!["server"];
+        v.extend_from_slice(args);
+        Cli::try_parse_from(v)
+    }
+
+    #[test]
+    fn defaults_are_sane() {
+        let cli = parse(&[]).unwrap();
+        let c = cli.config;
+        assert_eq!(c.bind_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.session_idle_timeout, Duration::from_secs(2 * 3600));
+        assert!(!c.cookie_secure());
+        assert_eq!(c.public_origin(), "http://127.0.0.1:3000");
+        assert!(c.validate().is_ok());
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn https_base_url_makes_cookie_secure() {
+        let c = parse(&["--public-base-url", "https://crm.example.com/app/"])
+            .unwrap()
+            .config;
+        assert!(c.cookie_secure());
+        assert_eq!(c.public_origin(), "https://crm.example.com");
+        let c = parse(&[
+            "--public-base-url",
+            "https://x.example",
+            "--cookie-secure",
+            "false",
+        ])
+        .unwrap()
+        .config;
+        assert!(!c.cookie_secure());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_setting_named() {
+        let err = parse(&["--bind-addr", "nonsense"]).unwrap_err().to_string();
+        assert!(err.contains("--bind-addr"), "{err}");
+        let err = parse(&["--session-idle-timeout", "soon"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--session-idle-timeout"), "{err}");
+        let err = parse(&["--public-base-url", "ftp://x"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http://"), "{err}");
+        let c = parse(&["--session-idle-timeout", "13h"]).unwrap().config;
+        assert!(c.validate().unwrap_err().contains("SESSION_IDLE_TIMEOUT"));
+        let c = parse(&["--database-url", "mysql://u:secret@h/db"])
+            .unwrap()
+            .config;
+        let e = c.validate().unwrap_err();
+        assert!(e.contains("DATABASE_URL") && !e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn create_admin_subcommand() {
+        let cli = parse(&[
+            "create-admin",
+            "--email",
+            "a@b.co",
+            "--password",
+            "longenough",
+        ])
+        .unwrap();
+        match cli.command {
+            Some(Command::CreateAdmin {
+                email, password, ..
+            }) => {
+                assert_eq!(email, "a@b.co");
+                assert_eq!(password.as_deref(), Some("longenough"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

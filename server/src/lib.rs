@@ -1,0 +1,183 @@
+//! The server process: database, router and middleware. `main.rs` adds the CLI; the
+//! integration tests build the same router with [`build_router`].
+
+pub mod config;
+mod middleware;
+
+use app::auth::ssr::{login_handler, logout_handler};
+use app::state::{AppState, AuthSettings};
+use app::{shell, App};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+
+/// Migrations embedded in the binary, applied at every start (idempotent).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Open (creating if needed) the SQLite database and apply migrations.
+///
+/// WAL lets readers run while one writer writes. `synchronous = FULL` makes every committed
+/// transaction durable across power loss; our writes are small and infrequent, so the extra
+/// fsync is cheap and we keep it.
+pub async fn connect(database_url: &str) -> Result<SqlitePool, String> {
+    let opts = SqliteConnectOptions::from_str(database_url)
+        .map_err(|e| format!("DATABASE_URL is not a valid SQLite URL: {e}"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    if let Some(dir) = opts.get_filename().parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create database directory {}: {e}", dir.display()))?;
+        }
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(opts)
+        .await
+        .map_err(|e| format!("cannot open database {database_url}: {e}"))?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| format!("database migration failed: {e}"))?;
+    Ok(pool)
+}
+
+pub fn auth_settings(config: &Config) -> AuthSettings {
+    AuthSettings {
+        idle_timeout: config.session_idle_timeout,
+        absolute_timeout: config.session_absolute_timeout,
+        cookie_secure: config.cookie_secure(),
+        trust_forwarded_for: config.trust_forwarded_for,
+        public_origin: config.public_origin(),
+    }
+}
+
+pub fn app_state(leptos_options: LeptosOptions, pool: SqlitePool, auth: AuthSettings) -> AppState {
+    AppState {
+        leptos_options,
+        pool,
+        auth: Arc::new(auth),
+    }
+}
+
+/// Every route of the app with its middleware.
+pub fn build_router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    let context = move || provide_context(ctx_state.clone());
+    let shell_options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/auth/login", post(login_handler))
+        .route("/auth/logout", post(logout_handler))
+        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .leptos_routes_with_context(&state, routes, context, move || shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::session,
+        ))
+        .layer(axum::middleware::from_fn(middleware::api_error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::refuse_cross_origin,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}
+
+async fn server_fn_handler(
+    State(state): State<AppState>,
+    req: Request<Body>,
+) -> impl axum::response::IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Liveness and database reachability, for load balancers and the test scripts.
+async fn healthz(State(state): State<AppState>) -> (axum::http::StatusCode, &'static str) {
+    match sqlx::query_scalar::<_, i64>("select 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (axum::http::StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(err = %e, "healthz: database unreachable");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+        }
+    }
+}
+
+/// On first start (no staff users at all) create the Admin from the configuration, or with
+/// a generated password that is printed once. Returns the generated password, if any.
+pub async fn ensure_first_admin(
+    pool: &SqlitePool,
+    config: &Config,
+) -> Result<Option<String>, String> {
+    let count = app::auth::ssr::count_staff(pool)
+        .await
+        .map_err(|e| format!("cannot read staff users: {e}"))?;
+    if count > 0 {
+        return Ok(None);
+    }
+    let (password, generated) = match &config.admin_password {
+        Some(p) => (p.clone(), false),
+        None => (generate_password(), true),
+    };
+    app::auth::ssr::create_staff(
+        pool,
+        &config.admin_email,
+        "Administrator",
+        app::auth::Role::Admin,
+        &password,
+    )
+    .await
+    .map_err(|e| {
+        format!(
+            "cannot create the first admin ({}): {e}",
+            config.admin_email
+        )
+    })?;
+    tracing::info!(email = %config.admin_email, "created the first admin");
+    Ok(generated.then_some(password))
+}
+
+/// A random 20-character password from an unambiguous alphabet.
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Leptos options for tests and tools that do not run under cargo-leptos.
+pub fn default_leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("customers")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .build()
+}

@@ -1,0 +1,142 @@
+//! `server [serve]` runs the app; `server create-admin --email …` adds an Admin.
+
+use clap::Parser;
+use server::config::{Cli, Command, Config};
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // An optional .env file; real environment variables win over it.
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    if let Err(msg) = cli.config.validate() {
+        eprintln!("error: invalid configuration: {msg}");
+        return ExitCode::from(2);
+    }
+    let result = match cli.command {
+        None | Some(Command::Serve) => serve(cli.config).await,
+        Some(Command::CreateAdmin {
+            email,
+            name,
+            password,
+        }) => create_admin(cli.config, email, name, password).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let pool = server::connect(&config.database_url).await?;
+    if let Some(password) = server::ensure_first_admin(&pool, &config).await? {
+        println!();
+        println!("  First start: created the Admin account");
+        println!("    e-mail:   {}", config.admin_email);
+        println!("    password: {password}");
+        println!("  It is shown only this once; change it after signing in.");
+        println!();
+    }
+    // cargo-leptos passes the site settings as LEPTOS_* variables; without them (running the
+    // binary directly) the compiled-in defaults apply.
+    let leptos_options = leptos::prelude::get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| server::default_leptos_options());
+    let state = server::app_state(leptos_options, pool.clone(), server::auth_settings(&config));
+    let app = server::build_router(state);
+
+    // Expired sessions are removed hourly (lookups already refuse them).
+    let purge_pool = pool.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) =
+                app::auth::ssr::purge_expired_sessions(&purge_pool, chrono::Utc::now()).await
+            {
+                tracing::warn!(err = %e, "session purge failed");
+            }
+        }
+    });
+
+    let listener = tokio::net::TcpListener::bind(config.bind_addr)
+        .await
+        .map_err(|e| format!("cannot listen on {} (BIND_ADDR): {e}", config.bind_addr))?;
+    tracing::info!("listening on http://{}", config.bind_addr);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
+    pool.close().await;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+async fn create_admin(
+    config: Config,
+    email: String,
+    name: String,
+    password: Option<String>,
+) -> Result<(), String> {
+    let password = match password {
+        Some(p) => p,
+        None => {
+            let p = rpassword::prompt_password("Password for the new admin: ")
+                .map_err(|e| e.to_string())?;
+            let again =
+                rpassword::prompt_password("Repeat the password: ").map_err(|e| e.to_string())?;
+            if p != again {
+                return Err("the passwords do not match".into());
+            }
+            p
+        }
+    };
+    let pool = server::connect(&config.database_url).await?;
+    match app::auth::ssr::create_staff(&pool, &email, &name, app::auth::Role::Admin, &password)
+        .await
+    {
+        Ok(id) => {
+            println!("Created Admin #{id} <{}>", email.trim().to_lowercase());
+            Ok(())
+        }
+        Err(app::error::AppError::Validation(fields)) => Err(fields
+            .into_iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,154 @@
+//! Cross-cutting request handling: CSRF origin check, session resolution with page gating,
+//! and mapping server-function errors to their HTTP status.
+
+use app::auth::ssr::{
+    clear_session_cookie, resolve_session, safe_next_from_query, see_other, session_token,
+};
+use app::error::AppError;
+use app::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+
+/// Leptos does no CSRF check of its own: refuse state-changing requests that a browser says
+/// come from another site. Requests without `Sec-Fetch-Site` and `Origin` are not from a
+/// browser (curl, scripts) and cannot ride on a victim's cookies.
+pub async fn refuse_cross_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let allowed = if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        matches!(site, "same-origin" | "none")
+    } else if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        origin == state.auth.public_origin
+            || (!host.is_empty()
+                && (origin == format!("http://{host}") || origin == format!("https://{host}")))
+    } else {
+        true
+    };
+    if allowed {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), "refused cross-origin request");
+    error_response(req.uri().path(), AppError::Forbidden)
+}
+
+fn is_public_path(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/assets/")
+        || path == "/healthz"
+        || path == "/favicon.ico"
+        || path == "/robots.txt"
+}
+
+/// Resolve the session cookie into a [`app::auth::ssr::SessionUser`] request extension.
+/// Page loads without a valid session go to the login page (and come back after it).
+pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if is_public_path(&path) {
+        return next.run(req).await;
+    }
+    let mut stale_cookie = false;
+    let mut user = None;
+    if let Some(token) = session_token(req.headers(), &state.auth) {
+        match resolve_session(&state.pool, &token, &state.auth, chrono::Utc::now()).await {
+            Ok(Some(u)) => user = Some(u),
+            Ok(None) => stale_cookie = true,
+            Err(e) => {
+                // Fail closed, and never show the database's words to the browser.
+                return error_response(&path, AppError::from(e));
+            }
+        }
+    }
+
+    let is_page =
+        req.method() == Method::GET && !path.starts_with("/api/") && !path.starts_with("/auth/");
+    if is_page {
+        let query = req.uri().query().unwrap_or("");
+        if path == "/login" {
+            if user.is_some() {
+                return see_other(&safe_next_from_query(query));
+            }
+        } else if user.is_none() {
+            let here = if query.is_empty() {
+                path.clone()
+            } else {
+                format!("{path}?{query}")
+            };
+            let error = if stale_cookie { "error=expired&" } else { "" };
+            let mut res = see_other(&format!(
+                "/login?{error}next={}",
+                urlencoding::encode(&here)
+            ));
+            if stale_cookie {
+                append_cookie(&mut res, &clear_session_cookie(&state.auth));
+            }
+            return res;
+        } else if path == "/" {
+            return see_other("/customers");
+        }
+    }
+
+    if let Some(u) = user {
+        req.extensions_mut().insert(u);
+    }
+    let mut res = next.run(req).await;
+    if stale_cookie {
+        append_cookie(&mut res, &clear_session_cookie(&state.auth));
+    }
+    res
+}
+
+/// Server functions answer every error with 500; give each [`AppError`] its real status
+/// (401, 403, 422, 409, …) so clients, proxies and logs see what happened.
+pub async fn api_error_status(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if !res.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = match axum::body::to_bytes(body, 256 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// An error as a server function would answer it (JSON `AppError`), or as a short page.
+fn error_response(path: &str, err: AppError) -> Response {
+    let status =
+        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if path.starts_with("/api/") || path.starts_with("/auth/") {
+        let mut res = (status, axum::Json(&err)).into_response();
+        res.headers_mut().insert(
+            SERVER_FN_ERROR_HEADER,
+            HeaderValue::from_str(path).unwrap_or(HeaderValue::from_static("/")),
+        );
+        res
+    } else {
+        (status, err.to_string()).into_response()
+    }
+}
+
+fn append_cookie(res: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}

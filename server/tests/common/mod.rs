@@ -1,0 +1,120 @@
+//! Shared test helpers: a real app on a random port over a fresh SQLite file.
+#![allow(dead_code)]
+
+use app::auth::Role;
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use sqlx::SqlitePool;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: SqlitePool,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::state::AuthSettings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let pool = server::connect(&url).await.unwrap();
+    let mut auth = app::state::AuthSettings {
+        idle_timeout: Duration::from_secs(3600),
+        absolute_timeout: Duration::from_secs(12 * 3600),
+        cookie_secure: false,
+        trust_forwarded_for: false,
+        public_origin: "http://app.test".into(),
+    };
+    tweak(&mut auth);
+    let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);
+    let router = server::build_router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base: format!("http://{addr}"),
+        pool,
+        client,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn add_staff(&self, email: &str, role: Role) -> i64 {
+        app::auth::ssr::create_staff(&self.pool, email, "Test Person", role, PASSWORD)
+            .await
+            .unwrap()
+    }
+
+    /// Form-post a login as a browser would (no JSON).
+    pub async fn login_form(&self, email: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/auth/login"))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("next", "/customers"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Log in and return the session cookie (`sid=...`).
+    pub async fn login(&self, email: &str) -> String {
+        let res = self.login_form(email, PASSWORD).await;
+        assert_eq!(res.status(), 303);
+        session_cookie(res.headers()).expect("session cookie set")
+    }
+
+    pub async fn current_user(&self, cookie: &str) -> serde_json::Value {
+        let res = self
+            .client
+            .post(self.url("/api/current_user"))
+            .header("cookie", cookie)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+}
+
+/// `name=value` of the first non-empty session cookie being set.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|kv| kv.starts_with("sid=") && kv.len() > 4)
+        .map(str::to_string)
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Runs every test tier and ends with one line "N passed, N failed" summing them all:
+#   lint         cargo fmt --check; clippy -D warnings for the ssr and the hydrate build
+#   unit         pure logic beside the code (app with ssr, server)
+#   integration  server/tests: the real router over a real SQLite file per test
+#   end-to-end   end2end/: Playwright in Debian's headless Chromium against the built app
+# Installs what it needs first (scripts/setup.sh --test). Exit status 0 only if all passed.
+set -uo pipefail
+cd "$(dirname "$0")"
+export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# The app's own settings must not leak into the tests from the caller's environment.
+unset DATABASE_URL BIND_ADDR PUBLIC_BASE_URL COOKIE_SECURE SESSION_IDLE_TIMEOUT \
+      SESSION_ABSOLUTE_TIMEOUT TRUST_FORWARDED_FOR ADMIN_EMAIL ADMIN_PASSWORD
+
+passed=0
+failed=0
+logs=target/test-logs
+mkdir -p "$logs"
+say() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+finish() {
+  echo
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+  exit $?
+}
+
+if ! scripts/setup.sh --test; then
+  echo "setup failed"
+  failed=$((failed + 1))
+  finish
+fi
+
+# A check that is one pass/fail of its own.
+check() {
+  local name=$1; shift
+  say "$name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
+}
+
+# A cargo test run: add up its "test result:" lines; a run that fails without any failing
+# test (e.g. it did not compile) counts as one failure.
+cargo_tests() {
+  local name=$1; shift
+  say "$name"
+  local log="$logs/$(echo "$name" | tr ' /' '__').log"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{s+=$1} END {print s+0}')
+  f=$(grep -E '^test result:' "$log" | sed -E 's/.* ([0-9]+) failed.*/\1/' | awk '{s+=$1} END {print s+0}')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); echo "FAILED: $name (exit $rc)"; fi
+}
+
+check "cargo fmt --check" cargo fmt --all -- --check
+check "clippy (ssr: app + server + tests)" cargo clippy -p server --all-targets -- -D warnings
+check "clippy (hydrate: app + frontend, wasm32)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+cargo_tests "unit: app (ssr)" cargo test -p app --features ssr
+cargo_tests "unit + integration: server" cargo test -p server
+
+say "end-to-end: build the site"
+if ! cargo leptos build 2>&1 | tee "$logs/leptos-build.log"; then
+  failed=$((failed + 1))
+  echo "FAILED: cargo leptos build"
+  finish
+fi
+
+say "end-to-end: Playwright in Chromium"
+port=${E2E_PORT:-3100}
+rm -rf target/e2e && mkdir -p target/e2e
+export E2E_BASE_URL="http://127.0.0.1:$port"
+export E2E_ADMIN_EMAIL=admin@example.com
+export E2E_ADMIN_PASSWORD=e2e-admin-password
+DATABASE_URL="sqlite://target/e2e/e2e.db" BIND_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$E2E_BASE_URL" \
+  ADMIN_EMAIL="$E2E_ADMIN_EMAIL" ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" LEPTOS_SITE_ROOT=target/site \
+  target/debug/server serve >target/e2e/server.log 2>&1 &
+server_pid=$!
+up=0
+for _ in $(seq 1 120); do
+  if curl -fsS "$E2E_BASE_URL/healthz" >/dev/null 2>&1; then up=1; break; fi
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.5
+done
+if [ "$up" -ne 1 ]; then
+  echo "FAILED: the server did not come up; its log:"
+  cat target/e2e/server.log
+  failed=$((failed + 1))
+  kill "$server_pid" 2>/dev/null
+  finish
+fi
+rm -f end2end/results/results.json
+(cd end2end && npx playwright test)
+kill "$server_pid" 2>/dev/null
+wait "$server_pid" 2>/dev/null
+if [ -f end2end/results/results.json ]; then
+  read -r p f < <(node -e '
+    const s = require("./end2end/results/results.json").stats;
+    console.log((s.expected + s.flaky) + " " + s.unexpected);')
+  passed=$((passed + p))
+  failed=$((failed + f))
+else
+  failed=$((failed + 1))
+  echo "FAILED: Playwright produced no results"
+fi
+
+finish
