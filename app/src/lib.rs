@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -53,7 +53,9 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <ui::NotFound/> }>
                 <Route path=path!("/login") view=auth::LoginPage/>
-                <ParentRoute path=path!("") view=ui::AppShell>
+                // In-order streaming: each page arrives complete, so it reads right even
+                // before (or without) the wasm; out-of-order chunks need JavaScript to land.
+                <ParentRoute path=path!("") view=ui::AppShell ssr=SsrMode::InOrder>
                     <Route path=path!("/") view=customers::CustomersPage/>
                     <Route path=path!("/customers") view=customers::CustomersPage/>
                 </ParentRoute>

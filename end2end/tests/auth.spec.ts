@@ -35,7 +35,8 @@ test("sign in after hydration, see the Customers page with my name, log out", as
   await page.getByRole("button", { name: "Toggle navigation" }).click();
   await expect(page.locator(".app")).toHaveClass(/nav-open/);
 
-  await page.getByRole("button", { name: "Toggle navigation" }).click();
+  await page.getByRole("button", { name: "Close navigation" }).click();
+  await expect(page.locator(".app")).not.toHaveClass(/nav-open/);
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page).toHaveURL(/\/login$/);
   // The old session is gone server-side: the Customers page sends us back to login.

@@ -32,14 +32,31 @@ pub fn AppShell() -> impl IntoView {
     });
 
     view! {
-        <div class="app" class:nav-open=nav_open>
+        <div
+            class="app"
+            class:nav-open=nav_open
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    set_nav_open.set(false);
+                }
+            }
+        >
             <aside class="sidebar" aria-label="Main navigation">
-                <div class="brand">"Customers"</div>
+                <div class="brand">
+                    "Customers"
+                    <button
+                        class="icon-btn nav-close"
+                        aria-label="Close navigation"
+                        on:click=move |_| set_nav_open.set(false)
+                    >"✕"</button>
+                </div>
                 <nav>
                     <p class="nav-group">"Sales"</p>
                     <ul>
                         <li><span class="nav-link disabled" aria-disabled="true" title="Coming soon">"Clients"</span></li>
-                        <li><A href="/customers" attr:class="nav-link">"Customers"</A></li>
+                        <li on:click=move |_| set_nav_open.set(false)>
+                            <A href="/customers" attr:class="nav-link">"Customers"</A>
+                        </li>
                     </ul>
                 </nav>
             </aside>
