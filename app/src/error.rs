@@ -72,6 +72,9 @@ impl FromServerFnError for AppError {
         match value {
             ServerFnErrorErr::Request(_) => AppError::Network,
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+            // On the server this is the request's arguments failing to decode.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => AppError::BadRequest,
             other => {
                 #[cfg(feature = "ssr")]
                 tracing::error!(err = %other, "server function framework error");

@@ -2,6 +2,7 @@
 //! feature (`auth`, `customers`, …) with shared widgets in `ui`. Compiled twice: with `ssr`
 //! into the server, with `hydrate` into the browser's wasm.
 
+pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod error;
@@ -58,6 +59,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=ui::AppShell ssr=SsrMode::InOrder>
                     <Route path=path!("/") view=customers::CustomersPage/>
                     <Route path=path!("/customers") view=customers::CustomersPage/>
+                    <Route path=path!("/customers/trash") view=customers::TrashPage/>
+                    <Route path=path!("/customers/:id") view=customers::CustomerProfilePage/>
                 </ParentRoute>
             </Routes>
         </Router>

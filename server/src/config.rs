@@ -33,6 +33,22 @@ pub enum Command {
         #[arg(long, env = "CREATE_ADMIN_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Create a staff user with any role (admin, sales, support, accounting).
+    CreateStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Staff member")]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: app::auth::Role,
+        /// The password; omit it to be asked without echo.
+        #[arg(long, env = "CREATE_STAFF_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<app::auth::Role, String> {
+    app::auth::Role::parse(&s.to_lowercase()).ok_or_else(|| "expected admin, sales, support or accounting".into())
 }
 
 #[derive(Debug, Clone, Args)]
@@ -68,6 +84,10 @@ pub struct Config {
     /// Trust the first X-Forwarded-For hop as the client IP (only behind your own proxy).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
+
+    /// Days a deleted customer stays in the trash (restorable) before it is purged.
+    #[arg(long, env = "TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub trash_retention_days: u32,
 
     /// E-mail of the first Admin, created on first start when there are no staff users.
     #[arg(long, env = "ADMIN_EMAIL", default_value = "admin@example.com")]

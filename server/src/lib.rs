@@ -173,6 +173,30 @@ pub fn generate_password() -> String {
         .collect()
 }
 
+/// Remove customers that have been in the trash for more than `retention_days`.
+pub async fn purge_trash(pool: &SqlitePool, retention_days: u32) -> Result<u64, sqlx::Error> {
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days));
+    app::customers::ssr::purge_deleted(pool, cutoff).await
+}
+
+/// Hourly housekeeping: expired sessions, and customers past their time in the trash.
+pub fn spawn_housekeeping(pool: SqlitePool, retention_days: u32) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::auth::ssr::purge_expired_sessions(&pool, chrono::Utc::now()).await {
+                tracing::warn!(err = %e, "session purge failed");
+            }
+            match purge_trash(&pool, retention_days).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "purged customers from the trash"),
+                Err(e) => tracing::warn!(err = %e, "trash purge failed"),
+            }
+        }
+    });
+}
+
 /// Leptos options for tests and tools that do not run under cargo-leptos.
 pub fn default_leptos_options() -> LeptosOptions {
     LeptosOptions::builder()

@@ -26,7 +26,13 @@ async fn main() -> ExitCode {
             email,
             name,
             password,
-        }) => create_admin(cli.config, email, name, password).await,
+        }) => create_staff(cli.config, email, name, app::auth::Role::Admin, password).await,
+        Some(Command::CreateStaff {
+            email,
+            name,
+            role,
+            password,
+        }) => create_staff(cli.config, email, name, role, password).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,19 +61,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let state = server::app_state(leptos_options, pool.clone(), server::auth_settings(&config));
     let app = server::build_router(state);
 
-    // Expired sessions are removed hourly (lookups already refuse them).
-    let purge_pool = pool.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            if let Err(e) =
-                app::auth::ssr::purge_expired_sessions(&purge_pool, chrono::Utc::now()).await
-            {
-                tracing::warn!(err = %e, "session purge failed");
-            }
-        }
-    });
+    server::spawn_housekeeping(pool.clone(), config.trash_retention_days);
 
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await
@@ -85,16 +79,17 @@ async fn serve(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-async fn create_admin(
+async fn create_staff(
     config: Config,
     email: String,
     name: String,
+    role: app::auth::Role,
     password: Option<String>,
 ) -> Result<(), String> {
     let password = match password {
         Some(p) => p,
         None => {
-            let p = rpassword::prompt_password("Password for the new admin: ")
+            let p = rpassword::prompt_password("Password for the new user: ")
                 .map_err(|e| e.to_string())?;
             let again =
                 rpassword::prompt_password("Repeat the password: ").map_err(|e| e.to_string())?;
@@ -105,11 +100,11 @@ async fn create_admin(
         }
     };
     let pool = server::connect(&config.database_url).await?;
-    match app::auth::ssr::create_staff(&pool, &email, &name, app::auth::Role::Admin, &password)
+    match app::auth::ssr::create_staff(&pool, &email, &name, role, &password)
         .await
     {
         Ok(id) => {
-            println!("Created Admin #{id} <{}>", email.trim().to_lowercase());
+            println!("Created {} #{id} <{}>", role.label(), email.trim().to_lowercase());
             Ok(())
         }
         Err(app::error::AppError::Validation(fields)) => Err(fields

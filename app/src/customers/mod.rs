@@ -1,20 +1,110 @@
-//! Customer records. For now the page frame and its empty state; the list, the modal and the
-//! profile arrive with their issues.
+//! Customer records: the shared types (`model`), the one validator (`validate`), storage
+//! (`ssr`), the server functions below, and the pages — list (`page`), Add / Edit modal
+//! (`form`), profile with History (`profile`) and the Admin's Trash (`trash`).
 
+pub mod form;
+pub mod model;
+pub mod page;
+pub mod profile;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod trash;
+pub mod validate;
+
+use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use model::{Customer, CustomerInput, HistoryEntry, Status};
 
-#[component]
-pub fn CustomersPage() -> impl IntoView {
-    view! {
-        <leptos_meta::Title text="Customers"/>
-        <section class="page">
-            <div class="page-header">
-                <h1>"Customers"</h1>
-            </div>
-            <div class="empty-state card">
-                <h2>"No customers yet"</h2>
-                <p class="muted">"Customers you add will appear here."</p>
-            </div>
-        </section>
+pub use page::CustomersPage;
+pub use profile::CustomerProfilePage;
+pub use trash::TrashPage;
+
+#[cfg(feature = "ssr")]
+fn pool() -> Result<sqlx::SqlitePool, AppError> {
+    Ok(crate::state::AppState::from_context()?.pool)
+}
+
+#[cfg(feature = "ssr")]
+fn validated(input: &CustomerInput) -> Result<validate::ValidCustomer, AppError> {
+    validate::validate_customer(input, chrono::Utc::now().date_naive()).map_err(AppError::Validation)
+}
+
+/// The newest customers (the searchable, paged list replaces this).
+#[server(endpoint = "list_customers", input = Json)]
+pub async fn list_customers() -> Result<Vec<Customer>, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    require(Capability::ViewCustomers)?;
+    Ok(ssr::list_recent(&pool()?, 200).await?)
+}
+
+#[server(endpoint = "get_customer", input = Json)]
+pub async fn get_customer(id: i64) -> Result<Customer, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    require(Capability::ViewCustomers)?;
+    ssr::get_live(&pool()?, id).await
+}
+
+#[server(endpoint = "customer_history", input = Json)]
+pub async fn customer_history(id: i64) -> Result<Vec<HistoryEntry>, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    require(Capability::ViewCustomers)?;
+    Ok(crate::audit::ssr::history(&pool()?, ssr::ENTITY, id).await?)
+}
+
+#[server(endpoint = "create_customer", input = Json)]
+pub async fn create_customer(input: CustomerInput) -> Result<Customer, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    let valid = validated(&input)?;
+    ssr::create(&pool()?, &me, &valid).await
+}
+
+/// Save an edit made from `version`; refused with Conflict if anyone saved since.
+#[server(endpoint = "update_customer", input = Json)]
+pub async fn update_customer(id: i64, version: i64, input: CustomerInput) -> Result<Customer, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    let valid = validated(&input)?;
+    ssr::update(&pool()?, &me, id, version, &valid).await
+}
+
+#[server(endpoint = "set_customer_status", input = Json)]
+pub async fn set_customer_status(id: i64, status: Status) -> Result<Customer, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    ssr::set_status(&pool()?, &me, id, status).await
+}
+
+#[server(endpoint = "delete_customer", input = Json)]
+pub async fn delete_customer(id: i64) -> Result<(), AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    ssr::soft_delete(&pool()?, &me, id).await
+}
+
+#[server(endpoint = "restore_customer", input = Json)]
+pub async fn restore_customer(id: i64) -> Result<Customer, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    ssr::restore(&pool()?, &me, id).await
+}
+
+/// Deleted customers, newest deletion first (Admins' Trash).
+#[server(endpoint = "list_deleted_customers", input = Json)]
+pub async fn list_deleted_customers() -> Result<Vec<Customer>, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    require(Capability::Administer)?;
+    Ok(ssr::list_trash(&pool()?).await?)
+}
+
+/// The live customer already using this email, if any (the modal warns while typing).
+#[server(endpoint = "email_in_use", input = Json)]
+pub async fn email_in_use(email: String, except: Option<i64>) -> Result<Option<i64>, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    require(Capability::EditCustomers)?;
+    if email.len() > 254 {
+        return Ok(None);
     }
+    Ok(ssr::email_owner(&pool()?, &email, except).await?)
 }

@@ -1,31 +1,31 @@
-//! Shared layout and widgets: the signed-in shell (sidebar + header), empty and error states.
+//! Shared layout and widgets: the signed-in shell (sidebar + header), toasts, modal, menus.
 
-use crate::auth::{get_current_user, CurrentUser};
+pub mod widgets;
+
+use crate::auth::{get_current_user, Capability, CurrentUser};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_location;
-
-/// The signed-in user, available to every page inside the shell.
-pub type UserResource = Resource<Result<Option<CurrentUser>, crate::error::AppError>>;
+pub use widgets::{ActionsMenu, Modal, StatusChip, Toasts};
 
 /// Sidebar and header around every staff page. Unauthenticated page loads are redirected to
 /// the login page by the server before they get here; if the session ends while the page is
-/// open, the next check sends the browser there too.
+/// open, the shell sends the browser there too.
+///
+/// Pages below the shell find the signed-in [`CurrentUser`] in context (the shell renders
+/// them only once it is known) and the [`Toasts`].
 #[component]
 pub fn AppShell() -> impl IntoView {
-    let user: UserResource = Resource::new(|| (), |_| get_current_user());
-    provide_context(user);
+    let user = Resource::new(|| (), |_| get_current_user());
     let location = use_location();
     let (nav_open, set_nav_open) = signal(false);
+    let toasts = Toasts::new();
+    provide_context(toasts);
 
     // Session gone (expired, logged out elsewhere): go to the login page and come back later.
     Effect::new(move |_| {
         if let Some(Ok(None)) = user.get() {
-            let here = format!(
-                "{}{}",
-                location.pathname.get_untracked(),
-                location.search.get_untracked()
-            );
+            let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
             let target = format!("/login?error=expired&next={}", urlencoding::encode(&here));
             let _ = window().location().set_href(&target);
         }
@@ -52,43 +52,62 @@ pub fn AppShell() -> impl IntoView {
                 </div>
                 <nav>
                     <p class="nav-group">"Sales"</p>
-                    <ul>
+                    <ul on:click=move |_| set_nav_open.set(false)>
                         <li><span class="nav-link disabled" aria-disabled="true" title="Coming soon">"Clients"</span></li>
-                        <li on:click=move |_| set_nav_open.set(false)>
-                            <A href="/customers" attr:class="nav-link">"Customers"</A>
-                        </li>
+                        <li><A href="/customers" attr:class="nav-link" exact=true>"Customers"</A></li>
                     </ul>
                 </nav>
             </aside>
             <div class="main">
-                <header class="topbar">
-                    <button
-                        class="icon-btn nav-toggle"
-                        aria-label="Toggle navigation"
-                        on:click=move |_| set_nav_open.update(|o| *o = !*o)
-                    >"☰"</button>
-                    <div class="spacer"></div>
-                    <Transition fallback=|| view! { <span class="user-chip muted">"…"</span> }>
-                        {move || user.get().map(|r| match r {
-                            Ok(Some(u)) => view! {
-                                <span class="user-chip" data-testid="current-user">
-                                    <span class="user-name">{u.name.clone()}</span>
-                                    <span class="role-badge">{u.role.label()}</span>
-                                </span>
-                                <form method="post" action="/auth/logout" class="inline-form">
-                                    <button type="submit" class="btn btn-ghost">"Log out"</button>
-                                </form>
-                            }.into_any(),
-                            _ => view! { <span class="user-chip muted">"Not signed in"</span> }.into_any(),
-                        })}
-                    </Transition>
-                </header>
-                <main class="content" on:click=move |_| set_nav_open.set(false)>
-                    <Outlet/>
-                </main>
+                <Transition fallback=|| view! { <div class="topbar"></div> }>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(u)) => {
+                                provide_context(u.clone());
+                                view! {
+                                    <header class="topbar">
+                                        <button
+                                            class="icon-btn nav-toggle"
+                                            aria-label="Toggle navigation"
+                                            on:click=move |_| set_nav_open.update(|o| *o = !*o)
+                                        >"☰"</button>
+                                        <div class="spacer"></div>
+                                        <span class="user-chip" data-testid="current-user">
+                                            <span class="user-name">{u.name.clone()}</span>
+                                            <span class="role-badge">{u.role.label()}</span>
+                                        </span>
+                                        <form method="post" action="/auth/logout" class="inline-form">
+                                            <button type="submit" class="btn btn-ghost">"Log out"</button>
+                                        </form>
+                                    </header>
+                                    <main class="content">
+                                        <Outlet/>
+                                    </main>
+                                }
+                                .into_any()
+                            }
+                            Ok(None) => view! { <p class="content muted">"Redirecting to sign in…"</p> }.into_any(),
+                            Err(e) => view! { <p class="content form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Transition>
             </div>
+            <widgets::ToastHost toasts/>
         </div>
     }
+}
+
+/// The signed-in user (pages inside [`AppShell`] only).
+pub fn use_user() -> CurrentUser {
+    expect_context::<CurrentUser>()
+}
+
+pub fn can(capability: Capability) -> bool {
+    use_context::<CurrentUser>().is_some_and(|u| u.can(capability))
+}
+
+pub fn use_toasts() -> Toasts {
+    expect_context::<Toasts>()
 }
 
 #[component]
@@ -102,7 +121,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main class="empty-state">
             <h1>"Page not found"</h1>
-            <p><a href="/customers">"Go to Customers"</a></p>
+            <p><a href="/customers">"⬅ Back to Customers List"</a></p>
         </main>
     }
 }

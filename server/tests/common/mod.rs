@@ -118,3 +118,67 @@ pub fn location(res: &reqwest::Response) -> String {
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
 }
+
+impl TestApp {
+    /// Call a server function with a JSON body; returns (status, JSON body).
+    pub async fn call(&self, cookie: &str, name: &str, args: serde_json::Value) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(&format!("/api/{name}")))
+            .header("cookie", cookie)
+            .header("accept", "application/json")
+            .json(&args)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, body)
+    }
+
+    /// Signed-in cookies for one user of each role.
+    pub async fn staff_cookies(&self) -> Staff {
+        let mut out = Vec::new();
+        for role in Role::ALL {
+            let email = format!("{}@example.com", role.as_str());
+            self.add_staff(&email, role).await;
+            out.push(self.login(&email).await);
+        }
+        Staff { admin: out[0].clone(), sales: out[1].clone(), support: out[2].clone(), accounting: out[3].clone() }
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+}
+
+pub struct Staff {
+    pub admin: String,
+    pub sales: String,
+    pub support: String,
+    pub accounting: String,
+}
+
+/// A complete, valid customer as the modal sends it.
+pub fn customer_json(email: &str) -> serde_json::Value {
+    serde_json::json!({
+        "first_name": "Maria",
+        "middle_name": "Clara",
+        "last_name": "Santos",
+        "suffix": "Jr.",
+        "email": email,
+        "gender": "female",
+        "birthday": "1990-05-17",
+        "phone": "0917 123 4567",
+        "street": "12 Rizal Ave",
+        "city": "Manila",
+        "state": "Metro Manila",
+        "zip": "1000",
+        "country": "PH",
+        "status": "active",
+        "contact_name": "Jose Santos",
+        "contact_email": "jose@example.com",
+        "contact_phone": "+63 917 765 4321"
+    })
+}

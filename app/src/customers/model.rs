@@ -1,0 +1,235 @@
+//! Customer types shared by the browser and the server.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", sqlx(rename_all = "lowercase"))]
+pub enum Gender {
+    Female,
+    Male,
+    Other,
+    #[default]
+    Unspecified,
+}
+
+impl Gender {
+    pub const ALL: [Gender; 4] = [Gender::Unspecified, Gender::Female, Gender::Male, Gender::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Female => "female",
+            Gender::Male => "male",
+            Gender::Other => "other",
+            Gender::Unspecified => "unspecified",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Gender::Female => "Female",
+            Gender::Male => "Male",
+            Gender::Other => "Other",
+            Gender::Unspecified => "Prefer not to say",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Gender> {
+        Gender::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", sqlx(rename_all = "lowercase"))]
+pub enum Status {
+    #[default]
+    Active,
+    Inactive,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Inactive => "inactive",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Active => "Active",
+            Status::Inactive => "Inactive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [Status::Active, Status::Inactive].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// What the Add / Edit customer modal sends: every field as typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CustomerInput {
+    pub first_name: String,
+    pub middle_name: String,
+    pub last_name: String,
+    pub suffix: String,
+    pub email: String,
+    pub gender: Gender,
+    /// `YYYY-MM-DD` (what `<input type="date">` gives) or empty.
+    pub birthday: String,
+    pub phone: String,
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    /// ISO 3166-1 alpha-2, or empty.
+    pub country: String,
+    pub status: Status,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+}
+
+/// A customer as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Customer {
+    /// The "User ID" shown to staff: stable for the customer's lifetime.
+    pub customer_id: i64,
+    pub first_name: String,
+    pub middle_name: String,
+    pub last_name: String,
+    pub suffix: String,
+    pub email: String,
+    pub gender: Gender,
+    pub birthday: Option<NaiveDate>,
+    pub phone: String,
+    pub phone_e164: String,
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub country: String,
+    pub status: Status,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by_name: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by_name: Option<String>,
+    pub version: i64,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub deleted_by_name: Option<String>,
+}
+
+impl Customer {
+    pub fn full_name(&self) -> String {
+        [
+            self.first_name.as_str(),
+            self.middle_name.as_str(),
+            self.last_name.as_str(),
+            self.suffix.as_str(),
+        ]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+
+    /// The form's starting values when editing this customer.
+    pub fn to_input(&self) -> CustomerInput {
+        CustomerInput {
+            first_name: self.first_name.clone(),
+            middle_name: self.middle_name.clone(),
+            last_name: self.last_name.clone(),
+            suffix: self.suffix.clone(),
+            email: self.email.clone(),
+            gender: self.gender,
+            birthday: self.birthday.map(|d| d.to_string()).unwrap_or_default(),
+            phone: self.phone.clone(),
+            street: self.street.clone(),
+            city: self.city.clone(),
+            state: self.state.clone(),
+            zip: self.zip.clone(),
+            country: self.country.clone(),
+            status: self.status,
+            contact_name: self.contact_name.clone(),
+            contact_email: self.contact_email.clone(),
+            contact_phone: self.contact_phone.clone(),
+        }
+    }
+}
+
+/// One field's change in an audit event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// One line of a customer's History tab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub changes: Vec<FieldChange>,
+}
+
+/// Human label of a stored field name (History tab, messages).
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "first_name" => "First name",
+        "middle_name" => "Middle name",
+        "last_name" => "Last name",
+        "suffix" => "Suffix",
+        "email" => "Email",
+        "gender" => "Gender",
+        "birthday" => "Birthday",
+        "phone" => "Contact",
+        "street" => "Street",
+        "city" => "City",
+        "state" => "State",
+        "zip" => "Zip",
+        "country" => "Country",
+        "status" => "Status",
+        "contact_name" => "Contact person",
+        "contact_email" => "Contact email",
+        "contact_phone" => "Contact number",
+        other => other,
+    }
+}
+
+/// Timestamps are shown in UTC, formatted the same on the server and in the browser.
+pub fn fmt_datetime(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn fmt_date(d: &Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+/// Country name for an alpha-2 code ("" stays "").
+pub fn country_name(code: &str) -> String {
+    isocountry::CountryCode::for_alpha2(code)
+        .map(|c| c.name().to_string())
+        .unwrap_or_else(|_| code.to_string())
+}
+
+/// Every ISO 3166-1 country as (alpha-2, name), sorted by name, for the country picker.
+pub fn countries() -> Vec<(&'static str, &'static str)> {
+    let mut v: Vec<_> = isocountry::CountryCode::iter()
+        .map(|c| (c.alpha2(), c.name()))
+        .collect();
+    v.sort_by(|a, b| a.1.cmp(b.1));
+    v
+}

@@ -1,0 +1,181 @@
+//! A customer's profile page: Overview, History, Quick Actions.
+
+use super::form::{CustomerFormModal, FormTarget};
+use super::model::{country_name, field_label, fmt_date, fmt_datetime, Customer, FieldChange, HistoryEntry};
+use super::{customer_history, get_customer};
+use crate::auth::Capability;
+use crate::ui::{can, use_toasts, StatusChip};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn CustomerProfilePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let tab = move || query.read().get("tab").unwrap_or_else(|| "overview".into());
+    let reload = RwSignal::new(0u32);
+    let customer = Resource::new(move || (id(), reload.get()), |(id, _)| get_customer(id));
+    let history = Resource::new(move || (id(), reload.get()), |(id, _)| customer_history(id));
+    let can_edit = can(Capability::EditCustomers);
+    let editing = RwSignal::new(None::<Customer>);
+    let toasts = use_toasts();
+
+    view! {
+        <section class="page">
+            <div class="page-header">
+                <h1>"Customer profile"</h1>
+                <a class="btn" href="/customers">"⬅ Back to Customers List"</a>
+            </div>
+            <Transition fallback=|| view! { <div class="card loading">"Loading…"</div> }>
+                {move || Suspend::new(async move {
+                    match customer.await {
+                        Err(e) => view! { <div class="card empty-state" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(c) => {
+                            let c2 = c.clone();
+                            let cid = c.customer_id;
+                            view! {
+                                <leptos_meta::Title text=format!("{} · Customers", c.full_name())/>
+                                <div class="profile-head">
+                                    <h2 data-testid="profile-name">{c.full_name()}</h2>
+                                    <StatusChip status=c.status/>
+                                    <span class="muted">"User ID " {cid}</span>
+                                </div>
+                                <nav class="tabs" aria-label="Profile sections">
+                                    <a href=format!("/customers/{cid}") aria-current=move || (tab() == "overview").then_some("page")>"Overview"</a>
+                                    <a href=format!("/customers/{cid}?tab=history") aria-current=move || (tab() == "history").then_some("page")>"History"</a>
+                                </nav>
+                                <div class="profile-layout">
+                                    <div class="card profile-main">
+                                        {move || if tab() == "history" {
+                                            view! { <HistoryList history/> }.into_any()
+                                        } else {
+                                            view! { <Overview c=c.clone()/> }.into_any()
+                                        }}
+                                    </div>
+                                    <aside class="card quick-actions" aria-label="Quick Actions">
+                                        <h3>"Quick Actions"</h3>
+                                        {if can_edit {
+                                            view! {
+                                                <button type="button" class="btn" on:click=move |_| editing.set(Some(c2.clone()))>
+                                                    "Edit customer"
+                                                </button>
+                                            }.into_any()
+                                        } else {
+                                            view! { <p class="muted">"You can view this customer; changes need the Admin or Sales role."</p> }.into_any()
+                                        }}
+                                    </aside>
+                                </div>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+        {move || editing.get().map(|c| view! {
+            <CustomerFormModal
+                target=FormTarget::Edit(c)
+                on_close=Callback::new(move |_| editing.set(None))
+                on_saved=Callback::new(move |c: Customer| {
+                    editing.set(None);
+                    reload.update(|n| *n += 1);
+                    toasts.info(format!("Customer #{} saved", c.customer_id));
+                })
+            />
+        })}
+    }
+}
+
+#[component]
+fn Overview(c: Customer) -> impl IntoView {
+    let row = |label: &'static str, value: String| {
+        view! {
+            <div class="kv">
+                <dt>{label}</dt>
+                <dd>{if value.is_empty() { "—".to_string() } else { value }}</dd>
+            </div>
+        }
+    };
+    let created = format!(
+        "{}{}",
+        fmt_datetime(&c.created_at),
+        c.created_by_name.as_deref().map(|n| format!(" by {n}")).unwrap_or_default()
+    );
+    let updated = format!(
+        "{}{}",
+        fmt_datetime(&c.updated_at),
+        c.updated_by_name.as_deref().map(|n| format!(" by {n}")).unwrap_or_default()
+    );
+    view! {
+        <dl class="overview">
+            {row("User ID", c.customer_id.to_string())}
+            {row("First name", c.first_name.clone())}
+            {row("Middle name", c.middle_name.clone())}
+            {row("Last name", c.last_name.clone())}
+            {row("Suffix", c.suffix.clone())}
+            {row("Email", c.email.clone())}
+            {row("Gender", c.gender.label().to_string())}
+            {row("Birthday", fmt_date(&c.birthday))}
+            {row("Contact", c.phone.clone())}
+            {row("Street", c.street.clone())}
+            {row("City", c.city.clone())}
+            {row("State", c.state.clone())}
+            {row("Zip", c.zip.clone())}
+            {row("Country", country_name(&c.country))}
+            {row("Status", c.status.label().to_string())}
+            {row("Contact person", c.contact_name.clone())}
+            {row("Contact email", c.contact_email.clone())}
+            {row("Contact number", c.contact_phone.clone())}
+            {row("Date created", created)}
+            {row("Date updated", updated)}
+        </dl>
+    }
+}
+
+fn action_label(action: &str) -> &str {
+    match action {
+        "create" => "Created",
+        "update" => "Updated",
+        "status" => "Changed status",
+        "delete" => "Deleted",
+        "restore" => "Restored",
+        "purge" => "Purged",
+        other => other,
+    }
+}
+
+fn change_line(ch: &FieldChange) -> String {
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(empty)".into());
+    format!("{}: {} → {}", field_label(&ch.field), show(&ch.old), show(&ch.new))
+}
+
+#[component]
+fn HistoryList(history: Resource<Result<Vec<HistoryEntry>, crate::error::AppError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading history…"</p> }>
+            {move || Suspend::new(async move {
+                match history.await {
+                    Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(entries) if entries.is_empty() => view! { <p class="muted">"No changes recorded."</p> }.into_any(),
+                    Ok(entries) => view! {
+                        <ol class="history" data-testid="history">
+                            {entries.into_iter().map(|e| view! {
+                                <li>
+                                    <div class="history-head">
+                                        <strong>{action_label(&e.action).to_string()}</strong>
+                                        " by " {e.actor_name.clone().unwrap_or_else(|| "the system".into())}
+                                        <span class="muted">" · " {fmt_datetime(&e.at)}</span>
+                                    </div>
+                                    <ul class="changes">
+                                        {e.changes.iter().map(|ch| view! { <li>{change_line(ch)}</li> }).collect_view()}
+                                    </ul>
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

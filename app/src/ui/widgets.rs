@@ -1,0 +1,182 @@
+//! Small shared widgets: modal dialog, toasts with an action, the ⚙️ actions menu, chips.
+
+use leptos::prelude::*;
+use std::time::Duration;
+
+/// A dialog over the page. Closes with ✕, Cancel (the caller's) or Escape — never by a stray
+/// click on the backdrop, which would throw away what was typed.
+#[component]
+pub fn Modal(
+    #[prop(into)] title: String,
+    on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="modal-backdrop">
+            <div
+                class="modal"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="modal-title"
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        on_close.run(());
+                    }
+                }
+            >
+                <header class="modal-header">
+                    <h2 id="modal-title">{title}</h2>
+                    <button type="button" class="icon-btn" aria-label="Close" on:click=move |_| on_close.run(())>
+                        "✕"
+                    </button>
+                </header>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ToastKind {
+    Info,
+    Error,
+}
+
+#[derive(Clone)]
+pub struct Toast {
+    id: u64,
+    message: String,
+    kind: ToastKind,
+    action: Option<(String, Callback<()>)>,
+}
+
+/// Toasts at the bottom right; provided by the shell, used by any page.
+#[derive(Clone, Copy)]
+pub struct Toasts {
+    list: RwSignal<Vec<Toast>>,
+    next_id: StoredValue<u64>,
+}
+
+/// How long a toast (and so its Undo) stays.
+pub const TOAST_SECS: u64 = 10;
+
+impl Toasts {
+    pub fn new() -> Self {
+        Toasts { list: RwSignal::new(Vec::new()), next_id: StoredValue::new(1) }
+    }
+
+    fn push(&self, message: String, kind: ToastKind, action: Option<(String, Callback<()>)>) {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        self.list.update(|l| l.push(Toast { id, message, kind, action }));
+        let this = *self;
+        set_timeout(move || this.dismiss(id), Duration::from_secs(TOAST_SECS));
+    }
+
+    pub fn info(&self, message: impl Into<String>) {
+        self.push(message.into(), ToastKind::Info, None);
+    }
+
+    pub fn error(&self, message: impl Into<String>) {
+        self.push(message.into(), ToastKind::Error, None);
+    }
+
+    /// A toast with a button (e.g. "Undo"), which receives keyboard focus.
+    pub fn with_action(&self, message: impl Into<String>, label: impl Into<String>, action: Callback<()>) {
+        self.push(message.into(), ToastKind::Info, Some((label.into(), action)));
+    }
+
+    pub fn dismiss(&self, id: u64) {
+        self.list.update(|l| l.retain(|t| t.id != id));
+    }
+}
+
+impl Default for Toasts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[component]
+pub fn ToastHost(toasts: Toasts) -> impl IntoView {
+    view! {
+        <div class="toasts" role="status" aria-live="polite">
+            <For each=move || toasts.list.get() key=|t| t.id let:toast>
+                <ToastView toast toasts/>
+            </For>
+        </div>
+    }
+}
+
+#[component]
+fn ToastView(toast: Toast, toasts: Toasts) -> impl IntoView {
+    let id = toast.id;
+    let button_ref = NodeRef::<leptos::html::Button>::new();
+    // Put focus on the action so a keyboard user can undo at once (Enter / Space).
+    Effect::new(move |_| {
+        if let Some(b) = button_ref.get() {
+            let _ = b.focus();
+        }
+    });
+    view! {
+        <div class="toast" class:toast-error=toast.kind == ToastKind::Error>
+            <span class="toast-message">{toast.message.clone()}</span>
+            {toast.action.clone().map(|(label, action)| view! {
+                <span class="toast-sep" aria-hidden="true">"·"</span>
+                <button
+                    type="button"
+                    class="toast-action"
+                    node_ref=button_ref
+                    on:click=move |_| {
+                        toasts.dismiss(id);
+                        action.run(());
+                    }
+                >{label}</button>
+            })}
+            <button type="button" class="icon-btn toast-close" aria-label="Dismiss" on:click=move |_| toasts.dismiss(id)>"✕"</button>
+        </div>
+    }
+}
+
+/// The ⚙️ menu of row actions. Items are `role="menuitem"` buttons or links; choosing one
+/// closes the menu, as do Escape and a click outside.
+#[component]
+pub fn ActionsMenu(#[prop(into)] label: String, children: ChildrenFn) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <div
+            class="actions-menu"
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    open.set(false);
+                }
+            }
+        >
+            <button
+                type="button"
+                class="icon-btn"
+                aria-haspopup="menu"
+                aria-expanded=move || open.get().to_string()
+                aria-label=label
+                title="Actions"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >"⚙️"</button>
+            <Show when=move || open.get()>
+                <div class="menu-backdrop" on:click=move |_| open.set(false)></div>
+                <div class="menu" role="menu" on:click=move |_| open.set(false)>
+                    {children()}
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+pub fn StatusChip(status: crate::customers::model::Status) -> impl IntoView {
+    use crate::customers::model::Status;
+    let class = match status {
+        Status::Active => "status status-active",
+        Status::Inactive => "status status-inactive",
+    };
+    view! { <span class=class>{status.label()}</span> }
+}
