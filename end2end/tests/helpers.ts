@@ -2,6 +2,8 @@ import { expect, Page } from "@playwright/test";
 
 export const ADMIN_EMAIL = process.env.E2E_ADMIN_EMAIL ?? "admin@example.com";
 export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "e2e-admin-password";
+export const SUPPORT_EMAIL = process.env.E2E_SUPPORT_EMAIL ?? "support@example.com";
+export const SUPPORT_PASSWORD = process.env.E2E_SUPPORT_PASSWORD ?? "e2e-support-password";
 
 /** Wait until the wasm has hydrated the page (App sets body[data-hydrated]). */
 export async function hydrated(page: Page) {
@@ -12,4 +14,17 @@ export async function signIn(page: Page, email = ADMIN_EMAIL, password = ADMIN_P
   await page.getByLabel("E-mail").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Sign in and land on a hydrated page (default: the Customers list). */
+export async function signedIn(page: Page, path = "/customers", email = ADMIN_EMAIL, password = ADMIN_PASSWORD) {
+  await page.goto(`/login?next=${encodeURIComponent(path)}`);
+  await signIn(page, email, password);
+  await expect(page).toHaveURL(new RegExp(path.replace(/[?]/g, "\\?") + "$"));
+  await hydrated(page);
+}
+
+/** A unique e-mail per call, so tests never collide on the unique index. */
+export function uniqueEmail(prefix: string) {
+  return `${prefix}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
 }

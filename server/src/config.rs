@@ -48,7 +48,8 @@ pub enum Command {
 }
 
 fn parse_role(s: &str) -> Result<app::auth::Role, String> {
-    app::auth::Role::parse(&s.to_lowercase()).ok_or_else(|| "expected admin, sales, support or accounting".into())
+    app::auth::Role::parse(&s.to_lowercase())
+        .ok_or_else(|| "expected admin, sales, support or accounting".into())
 }
 
 #[derive(Debug, Clone, Args)]
@@ -89,7 +90,7 @@ pub struct Config {
     #[arg(long, env = "TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub trash_retention_days: u32,
 
-    /// E-mail of the first Admin, created on first start when there are no staff users.
+    /// E-mail of the first Admin, created on start when the database has no Admin yet.
     #[arg(long, env = "ADMIN_EMAIL", default_value = "admin@example.com")]
     pub admin_email: String,
 

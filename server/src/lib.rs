@@ -129,13 +129,13 @@ async fn healthz(State(state): State<AppState>) -> (axum::http::StatusCode, &'st
     }
 }
 
-/// On first start (no staff users at all) create the Admin from the configuration, or with
+/// On first start (no Admin at all) create the Admin from the configuration, or with
 /// a generated password that is printed once. Returns the generated password, if any.
 pub async fn ensure_first_admin(
     pool: &SqlitePool,
     config: &Config,
 ) -> Result<Option<String>, String> {
-    let count = app::auth::ssr::count_staff(pool)
+    let count = app::auth::ssr::count_admins(pool)
         .await
         .map_err(|e| format!("cannot read staff users: {e}"))?;
     if count > 0 {
@@ -185,7 +185,8 @@ pub fn spawn_housekeeping(pool: SqlitePool, retention_days: u32) {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = app::auth::ssr::purge_expired_sessions(&pool, chrono::Utc::now()).await {
+            if let Err(e) = app::auth::ssr::purge_expired_sessions(&pool, chrono::Utc::now()).await
+            {
                 tracing::warn!(err = %e, "session purge failed");
             }
             match purge_trash(&pool, retention_days).await {

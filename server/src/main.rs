@@ -100,11 +100,13 @@ async fn create_staff(
         }
     };
     let pool = server::connect(&config.database_url).await?;
-    match app::auth::ssr::create_staff(&pool, &email, &name, role, &password)
-        .await
-    {
+    match app::auth::ssr::create_staff(&pool, &email, &name, role, &password).await {
         Ok(id) => {
-            println!("Created {} #{id} <{}>", role.label(), email.trim().to_lowercase());
+            println!(
+                "Created {} #{id} <{}>",
+                role.label(),
+                email.trim().to_lowercase()
+            );
             Ok(())
         }
         Err(app::error::AppError::Validation(fields)) => Err(fields

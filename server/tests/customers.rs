@@ -6,7 +6,13 @@ use common::*;
 use serde_json::{json, Value};
 
 async fn create(app: &TestApp, cookie: &str, email: &str) -> Value {
-    let (status, body) = app.call(cookie, "create_customer", json!({ "input": customer_json(email) })).await;
+    let (status, body) = app
+        .call(
+            cookie,
+            "create_customer",
+            json!({ "input": customer_json(email) }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -28,7 +34,9 @@ async fn create_stores_every_field_normalises_the_phone_and_audits() {
     assert_eq!(c["version"], 1);
     assert_eq!(c["created_by_name"], "Test Person");
 
-    let (status, history) = app.call(&staff.support, "customer_history", json!({ "id": id })).await;
+    let (status, history) = app
+        .call(&staff.support, "customer_history", json!({ "id": id }))
+        .await;
     assert_eq!(status, 200);
     let history = history.as_array().unwrap();
     assert_eq!(history.len(), 1);
@@ -54,12 +62,24 @@ async fn view_only_roles_are_forbidden_and_change_nothing() {
     let mut edited = customer_json("a@example.com");
     edited["first_name"] = json!("Changed");
     let writes = [
-        ("create_customer", json!({ "input": customer_json("new@example.com") })),
-        ("update_customer", json!({ "id": id, "version": 1, "input": edited })),
-        ("set_customer_status", json!({ "id": id, "status": "inactive" })),
+        (
+            "create_customer",
+            json!({ "input": customer_json("new@example.com") }),
+        ),
+        (
+            "update_customer",
+            json!({ "id": id, "version": 1, "input": edited }),
+        ),
+        (
+            "set_customer_status",
+            json!({ "id": id, "status": "inactive" }),
+        ),
         ("delete_customer", json!({ "id": id })),
         ("restore_customer", json!({ "id": id })),
-        ("email_in_use", json!({ "email": "a@example.com", "except": null })),
+        (
+            "email_in_use",
+            json!({ "email": "a@example.com", "except": null }),
+        ),
         ("list_deleted_customers", json!({})),
     ];
     for cookie in [&staff.support, &staff.accounting] {
@@ -82,8 +102,14 @@ async fn view_only_roles_are_forbidden_and_change_nothing() {
     let (status, _) = app.call("", "list_customers", json!({})).await;
     assert_eq!(status, 401);
 
-    assert_eq!(app.count("select count(*) from customer").await, before_customers);
-    assert_eq!(app.count("select count(*) from audit_event").await, before_audit);
+    assert_eq!(
+        app.count("select count(*) from customer").await,
+        before_customers
+    );
+    assert_eq!(
+        app.count("select count(*) from audit_event").await,
+        before_audit
+    );
     let after_row: String = sqlx::query_scalar("select json_object('v', version, 'n', first_name, 'd', deleted_at, 's', status) from customer")
         .fetch_one(&app.pool)
         .await
@@ -108,14 +134,22 @@ async fn bad_input_gets_field_messages_and_a_422_and_saves_nothing() {
     for (field, value, message) in cases {
         let mut input = customer_json("ok@example.com");
         input[field] = value;
-        let (status, body) = app.call(&staff.admin, "create_customer", json!({ "input": input })).await;
+        let (status, body) = app
+            .call(&staff.admin, "create_customer", json!({ "input": input }))
+            .await;
         assert_eq!(status, 422, "{field}: {body}");
         assert_eq!(body["kind"], "Validation");
         let msg = body["detail"][field].as_str().unwrap_or_default();
         assert!(msg.contains(message), "{field}: {body}");
     }
     // A malformed request is a 400, not a 500.
-    let (status, _) = app.call(&staff.admin, "create_customer", json!({ "input": { "gender": "robot" } })).await;
+    let (status, _) = app
+        .call(
+            &staff.admin,
+            "create_customer",
+            json!({ "input": { "gender": "robot" } }),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(app.count("select count(*) from customer").await, 0);
     assert_eq!(app.count("select count(*) from audit_event").await, 0);
@@ -128,23 +162,49 @@ async fn duplicate_email_names_the_existing_customer() {
     let first = create(&app, &staff.admin, "dup@example.com").await;
     let id = first["customer_id"].as_i64().unwrap();
     let (status, body) = app
-        .call(&staff.sales, "create_customer", json!({ "input": customer_json("DUP@Example.com") }))
+        .call(
+            &staff.sales,
+            "create_customer",
+            json!({ "input": customer_json("DUP@Example.com") }),
+        )
         .await;
     assert_eq!(status, 422);
-    assert_eq!(body["detail"]["email"], format!("This email is already used by customer #{id}."));
+    assert_eq!(
+        body["detail"]["email"],
+        format!("This email is already used by customer #{id}.")
+    );
 
-    let (_, owner) = app.call(&staff.sales, "email_in_use", json!({ "email": " Dup@example.com", "except": null })).await;
+    let (_, owner) = app
+        .call(
+            &staff.sales,
+            "email_in_use",
+            json!({ "email": " Dup@example.com", "except": null }),
+        )
+        .await;
     assert_eq!(owner, json!(id));
-    let (_, owner) = app.call(&staff.sales, "email_in_use", json!({ "email": "dup@example.com", "except": id })).await;
+    let (_, owner) = app
+        .call(
+            &staff.sales,
+            "email_in_use",
+            json!({ "email": "dup@example.com", "except": id }),
+        )
+        .await;
     assert_eq!(owner, Value::Null);
 
     // Deleted customers free their email; restoring then collides and says so.
-    let (status, _) = app.call(&staff.sales, "delete_customer", json!({ "id": id })).await;
+    let (status, _) = app
+        .call(&staff.sales, "delete_customer", json!({ "id": id }))
+        .await;
     assert_eq!(status, 200);
     let second = create(&app, &staff.sales, "dup@example.com").await;
-    let (status, body) = app.call(&staff.sales, "restore_customer", json!({ "id": id })).await;
+    let (status, body) = app
+        .call(&staff.sales, "restore_customer", json!({ "id": id }))
+        .await;
     assert_eq!(status, 409, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains(&format!("customer #{}", second["customer_id"])));
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("customer #{}", second["customer_id"])));
 }
 
 #[tokio::test]
@@ -156,24 +216,53 @@ async fn a_stale_version_is_a_conflict_naming_who_saved() {
 
     let mut by_sales = customer_json("c@example.com");
     by_sales["city"] = json!("Cebu");
-    let (status, saved) = app.call(&staff.sales, "update_customer", json!({ "id": id, "version": 1, "input": by_sales })).await;
+    let (status, saved) = app
+        .call(
+            &staff.sales,
+            "update_customer",
+            json!({ "id": id, "version": 1, "input": by_sales }),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(saved["version"], 2);
 
     let mut by_admin = customer_json("c@example.com");
     by_admin["city"] = json!("Davao");
-    let (status, body) = app.call(&staff.admin, "update_customer", json!({ "id": id, "version": 1, "input": by_admin })).await;
+    let (status, body) = app
+        .call(
+            &staff.admin,
+            "update_customer",
+            json!({ "id": id, "version": 1, "input": by_admin }),
+        )
+        .await;
     assert_eq!(status, 409);
     let msg = body["detail"].as_str().unwrap();
-    assert!(msg.contains("Test Person changed this customer at") && msg.contains("not saved"), "{msg}");
-    let (_, now) = app.call(&staff.admin, "get_customer", json!({ "id": id })).await;
+    assert!(
+        msg.contains("Test Person changed this customer at") && msg.contains("not saved"),
+        "{msg}"
+    );
+    let (_, now) = app
+        .call(&staff.admin, "get_customer", json!({ "id": id }))
+        .await;
     assert_eq!(now["city"], "Cebu");
     assert_eq!(now["version"], 2);
 
     // The status switch bumps the version too, so an open form cannot overwrite it.
-    let (status, _) = app.call(&staff.sales, "set_customer_status", json!({ "id": id, "status": "inactive" })).await;
+    let (status, _) = app
+        .call(
+            &staff.sales,
+            "set_customer_status",
+            json!({ "id": id, "status": "inactive" }),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = app.call(&staff.admin, "update_customer", json!({ "id": id, "version": 2, "input": customer_json("c@example.com") })).await;
+    let (status, _) = app
+        .call(
+            &staff.admin,
+            "update_customer",
+            json!({ "id": id, "version": 2, "input": customer_json("c@example.com") }),
+        )
+        .await;
     assert_eq!(status, 409);
 }
 
@@ -183,28 +272,53 @@ async fn delete_hides_everywhere_and_restore_brings_back_the_identical_record() 
     let staff = app.staff_cookies().await;
     let c = create(&app, &staff.sales, "d@example.com").await;
     let id = c["customer_id"].as_i64().unwrap();
-    let (_, before) = app.call(&staff.sales, "get_customer", json!({ "id": id })).await;
+    let (_, before) = app
+        .call(&staff.sales, "get_customer", json!({ "id": id }))
+        .await;
 
-    let (status, _) = app.call(&staff.sales, "delete_customer", json!({ "id": id })).await;
+    let (status, _) = app
+        .call(&staff.sales, "delete_customer", json!({ "id": id }))
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = app.call(&staff.sales, "get_customer", json!({ "id": id })).await;
+    let (status, _) = app
+        .call(&staff.sales, "get_customer", json!({ "id": id }))
+        .await;
     assert_eq!(status, 404);
     let (_, list) = app.call(&staff.sales, "list_customers", json!({})).await;
     assert_eq!(list, json!([]));
-    let (status, _) = app.call(&staff.sales, "delete_customer", json!({ "id": id })).await;
+    let (status, _) = app
+        .call(&staff.sales, "delete_customer", json!({ "id": id }))
+        .await;
     assert_eq!(status, 404, "deleting twice");
-    let (status, edit) = app.call(&staff.sales, "update_customer", json!({ "id": id, "version": 1, "input": customer_json("d@example.com") })).await;
+    let (status, edit) = app
+        .call(
+            &staff.sales,
+            "update_customer",
+            json!({ "id": id, "version": 1, "input": customer_json("d@example.com") }),
+        )
+        .await;
     assert_eq!(status, 404, "{edit}");
-    let (_, trash) = app.call(&staff.admin, "list_deleted_customers", json!({})).await;
+    let (_, trash) = app
+        .call(&staff.admin, "list_deleted_customers", json!({}))
+        .await;
     assert_eq!(trash[0]["customer_id"], id);
     assert_eq!(trash[0]["deleted_by_name"], "Test Person");
 
-    let (status, restored) = app.call(&staff.sales, "restore_customer", json!({ "id": id })).await;
+    let (status, restored) = app
+        .call(&staff.sales, "restore_customer", json!({ "id": id }))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(restored, before, "same id, same data");
 
-    let (_, history) = app.call(&staff.sales, "customer_history", json!({ "id": id })).await;
-    let actions: Vec<_> = history.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let (_, history) = app
+        .call(&staff.sales, "customer_history", json!({ "id": id }))
+        .await;
+    let actions: Vec<_> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["restore", "delete", "create"]);
 }
 
@@ -217,18 +331,40 @@ async fn updates_and_status_changes_are_audited_field_by_field() {
     let mut input = customer_json("e@example.com");
     input["city"] = json!("Cebu");
     input["suffix"] = json!("");
-    let (status, _) = app.call(&staff.admin, "update_customer", json!({ "id": id, "version": 1, "input": input.clone() })).await;
+    let (status, _) = app
+        .call(
+            &staff.admin,
+            "update_customer",
+            json!({ "id": id, "version": 1, "input": input.clone() }),
+        )
+        .await;
     assert_eq!(status, 200);
     // Saving without changes records nothing and keeps the version.
-    let (_, same) = app.call(&staff.admin, "update_customer", json!({ "id": id, "version": 2, "input": input })).await;
+    let (_, same) = app
+        .call(
+            &staff.admin,
+            "update_customer",
+            json!({ "id": id, "version": 2, "input": input }),
+        )
+        .await;
     assert_eq!(same["version"], 2);
-    app.call(&staff.admin, "set_customer_status", json!({ "id": id, "status": "inactive" })).await;
+    app.call(
+        &staff.admin,
+        "set_customer_status",
+        json!({ "id": id, "status": "inactive" }),
+    )
+    .await;
 
-    let (_, history) = app.call(&staff.admin, "customer_history", json!({ "id": id })).await;
+    let (_, history) = app
+        .call(&staff.admin, "customer_history", json!({ "id": id }))
+        .await;
     let h = history.as_array().unwrap();
     assert_eq!(h.len(), 3);
     assert_eq!(h[0]["action"], "status");
-    assert_eq!(h[0]["changes"], json!([{ "field": "status", "old": "active", "new": "inactive" }]));
+    assert_eq!(
+        h[0]["changes"],
+        json!([{ "field": "status", "old": "active", "new": "inactive" }])
+    );
     assert_eq!(h[1]["action"], "update");
     assert_eq!(h[1]["actor_name"], "Test Person");
     assert_eq!(
@@ -238,10 +374,11 @@ async fn updates_and_status_changes_are_audited_field_by_field() {
             { "field": "city", "old": "Manila", "new": "Cebu" }
         ])
     );
-    let role: String = sqlx::query_scalar("select actor_role from audit_event where action = 'update'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let role: String =
+        sqlx::query_scalar("select actor_role from audit_event where action = 'update'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(role, "admin");
 }
 
@@ -250,9 +387,13 @@ async fn the_audit_log_is_append_only_in_the_database() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     create(&app, &staff.admin, "f@example.com").await;
-    let upd = sqlx::query("update audit_event set action = 'forged'").execute(&app.pool).await;
+    let upd = sqlx::query("update audit_event set action = 'forged'")
+        .execute(&app.pool)
+        .await;
     assert!(upd.unwrap_err().to_string().contains("append-only"));
-    let del = sqlx::query("delete from audit_event").execute(&app.pool).await;
+    let del = sqlx::query("delete from audit_event")
+        .execute(&app.pool)
+        .await;
     assert!(del.unwrap_err().to_string().contains("append-only"));
     assert_eq!(app.count("select count(*) from audit_event").await, 1);
 }
@@ -261,11 +402,19 @@ async fn the_audit_log_is_append_only_in_the_database() {
 async fn purge_removes_only_customers_deleted_long_enough_ago() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
-    let old = create(&app, &staff.admin, "old@example.com").await["customer_id"].as_i64().unwrap();
-    let recent = create(&app, &staff.admin, "recent@example.com").await["customer_id"].as_i64().unwrap();
-    let live = create(&app, &staff.admin, "live@example.com").await["customer_id"].as_i64().unwrap();
-    app.call(&staff.admin, "delete_customer", json!({ "id": old })).await;
-    app.call(&staff.admin, "delete_customer", json!({ "id": recent })).await;
+    let old = create(&app, &staff.admin, "old@example.com").await["customer_id"]
+        .as_i64()
+        .unwrap();
+    let recent = create(&app, &staff.admin, "recent@example.com").await["customer_id"]
+        .as_i64()
+        .unwrap();
+    let live = create(&app, &staff.admin, "live@example.com").await["customer_id"]
+        .as_i64()
+        .unwrap();
+    app.call(&staff.admin, "delete_customer", json!({ "id": old }))
+        .await;
+    app.call(&staff.admin, "delete_customer", json!({ "id": recent }))
+        .await;
     sqlx::query("update customer set deleted_at = $1 where customer_id = $2")
         .bind(chrono::Utc::now() - chrono::Duration::days(31))
         .bind(old)
@@ -275,12 +424,19 @@ async fn purge_removes_only_customers_deleted_long_enough_ago() {
 
     let purged = server::purge_trash(&app.pool, 30).await.unwrap();
     assert_eq!(purged, 1);
-    let left: Vec<i64> = sqlx::query_scalar("select customer_id from customer order by customer_id")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+    let left: Vec<i64> =
+        sqlx::query_scalar("select customer_id from customer order by customer_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(left, vec![recent, live]);
-    assert_eq!(app.count(&format!("select count(*) from audit_event where action = 'purge' and entity_id = {old}")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from audit_event where action = 'purge' and entity_id = {old}"
+        ))
+        .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -289,13 +445,28 @@ async fn markup_in_names_is_rendered_as_text_by_the_server() {
     let staff = app.staff_cookies().await;
     let mut input = customer_json("x@example.com");
     input["first_name"] = json!("<img src=x onerror=alert(1)>");
-    let (status, c) = app.call(&staff.admin, "create_customer", json!({ "input": input })).await;
+    let (status, c) = app
+        .call(&staff.admin, "create_customer", json!({ "input": input }))
+        .await;
     assert_eq!(status, 200);
     let id = c["customer_id"].as_i64().unwrap();
     for path in [format!("/customers/{id}"), "/customers".to_string()] {
-        let html = app.client.get(app.url(&path)).header("cookie", &staff.admin).send().await.unwrap().text().await.unwrap();
+        let html = app
+            .client
+            .get(app.url(&path))
+            .header("cookie", &staff.admin)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let at = html.find("onerror").unwrap_or(0);
-        assert!(html.contains("&lt;img src=x onerror=alert(1)"), "{path}: {}", &html[at.saturating_sub(200)..(at + 200).min(html.len())]);
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)"),
+            "{path}: {}",
+            &html[at.saturating_sub(200)..(at + 200).min(html.len())]
+        );
         assert!(!html.contains("<img src=x"), "{path}");
     }
 }

@@ -110,8 +110,8 @@ pub async fn find_staff_by_email(
     .await
 }
 
-pub async fn count_staff(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from staff_user")
+pub async fn count_admins(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from staff_user where role = 'admin'")
         .fetch_one(pool)
         .await
 }

@@ -65,7 +65,7 @@ fn TextField(
 #[derive(Clone, Debug, PartialEq)]
 pub enum FormTarget {
     Add,
-    Edit(Customer),
+    Edit(Box<Customer>),
 }
 
 #[component]
@@ -76,7 +76,11 @@ pub fn CustomerFormModal(
 ) -> impl IntoView {
     let (title, initial, existing) = match &target {
         FormTarget::Add => ("Add customer", CustomerInput::default(), None),
-        FormTarget::Edit(c) => ("Edit customer", c.to_input(), Some((c.customer_id, c.version))),
+        FormTarget::Edit(c) => (
+            "Edit customer",
+            c.to_input(),
+            Some((c.customer_id, c.version)),
+        ),
     };
     let except = existing.map(|(id, _)| id);
     let form = RwSignal::new(initial.clone());
@@ -109,7 +113,10 @@ pub fn CustomerFormModal(
                     let owner = email_in_use(email, except).await;
                     if email_generation.get_value() == generation {
                         email_warning.set(
-                            owner.ok().flatten().map(|id| format!("Already used by customer #{id}.")),
+                            owner
+                                .ok()
+                                .flatten()
+                                .map(|id| format!("Already used by customer #{id}.")),
                         );
                     }
                 });

@@ -27,7 +27,8 @@ fn pool() -> Result<sqlx::SqlitePool, AppError> {
 
 #[cfg(feature = "ssr")]
 fn validated(input: &CustomerInput) -> Result<validate::ValidCustomer, AppError> {
-    validate::validate_customer(input, chrono::Utc::now().date_naive()).map_err(AppError::Validation)
+    validate::validate_customer(input, chrono::Utc::now().date_naive())
+        .map_err(AppError::Validation)
 }
 
 /// The newest customers (the searchable, paged list replaces this).
@@ -62,7 +63,11 @@ pub async fn create_customer(input: CustomerInput) -> Result<Customer, AppError>
 
 /// Save an edit made from `version`; refused with Conflict if anyone saved since.
 #[server(endpoint = "update_customer", input = Json)]
-pub async fn update_customer(id: i64, version: i64, input: CustomerInput) -> Result<Customer, AppError> {
+pub async fn update_customer(
+    id: i64,
+    version: i64,
+    input: CustomerInput,
+) -> Result<Customer, AppError> {
     use crate::auth::{ssr::require, Capability};
     let me = require(Capability::EditCustomers)?;
     let valid = validated(&input)?;

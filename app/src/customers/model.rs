@@ -16,7 +16,12 @@ pub enum Gender {
 }
 
 impl Gender {
-    pub const ALL: [Gender; 4] = [Gender::Unspecified, Gender::Female, Gender::Male, Gender::Other];
+    pub const ALL: [Gender; 4] = [
+        Gender::Unspecified,
+        Gender::Female,
+        Gender::Male,
+        Gender::Other,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -67,7 +72,9 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::Active, Status::Inactive].into_iter().find(|x| x.as_str() == s)
+        [Status::Active, Status::Inactive]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 }
 
@@ -215,7 +222,8 @@ pub fn fmt_datetime(t: &DateTime<Utc>) -> String {
 }
 
 pub fn fmt_date(d: &Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 /// Country name for an alpha-2 code ("" stays "").

@@ -10,7 +10,12 @@ use leptos::task::spawn_local;
 use std::collections::HashSet;
 
 /// Delete now, offer Undo in a toast; `after` runs once the list should be reloaded.
-pub fn delete_with_undo(toasts: Toasts, id: i64, hidden: RwSignal<HashSet<i64>>, after: Callback<()>) {
+pub fn delete_with_undo(
+    toasts: Toasts,
+    id: i64,
+    hidden: RwSignal<HashSet<i64>>,
+    after: Callback<()>,
+) {
     hidden.update(|h| {
         h.insert(id);
     });
@@ -58,7 +63,7 @@ pub fn CustomersPage() -> impl IntoView {
     let open_edit = move |id: i64| {
         spawn_local(async move {
             match get_customer(id).await {
-                Ok(c) => modal.set(Some(FormTarget::Edit(c))),
+                Ok(c) => modal.set(Some(FormTarget::Edit(Box::new(c)))),
                 Err(e) => toasts.error(e.to_string()),
             }
         });

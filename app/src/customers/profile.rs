@@ -1,7 +1,9 @@
 //! A customer's profile page: Overview, History, Quick Actions.
 
 use super::form::{CustomerFormModal, FormTarget};
-use super::model::{country_name, field_label, fmt_date, fmt_datetime, Customer, FieldChange, HistoryEntry};
+use super::model::{
+    country_name, field_label, fmt_date, fmt_datetime, Customer, FieldChange, HistoryEntry,
+};
 use super::{customer_history, get_customer};
 use crate::auth::Capability;
 use crate::ui::{can, use_toasts, StatusChip};
@@ -12,7 +14,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn CustomerProfilePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let tab = move || query.read().get("tab").unwrap_or_else(|| "overview".into());
     let reload = RwSignal::new(0u32);
     let customer = Resource::new(move || (id(), reload.get()), |(id, _)| get_customer(id));
@@ -75,7 +83,7 @@ pub fn CustomerProfilePage() -> impl IntoView {
         </section>
         {move || editing.get().map(|c| view! {
             <CustomerFormModal
-                target=FormTarget::Edit(c)
+                target=FormTarget::Edit(Box::new(c))
                 on_close=Callback::new(move |_| editing.set(None))
                 on_saved=Callback::new(move |c: Customer| {
                     editing.set(None);
@@ -100,12 +108,18 @@ fn Overview(c: Customer) -> impl IntoView {
     let created = format!(
         "{}{}",
         fmt_datetime(&c.created_at),
-        c.created_by_name.as_deref().map(|n| format!(" by {n}")).unwrap_or_default()
+        c.created_by_name
+            .as_deref()
+            .map(|n| format!(" by {n}"))
+            .unwrap_or_default()
     );
     let updated = format!(
         "{}{}",
         fmt_datetime(&c.updated_at),
-        c.updated_by_name.as_deref().map(|n| format!(" by {n}")).unwrap_or_default()
+        c.updated_by_name
+            .as_deref()
+            .map(|n| format!(" by {n}"))
+            .unwrap_or_default()
     );
     view! {
         <dl class="overview">
@@ -147,11 +161,18 @@ fn action_label(action: &str) -> &str {
 
 fn change_line(ch: &FieldChange) -> String {
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(empty)".into());
-    format!("{}: {} → {}", field_label(&ch.field), show(&ch.old), show(&ch.new))
+    format!(
+        "{}: {} → {}",
+        field_label(&ch.field),
+        show(&ch.old),
+        show(&ch.new)
+    )
 }
 
 #[component]
-fn HistoryList(history: Resource<Result<Vec<HistoryEntry>, crate::error::AppError>>) -> impl IntoView {
+fn HistoryList(
+    history: Resource<Result<Vec<HistoryEntry>, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading history…"</p> }>
             {move || Suspend::new(async move {

@@ -11,7 +11,8 @@ use sqlx::SqlitePool;
 
 pub const ENTITY: &str = "customer";
 
-const SELECT: &str = "select c.customer_id, c.first_name, c.middle_name, c.last_name, c.suffix, c.email,
+const SELECT: &str =
+    "select c.customer_id, c.first_name, c.middle_name, c.last_name, c.suffix, c.email,
         c.gender, c.birthday, c.phone, c.phone_e164, c.street, c.city, c.state, c.zip, c.country,
         c.status, c.contact_name, c.contact_email, c.contact_phone,
         c.created_at, cb.name as created_by_name, c.updated_at, ub.name as updated_by_name,
@@ -30,7 +31,10 @@ fn fields_of_valid(v: &ValidCustomer) -> Vec<(&'static str, String)> {
         ("suffix", v.suffix.clone()),
         ("email", v.email.clone()),
         ("gender", v.gender.as_str().to_string()),
-        ("birthday", v.birthday.map(|d| d.to_string()).unwrap_or_default()),
+        (
+            "birthday",
+            v.birthday.map(|d| d.to_string()).unwrap_or_default(),
+        ),
         ("phone", v.phone.clone()),
         ("street", v.street.clone()),
         ("city", v.city.clone()),
@@ -120,7 +124,11 @@ pub async fn list_trash(pool: &SqlitePool) -> Result<Vec<Customer>, sqlx::Error>
 }
 
 /// The live customer already using `email` (case-insensitive), other than `except`.
-pub async fn email_owner(pool: &SqlitePool, email: &str, except: Option<i64>) -> Result<Option<i64>, sqlx::Error> {
+pub async fn email_owner(
+    pool: &SqlitePool,
+    email: &str,
+    except: Option<i64>,
+) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "select customer_id from customer
          where lower(email) = lower($1) and deleted_at is null and customer_id != $2",
@@ -132,14 +140,21 @@ pub async fn email_owner(pool: &SqlitePool, email: &str, except: Option<i64>) ->
 }
 
 fn email_taken(owner: i64) -> AppError {
-    AppError::field("email", format!("This email is already used by customer #{owner}."))
+    AppError::field(
+        "email",
+        format!("This email is already used by customer #{owner}."),
+    )
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-pub async fn create(pool: &SqlitePool, actor: &CurrentUser, v: &ValidCustomer) -> Result<Customer, AppError> {
+pub async fn create(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    v: &ValidCustomer,
+) -> Result<Customer, AppError> {
     if let Some(owner) = email_owner(pool, &v.email, None).await? {
         return Err(email_taken(owner));
     }
@@ -186,7 +201,10 @@ pub async fn create(pool: &SqlitePool, actor: &CurrentUser, v: &ValidCustomer) -
         }
         Err(e) => return Err(e.into()),
     };
-    let blank: Vec<_> = fields_of_valid(v).into_iter().map(|(f, _)| (f, String::new())).collect();
+    let blank: Vec<_> = fields_of_valid(v)
+        .into_iter()
+        .map(|(f, _)| (f, String::new()))
+        .collect();
     let changes = diff(&blank, &fields_of_valid(v));
     record(&mut tx, Some(actor), "create", ENTITY, id, &changes, now).await?;
     tx.commit().await?;
@@ -266,7 +284,9 @@ pub async fn update(
         }
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
-            let owner = email_owner(pool, &v.email, Some(id)).await?.unwrap_or_default();
+            let owner = email_owner(pool, &v.email, Some(id))
+                .await?
+                .unwrap_or_default();
             return Err(email_taken(owner));
         }
         Err(e) => return Err(e.into()),
@@ -278,7 +298,12 @@ pub async fn update(
 
 /// The inline Active/Inactive switch: an explicit intent, so it applies to the current
 /// version (and bumps it, so an open edit form elsewhere will get a Conflict).
-pub async fn set_status(pool: &SqlitePool, actor: &CurrentUser, id: i64, status: Status) -> Result<Customer, AppError> {
+pub async fn set_status(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    status: Status,
+) -> Result<Customer, AppError> {
     let old = get_live(pool, id).await?;
     if old.status == status {
         return Ok(old);
@@ -329,7 +354,11 @@ pub async fn soft_delete(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Res
 }
 
 /// Undo a delete: the same row, id and data come back.
-pub async fn restore(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Customer, AppError> {
+pub async fn restore(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+) -> Result<Customer, AppError> {
     let Some(c) = get(pool, id).await?.filter(|c| c.deleted_at.is_some()) else {
         return Err(AppError::NotFound);
     };
@@ -351,7 +380,9 @@ pub async fn restore(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<
         Ok(r) if r.rows_affected() == 1 => {}
         Ok(_) => return Err(AppError::NotFound),
         Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::Conflict("Cannot restore: its email is now used by another customer.".into()))
+            return Err(AppError::Conflict(
+                "Cannot restore: its email is now used by another customer.".into(),
+            ))
         }
         Err(e) => return Err(e.into()),
     }
@@ -364,10 +395,11 @@ pub async fn restore(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<
 pub async fn purge_deleted(pool: &SqlitePool, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let now = Utc::now();
     let mut tx = pool.begin().await?;
-    let ids: Vec<i64> = sqlx::query_scalar("select customer_id from customer where deleted_at < $1")
-        .bind(cutoff)
-        .fetch_all(&mut *tx)
-        .await?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("select customer_id from customer where deleted_at < $1")
+            .bind(cutoff)
+            .fetch_all(&mut *tx)
+            .await?;
     for id in &ids {
         record(&mut tx, None, "purge", ENTITY, *id, &[], now).await?;
     }
@@ -385,11 +417,26 @@ mod tests {
 
     #[test]
     fn diff_lists_only_changed_fields_with_blanks_as_none() {
-        let old = vec![("first_name", "Ann".to_string()), ("city", String::new()), ("zip", "1000".into())];
-        let new = vec![("first_name", "Anne".to_string()), ("city", "Cebu".into()), ("zip", "1000".into())];
+        let old = vec![
+            ("first_name", "Ann".to_string()),
+            ("city", String::new()),
+            ("zip", "1000".into()),
+        ];
+        let new = vec![
+            ("first_name", "Anne".to_string()),
+            ("city", "Cebu".into()),
+            ("zip", "1000".into()),
+        ];
         let d = diff(&old, &new);
         assert_eq!(d.len(), 2);
-        assert_eq!(d[0], FieldChange { field: "first_name".into(), old: Some("Ann".into()), new: Some("Anne".into()) });
+        assert_eq!(
+            d[0],
+            FieldChange {
+                field: "first_name".into(),
+                old: Some("Ann".into()),
+                new: Some("Anne".into())
+            }
+        );
         assert_eq!(d[1].old, None);
     }
 }

@@ -48,7 +48,10 @@ const LIMITS: &[(&str, &str, usize)] = &[
     ("contact_phone", "Contact number", 40),
 ];
 
-pub fn validate_customer(input: &CustomerInput, today: NaiveDate) -> Result<ValidCustomer, FieldErrors> {
+pub fn validate_customer(
+    input: &CustomerInput,
+    today: NaiveDate,
+) -> Result<ValidCustomer, FieldErrors> {
     let mut errors = FieldErrors::new();
     let t = |s: &str| s.trim().to_string();
     let c = ValidCustomer {
@@ -76,9 +79,15 @@ pub fn validate_customer(input: &CustomerInput, today: NaiveDate) -> Result<Vali
     for (field, name, max) in LIMITS {
         let value = field_value(&c, field);
         if value.chars().count() > *max {
-            errors.insert(field.to_string(), format!("{name} can be at most {max} characters."));
+            errors.insert(
+                field.to_string(),
+                format!("{name} can be at most {max} characters."),
+            );
         } else if value.chars().any(|ch| ch.is_control()) {
-            errors.insert(field.to_string(), format!("{name} contains characters that are not allowed."));
+            errors.insert(
+                field.to_string(),
+                format!("{name} contains characters that are not allowed."),
+            );
         }
     }
     if c.first_name.is_empty() {
@@ -90,10 +99,19 @@ pub fn validate_customer(input: &CustomerInput, today: NaiveDate) -> Result<Vali
     if c.email.is_empty() {
         errors.insert("email".into(), "Email is required.".into());
     } else if !errors.contains_key("email") && !is_valid_email(&c.email) {
-        errors.insert("email".into(), "Enter a valid email address, like name@example.com.".into());
+        errors.insert(
+            "email".into(),
+            "Enter a valid email address, like name@example.com.".into(),
+        );
     }
-    if !c.contact_email.is_empty() && !errors.contains_key("contact_email") && !is_valid_email(&c.contact_email) {
-        errors.insert("contact_email".into(), "Enter a valid email address, like name@example.com.".into());
+    if !c.contact_email.is_empty()
+        && !errors.contains_key("contact_email")
+        && !is_valid_email(&c.contact_email)
+    {
+        errors.insert(
+            "contact_email".into(),
+            "Enter a valid email address, like name@example.com.".into(),
+        );
     }
 
     let birthday = input.birthday.trim();
@@ -103,7 +121,10 @@ pub fn validate_customer(input: &CustomerInput, today: NaiveDate) -> Result<Vali
                 errors.insert("birthday".into(), "Enter a date as YYYY-MM-DD.".into());
             }
             Ok(d) if d > today => {
-                errors.insert("birthday".into(), "Birthday cannot be in the future.".into());
+                errors.insert(
+                    "birthday".into(),
+                    "Birthday cannot be in the future.".into(),
+                );
             }
             Ok(d) if d < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") => {
                 errors.insert("birthday".into(), "Birthday cannot be before 1900.".into());
@@ -118,7 +139,8 @@ pub fn validate_customer(input: &CustomerInput, today: NaiveDate) -> Result<Vali
 
     #[cfg(feature = "ssr")]
     {
-        let country = (!errors.contains_key("country") && !c.country.is_empty()).then_some(c.country.as_str());
+        let country = (!errors.contains_key("country") && !c.country.is_empty())
+            .then_some(c.country.as_str());
         if !c.phone.is_empty() && !errors.contains_key("phone") {
             match normalize_phone(&c.phone, country) {
                 Ok(e164) => c.phone_e164 = e164,
@@ -165,7 +187,9 @@ pub fn is_valid_email(s: &str) -> bool {
     if s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>') {
         return false;
     }
-    let Some((_, domain)) = s.rsplit_once('@') else { return false };
+    let Some((_, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
     domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
@@ -184,7 +208,10 @@ pub fn normalize_phone(raw: &str, country: Option<&str>) -> Result<String, Strin
     match phonenumber::parse(region, raw) {
         Ok(n) if phonenumber::is_valid(&n) => Ok(n.format().mode(Mode::E164).to_string()),
         _ => Err(match country {
-            Some(c) => format!("This is not a valid phone number for {}.", super::model::country_name(c)),
+            Some(c) => format!(
+                "This is not a valid phone number for {}.",
+                super::model::country_name(c)
+            ),
             None => "This is not a valid phone number.".into(),
         }),
     }
@@ -335,13 +362,20 @@ mod tests {
         ];
         for (raw, country, expected) in cases {
             let got = normalize_phone(raw, country);
-            assert_eq!(got.as_deref().ok(), expected, "{raw} / {country:?}: {got:?}");
+            assert_eq!(
+                got.as_deref().ok(),
+                expected,
+                "{raw} / {country:?}: {got:?}"
+            );
         }
         let mut input = valid_input();
         input.phone = "12345".into();
         input.country = "PH".into();
         assert!(errors_of(&input)["phone"].contains("Philippines"));
         input.phone = "0917 123 4567".into();
-        assert_eq!(validate_customer(&input, today()).unwrap().phone_e164, "+639171234567");
+        assert_eq!(
+            validate_customer(&input, today()).unwrap().phone_e164,
+            "+639171234567"
+        );
     }
 }

@@ -25,7 +25,11 @@ pub fn AppShell() -> impl IntoView {
     // Session gone (expired, logged out elsewhere): go to the login page and come back later.
     Effect::new(move |_| {
         if let Some(Ok(None)) = user.get() {
-            let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
             let target = format!("/login?error=expired&next={}", urlencoding::encode(&here));
             let _ = window().location().set_href(&target);
         }

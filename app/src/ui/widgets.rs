@@ -62,13 +62,23 @@ pub const TOAST_SECS: u64 = 10;
 
 impl Toasts {
     pub fn new() -> Self {
-        Toasts { list: RwSignal::new(Vec::new()), next_id: StoredValue::new(1) }
+        Toasts {
+            list: RwSignal::new(Vec::new()),
+            next_id: StoredValue::new(1),
+        }
     }
 
     fn push(&self, message: String, kind: ToastKind, action: Option<(String, Callback<()>)>) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        self.list.update(|l| l.push(Toast { id, message, kind, action }));
+        self.list.update(|l| {
+            l.push(Toast {
+                id,
+                message,
+                kind,
+                action,
+            })
+        });
         let this = *self;
         set_timeout(move || this.dismiss(id), Duration::from_secs(TOAST_SECS));
     }
@@ -82,8 +92,17 @@ impl Toasts {
     }
 
     /// A toast with a button (e.g. "Undo"), which receives keyboard focus.
-    pub fn with_action(&self, message: impl Into<String>, label: impl Into<String>, action: Callback<()>) {
-        self.push(message.into(), ToastKind::Info, Some((label.into(), action)));
+    pub fn with_action(
+        &self,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        action: Callback<()>,
+    ) {
+        self.push(
+            message.into(),
+            ToastKind::Info,
+            Some((label.into(), action)),
+        );
     }
 
     pub fn dismiss(&self, id: u64) {

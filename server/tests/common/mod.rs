@@ -121,7 +121,12 @@ pub fn location(res: &reqwest::Response) -> String {
 
 impl TestApp {
     /// Call a server function with a JSON body; returns (status, JSON body).
-    pub async fn call(&self, cookie: &str, name: &str, args: serde_json::Value) -> (u16, serde_json::Value) {
+    pub async fn call(
+        &self,
+        cookie: &str,
+        name: &str,
+        args: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         let res = self
             .client
             .post(self.url(&format!("/api/{name}")))
@@ -145,7 +150,12 @@ impl TestApp {
             self.add_staff(&email, role).await;
             out.push(self.login(&email).await);
         }
-        Staff { admin: out[0].clone(), sales: out[1].clone(), support: out[2].clone(), accounting: out[3].clone() }
+        Staff {
+            admin: out[0].clone(),
+            sales: out[1].clone(),
+            support: out[2].clone(),
+            accounting: out[3].clone(),
+        }
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
