@@ -97,6 +97,11 @@ pub fn build_router(state: AppState) -> Router {
             state.clone(),
             middleware::refuse_cross_origin,
         ))
+        // A backstop: no request may hold a connection (and a render) forever.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path())

@@ -445,6 +445,7 @@ async fn markup_in_names_is_rendered_as_text_by_the_server() {
     let staff = app.staff_cookies().await;
     let mut input = customer_json("x@example.com");
     input["first_name"] = json!("<img src=x onerror=alert(1)>");
+    input["last_name"] = json!("</title><script>alert(2)</script>");
     let (status, c) = app
         .call(&staff.admin, "create_customer", json!({ "input": input }))
         .await;
@@ -467,6 +468,12 @@ async fn markup_in_names_is_rendered_as_text_by_the_server() {
             "{path}: {}",
             &html[at.saturating_sub(200)..(at + 200).min(html.len())]
         );
-        assert!(!html.contains("<img src=x"), "{path}");
+        assert!(!html.contains("<script>alert(2)"), "{path}");
+        let raw = html.find("<img src=x").unwrap_or(0);
+        assert!(
+            !html.contains("<img src=x"),
+            "{path}: {}",
+            &html[raw.saturating_sub(300)..(raw + 100).min(html.len())]
+        );
     }
 }

@@ -43,7 +43,7 @@ pub fn CustomerProfilePage() -> impl IntoView {
                             let c2 = c.clone();
                             let cid = c.customer_id;
                             view! {
-                                <leptos_meta::Title text=format!("{} · Customers", c.full_name())/>
+                                <leptos_meta::Title text=page_title(&c.full_name())/>
                                 <div class="profile-head">
                                     <h2 data-testid="profile-name">{c.full_name()}</h2>
                                     <StatusChip status=c.status/>
@@ -93,6 +93,12 @@ pub fn CustomerProfilePage() -> impl IntoView {
             />
         })}
     }
+}
+
+/// leptos_meta writes the title unescaped on the server, and `</title>` would end it early:
+/// angle brackets never reach it.
+fn page_title(name: &str) -> String {
+    format!("{} · Customers", name.replace(['<', '>'], ""))
 }
 
 #[component]
@@ -198,5 +204,15 @@ fn HistoryList(
                 }
             })}
         </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn page_title_cannot_close_the_title_element() {
+        let t = super::page_title("</title><script>alert(1)</script>");
+        assert!(!t.contains('<') && !t.contains('>'), "{t}");
+        assert_eq!(super::page_title("Ana Cruz"), "Ana Cruz · Customers");
     }
 }

@@ -15,6 +15,17 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -45,6 +56,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::state::AuthSettings)) -
     });
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // A hung response fails the test instead of stalling the run.
+        .timeout(Duration::from_secs(20))
         .build()
         .unwrap();
     TestApp {
