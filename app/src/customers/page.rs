@@ -108,7 +108,7 @@ pub fn CustomersPage() -> impl IntoView {
             <div class="page-header">
                 <h1>"Customers"</h1>
                 <div class="page-actions">
-                    {is_admin.then(|| view! { <a class="btn" href="/customers/trash">"🗑 Trash"</a> })}
+                    {is_admin.then(|| view! { <a class="btn" href="/customers/trash">"Trash"</a> })}
                     {can_edit.then(|| view! {
                         <button type="button" class="btn btn-primary" on:click=move |_| modal.set(Some(FormTarget::Add))>
                             "+ Add customer"

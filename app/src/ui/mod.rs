@@ -58,7 +58,7 @@ pub fn AppShell() -> impl IntoView {
                     <p class="nav-group">"Sales"</p>
                     <ul on:click=move |_| set_nav_open.set(false)>
                         <li><span class="nav-link disabled" aria-disabled="true" title="Coming soon">"Clients"</span></li>
-                        <li><A href="/customers" attr:class="nav-link" exact=true>"Customers"</A></li>
+                        <li><A href="/customers" attr:class="nav-link">"Customers"</A></li>
                     </ul>
                 </nav>
             </aside>
