@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod error;
+pub mod prefs;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod ui;

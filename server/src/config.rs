@@ -33,6 +33,11 @@ pub enum Command {
         #[arg(long, env = "CREATE_ADMIN_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Add N realistic, deterministic demo customers (1,000,000 in well under a minute).
+    SeedDemo {
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+    },
     /// Create a staff user with any role (admin, sales, support, accounting).
     CreateStaff {
         #[arg(long)]

@@ -3,6 +3,7 @@
 
 pub mod config;
 mod middleware;
+pub mod seed;
 
 use app::auth::ssr::{login_handler, logout_handler};
 use app::state::{AppState, AuthSettings};

@@ -3,9 +3,12 @@
 //! (`form`), profile with History (`profile`) and the Admin's Trash (`trash`).
 
 pub mod form;
+pub mod list;
 pub mod model;
 pub mod page;
 pub mod profile;
+#[cfg(feature = "ssr")]
+pub mod search;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod trash;
@@ -31,12 +34,12 @@ fn validated(input: &CustomerInput) -> Result<validate::ValidCustomer, AppError>
         .map_err(AppError::Validation)
 }
 
-/// The newest customers (the searchable, paged list replaces this).
+/// One page of the Customers list: search, filters, sort, keyset page.
 #[server(endpoint = "list_customers", input = Json)]
-pub async fn list_customers() -> Result<Vec<Customer>, AppError> {
+pub async fn list_customers(query: list::CustomerQuery) -> Result<list::CustomerPage, AppError> {
     use crate::auth::{ssr::require, Capability};
     require(Capability::ViewCustomers)?;
-    Ok(ssr::list_recent(&pool()?, 200).await?)
+    Ok(search::list(&pool()?, &query).await?)
 }
 
 #[server(endpoint = "get_customer", input = Json)]

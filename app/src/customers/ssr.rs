@@ -11,7 +11,7 @@ use sqlx::SqlitePool;
 
 pub const ENTITY: &str = "customer";
 
-const SELECT: &str =
+pub const SELECT: &str =
     "select c.customer_id, c.first_name, c.middle_name, c.last_name, c.suffix, c.email,
         c.gender, c.birthday, c.phone, c.phone_e164, c.street, c.city, c.state, c.zip, c.country,
         c.status, c.contact_name, c.contact_email, c.contact_phone,

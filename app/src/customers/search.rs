@@ -1,0 +1,259 @@
+//! The list query in SQL: trigram full-text search, filters, keyset paging, capped counts.
+//!
+//! Search terms are never spliced into SQL: FTS terms become quoted phrases (a `"` inside is
+//! doubled) bound as one parameter, and prefix terms are bound LIKE patterns with `%`, `_`
+//! and `\` escaped. So `*`, `%`, quotes and SQL fragments are plain text to search for.
+
+use super::list::{Count, Cursor, CustomerPage, CustomerQuery, SortKey, COUNT_CAP};
+use super::model::Customer;
+use super::ssr::SELECT;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+/// What a search box entry means.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ParsedSearch {
+    /// The whole entry is a number: that User ID ranks first.
+    pub exact_id: Option<i64>,
+    /// An FTS5 MATCH expression (trigram phrases, ANDed).
+    pub fts: Option<String>,
+    /// LIKE prefixes (escaped, with the trailing `%`) for terms under three characters.
+    pub prefixes: Vec<String>,
+}
+
+const MAX_QUERY_CHARS: usize = 200;
+
+fn phrase(term: &str) -> String {
+    format!("\"{}\"", term.replace('"', "\"\""))
+}
+
+fn like_prefix(term: &str) -> String {
+    let mut s = String::with_capacity(term.len() + 1);
+    for ch in term.chars() {
+        if matches!(ch, '\\' | '%' | '_') {
+            s.push('\\');
+        }
+        s.push(ch);
+    }
+    s.push('%');
+    s
+}
+
+pub fn parse_search(q: &str) -> ParsedSearch {
+    let q: String = q.trim().chars().take(MAX_QUERY_CHARS).collect();
+    if q.is_empty() {
+        return ParsedSearch::default();
+    }
+    let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
+    let phone_like = q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if phone_like && !digits.is_empty() {
+        let exact_id = if q.chars().all(|c| c.is_ascii_digit()) { q.parse().ok() } else { None };
+        // Phone numbers are indexed without "+" and leading zeros, so "0917 123 4567"
+        // finds +639171234567 and "(415) 555-2671" finds +14155552671.
+        let core = digits.trim_start_matches('0');
+        let fts = (core.chars().count() >= 3).then(|| phrase(core));
+        let prefixes = if fts.is_none() && exact_id.is_none() { vec![like_prefix(&digits)] } else { vec![] };
+        return ParsedSearch { exact_id, fts, prefixes };
+    }
+    let mut phrases = Vec::new();
+    let mut prefixes = Vec::new();
+    for term in q.split_whitespace() {
+        if term.chars().count() >= 3 {
+            phrases.push(phrase(term));
+        } else {
+            prefixes.push(like_prefix(term));
+        }
+    }
+    ParsedSearch {
+        exact_id: None,
+        fts: (!phrases.is_empty()).then(|| phrases.join(" AND ")),
+        prefixes,
+    }
+}
+
+fn sort_expr(k: SortKey) -> &'static str {
+    match k {
+        SortKey::Id => "c.customer_id",
+        SortKey::FirstName => "c.first_name collate nocase",
+        SortKey::LastName => "c.last_name collate nocase",
+        SortKey::Email => "c.email collate nocase",
+        SortKey::Country => "c.country",
+        SortKey::Status => "c.status",
+        SortKey::Created => "c.created_at",
+        SortKey::Updated => "c.updated_at",
+    }
+}
+
+/// `where` conditions shared by the page query and the count (after `deleted_at is null`).
+fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, query: &CustomerQuery, search: &ParsedSearch) {
+    if let Some(status) = query.status {
+        qb.push(" and c.status = ").push_bind(status.as_str().to_string());
+    }
+    if let Some(fts) = &search.fts {
+        qb.push(" and c.customer_id in (select rowid from customer_fts where customer_fts match ")
+            .push_bind(fts.clone())
+            .push(")");
+    }
+    for p in &search.prefixes {
+        qb.push(" and (c.first_name like ")
+            .push_bind(p.clone())
+            .push(" escape '\\' or c.last_name like ")
+            .push_bind(p.clone())
+            .push(" escape '\\' or c.email like ")
+            .push_bind(p.clone())
+            .push(" escape '\\')");
+    }
+    if let Some(id) = search.exact_id {
+        // Shown first on the first page, so it is left out of the paged rows.
+        qb.push(" and c.customer_id != ").push_bind(id);
+    }
+}
+
+fn has_text_filter(search: &ParsedSearch) -> bool {
+    search.fts.is_some() || !search.prefixes.is_empty()
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    #[sqlx(flatten)]
+    customer: Customer,
+    sort_key: String,
+}
+
+/// One page of the list.
+pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPage, sqlx::Error> {
+    let size = i64::from(query.page_size());
+    let search = parse_search(&query.q);
+    let forward = query.cursor.as_ref().is_none_or(|c| c.after);
+    // Walking backwards: the opposite order, then reversed.
+    let desc = if forward { query.is_desc() } else { !query.is_desc() };
+    let expr = sort_expr(query.sort);
+
+    // A search that is only a number with too few digits for text search: just the id.
+    let id_only = search.exact_id.is_some() && !has_text_filter(&search);
+
+    let mut rows: Vec<Row> = Vec::new();
+    if !id_only {
+        let mut qb = QueryBuilder::<Sqlite>::new(SELECT.replacen(
+            "select ",
+            &format!("select cast({} as text) as sort_key, ", expr.trim_end_matches(" collate nocase")),
+            1,
+        ));
+        qb.push(" where c.deleted_at is null");
+        push_filters(&mut qb, query, &search);
+        if let Some(cursor) = &query.cursor {
+            let op = if desc { "<" } else { ">" };
+            if query.sort == SortKey::Id {
+                qb.push(format!(" and c.customer_id {op} ")).push_bind(cursor.id);
+            } else {
+                qb.push(format!(" and ({expr}, c.customer_id) {op} ("))
+                    .push_bind(cursor.key.clone())
+                    .push(", ")
+                    .push_bind(cursor.id)
+                    .push(")");
+            }
+        }
+        let dir = if desc { "desc" } else { "asc" };
+        if query.sort == SortKey::Id {
+            qb.push(format!(" order by c.customer_id {dir}"));
+        } else {
+            qb.push(format!(" order by {expr} {dir}, c.customer_id {dir}"));
+        }
+        qb.push(" limit ").push_bind(size + 1);
+        rows = qb.build_query_as::<Row>().fetch_all(pool).await?;
+    }
+    let has_more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
+    if !forward {
+        rows.reverse();
+    }
+    let cursor_of = |r: &Row, after: bool| Cursor { after, key: r.sort_key.clone(), id: r.customer.customer_id };
+    let next = if forward { has_more.then(|| rows.last().map(|r| cursor_of(r, true))).flatten() } else { rows.last().map(|r| cursor_of(r, true)) };
+    let prev = if forward {
+        query.cursor.as_ref().and(rows.first().map(|r| cursor_of(r, false)))
+    } else {
+        has_more.then(|| rows.first().map(|r| cursor_of(r, false))).flatten()
+    };
+    let mut customers: Vec<Customer> = rows.into_iter().map(|r| r.customer).collect();
+
+    let mut exact: Option<Customer> = None;
+    if let Some(id) = search.exact_id {
+        exact = super::ssr::get(pool, id)
+            .await?
+            .filter(|c| c.deleted_at.is_none() && query.status.is_none_or(|s| s == c.status));
+        if query.cursor.is_none() {
+            if let Some(c) = exact.clone() {
+                customers.insert(0, c);
+            }
+        }
+    }
+
+    let mut total = count(pool, query, &search, id_only).await?;
+    if exact.is_some() {
+        total.n += 1;
+    }
+    Ok(CustomerPage { rows: customers, total, next, prev })
+}
+
+async fn count(
+    pool: &SqlitePool,
+    query: &CustomerQuery,
+    search: &ParsedSearch,
+    id_only: bool,
+) -> Result<Count, sqlx::Error> {
+    if id_only {
+        return Ok(Count { n: 0, capped: false });
+    }
+    if !has_text_filter(search) && search.exact_id.is_none() {
+        // Exact and O(1): trigger-maintained counters.
+        let n: i64 = match query.status {
+            None => sqlx::query_scalar("select coalesce(sum(live), 0) from customer_count").fetch_one(pool).await?,
+            Some(s) => sqlx::query_scalar("select coalesce(sum(live), 0) from customer_count where status = $1")
+                .bind(s.as_str())
+                .fetch_one(pool)
+                .await?,
+        };
+        return Ok(Count { n, capped: false });
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new("select count(*) from (select 1 from customer c where c.deleted_at is null");
+    push_filters(&mut qb, query, search);
+    qb.push(" limit ").push_bind(COUNT_CAP + 1).push(")");
+    let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+    Ok(if n > COUNT_CAP { Count { n: COUNT_CAP, capped: true } } else { Count { n, capped: false } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_become_quoted_trigram_phrases_and_short_words_prefixes() {
+        let p = parse_search("  maria   de la cruz ");
+        assert_eq!(p.fts.as_deref(), Some("\"maria\" AND \"cruz\""));
+        assert_eq!(p.prefixes, vec!["de%".to_string(), "la%".to_string()]);
+        assert_eq!(p.exact_id, None);
+    }
+
+    #[test]
+    fn special_characters_stay_literal() {
+        assert_eq!(parse_search("a\"b*c").fts.as_deref(), Some("\"a\"\"b*c\""));
+        assert_eq!(parse_search("x OR 1=1; drop table customer").fts.as_deref(),
+            Some("\"1=1;\" AND \"drop\" AND \"table\" AND \"customer\""));
+        assert_eq!(parse_search("%_").prefixes, vec!["\\%\\_%".to_string()]);
+        assert_eq!(parse_search("a\\").prefixes, vec!["a\\\\%".to_string()]);
+    }
+
+    #[test]
+    fn numbers_are_ids_and_phone_digits() {
+        let p = parse_search("123");
+        assert_eq!(p.exact_id, Some(123));
+        assert_eq!(p.fts.as_deref(), Some("\"123\""));
+        let p = parse_search("0917 123 4567");
+        assert_eq!(p.exact_id, None);
+        assert_eq!(p.fts.as_deref(), Some("\"9171234567\""));
+        let p = parse_search("+1 (415) 555-2671");
+        assert_eq!(p.fts.as_deref(), Some("\"14155552671\""));
+        let p = parse_search("42");
+        assert_eq!(p.exact_id, Some(42));
+        assert_eq!(p.fts, None);
+    }
+}

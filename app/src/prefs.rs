@@ -1,0 +1,50 @@
+//! Per-staff preferences kept on the server (so they follow the user to another browser):
+//! the Customers list's hidden columns, page size and view.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListPrefs {
+    pub hidden_columns: Vec<String>,
+    pub page_size: Option<u32>,
+}
+
+const LIST_KEY: &str = "customers.list";
+
+#[server(endpoint = "get_list_prefs", input = Json)]
+pub async fn get_list_prefs() -> Result<ListPrefs, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::ViewCustomers)?;
+    let pool = crate::state::AppState::from_context()?.pool;
+    let raw: Option<String> = sqlx::query_scalar("select value from user_pref where staff_user_id = $1 and pref_key = $2")
+        .bind(me.id)
+        .bind(LIST_KEY)
+        .fetch_optional(&pool)
+        .await?;
+    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
+}
+
+#[server(endpoint = "save_list_prefs", input = Json)]
+pub async fn save_list_prefs(prefs: ListPrefs) -> Result<(), AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::ViewCustomers)?;
+    if prefs.hidden_columns.len() > 50 || prefs.hidden_columns.iter().any(|c| c.len() > 40) {
+        return Err(AppError::BadRequest);
+    }
+    let pool = crate::state::AppState::from_context()?.pool;
+    let value = serde_json::to_string(&prefs).map_err(|e| AppError::internal("prefs json", e))?;
+    sqlx::query(
+        "insert into user_pref (staff_user_id, pref_key, value) values ($1, $2, $3)
+         on conflict (staff_user_id, pref_key) do update set value = excluded.value",
+    )
+    .bind(me.id)
+    .bind(LIST_KEY)
+    .bind(value)
+    .execute(&pool)
+    .await?;
+    Ok(())
+}
