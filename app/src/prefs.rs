@@ -13,19 +13,35 @@ pub struct ListPrefs {
     pub page_size: Option<u32>,
 }
 
-const LIST_KEY: &str = "customers.list";
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::ListPrefs;
+
+    pub const LIST_KEY: &str = "customers.list";
+
+    pub async fn list_prefs(
+        pool: &sqlx::SqlitePool,
+        staff_user_id: i64,
+    ) -> Result<ListPrefs, sqlx::Error> {
+        let raw: Option<String> = sqlx::query_scalar(
+            "select value from user_pref where staff_user_id = $1 and pref_key = $2",
+        )
+        .bind(staff_user_id)
+        .bind(LIST_KEY)
+        .fetch_optional(pool)
+        .await?;
+        Ok(raw
+            .and_then(|r| serde_json::from_str(&r).ok())
+            .unwrap_or_default())
+    }
+}
 
 #[server(endpoint = "get_list_prefs", input = Json)]
 pub async fn get_list_prefs() -> Result<ListPrefs, AppError> {
     use crate::auth::{ssr::require, Capability};
     let me = require(Capability::ViewCustomers)?;
     let pool = crate::state::AppState::from_context()?.pool;
-    let raw: Option<String> = sqlx::query_scalar("select value from user_pref where staff_user_id = $1 and pref_key = $2")
-        .bind(me.id)
-        .bind(LIST_KEY)
-        .fetch_optional(&pool)
-        .await?;
-    Ok(raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
+    Ok(ssr::list_prefs(&pool, me.id).await?)
 }
 
 #[server(endpoint = "save_list_prefs", input = Json)]
@@ -42,7 +58,7 @@ pub async fn save_list_prefs(prefs: ListPrefs) -> Result<(), AppError> {
          on conflict (staff_user_id, pref_key) do update set value = excluded.value",
     )
     .bind(me.id)
-    .bind(LIST_KEY)
+    .bind(ssr::LIST_KEY)
     .bind(value)
     .execute(&pool)
     .await?;

@@ -125,7 +125,10 @@ async fn seed_demo(config: Config, count: u64) -> Result<(), String> {
     let n = server::seed::seed_demo(&pool, count)
         .await
         .map_err(|e| format!("seeding failed: {e}"))?;
-    println!("Added {n} demo customers in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "Added {n} demo customers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -3,29 +3,156 @@
 use sqlx::SqlitePool;
 
 const FIRST: &[&str] = &[
-    "Maria", "Jose", "Juan", "Ana", "Mark", "Angel", "John", "Michael", "Kristine", "Paolo",
-    "James", "Mary", "Robert", "Patricia", "Jennifer", "David", "Linda", "William", "Elizabeth",
-    "Oliver", "Amelia", "George", "Isla", "Harry", "Emily", "Lukas", "Sophie", "Leon", "Hannah",
-    "Felix", "Lucía", "Hugo", "Martina", "Pablo", "Sofía", "Hiroshi", "Yuki", "Aarav", "Priya",
-    "Chen", "Wei", "Fatima", "Omar", "Zoe", "Noah", "Liam", "Emma", "Ava", "Mia", "Ethan",
+    "Maria",
+    "Jose",
+    "Juan",
+    "Ana",
+    "Mark",
+    "Angel",
+    "John",
+    "Michael",
+    "Kristine",
+    "Paolo",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "Jennifer",
+    "David",
+    "Linda",
+    "William",
+    "Elizabeth",
+    "Oliver",
+    "Amelia",
+    "George",
+    "Isla",
+    "Harry",
+    "Emily",
+    "Lukas",
+    "Sophie",
+    "Leon",
+    "Hannah",
+    "Felix",
+    "Lucía",
+    "Hugo",
+    "Martina",
+    "Pablo",
+    "Sofía",
+    "Hiroshi",
+    "Yuki",
+    "Aarav",
+    "Priya",
+    "Chen",
+    "Wei",
+    "Fatima",
+    "Omar",
+    "Zoe",
+    "Noah",
+    "Liam",
+    "Emma",
+    "Ava",
+    "Mia",
+    "Ethan",
 ];
 const LAST: &[&str] = &[
-    "Santos", "Reyes", "Cruz", "Bautista", "Garcia", "Mendoza", "Torres", "Villanueva", "Ramos",
-    "Aquino", "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson",
-    "Taylor", "Anderson", "Evans", "Thomas", "Roberts", "Walker", "Müller", "Schmidt", "Schneider",
-    "Fischer", "Weber", "Fernández", "López", "Martínez", "Sánchez", "Pérez", "Tanaka", "Suzuki",
-    "Sharma", "Patel", "Wang", "Li", "Khan", "O'Brien", "Murphy", "Nguyen", "Kim", "Dela Cruz",
+    "Santos",
+    "Reyes",
+    "Cruz",
+    "Bautista",
+    "Garcia",
+    "Mendoza",
+    "Torres",
+    "Villanueva",
+    "Ramos",
+    "Aquino",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Taylor",
+    "Anderson",
+    "Evans",
+    "Thomas",
+    "Roberts",
+    "Walker",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Fernández",
+    "López",
+    "Martínez",
+    "Sánchez",
+    "Pérez",
+    "Tanaka",
+    "Suzuki",
+    "Sharma",
+    "Patel",
+    "Wang",
+    "Li",
+    "Khan",
+    "O'Brien",
+    "Murphy",
+    "Nguyen",
+    "Kim",
+    "Dela Cruz",
 ];
-const MIDDLE: &[&str] = &["", "", "", "Lee", "Marie", "Ann", "James", "Clara", "Jose", "Grace"];
+const MIDDLE: &[&str] = &[
+    "", "", "", "Lee", "Marie", "Ann", "James", "Clara", "Jose", "Grace",
+];
 const SUFFIX: &[&str] = &["", "", "", "", "", "", "", "", "Jr.", "III"];
-const STREETS: &[&str] = &["Rizal Ave", "Main St", "High Street", "Hauptstraße", "Calle Mayor", "Ayala Ave", "Oak Lane", "Market St"];
+const STREETS: &[&str] = &[
+    "Rizal Ave",
+    "Main St",
+    "High Street",
+    "Hauptstraße",
+    "Calle Mayor",
+    "Ayala Ave",
+    "Oak Lane",
+    "Market St",
+];
 /// (country, cities, national prefix as typed, E.164 prefix, digits after prefix)
 const PLACES: &[(&str, &[&str], &str, &str, usize)] = &[
-    ("PH", &["Manila", "Cebu", "Davao", "Quezon City", "Makati"], "0917 ", "+63917", 7),
-    ("US", &["San Francisco", "Austin", "Boston", "Chicago", "Seattle"], "(415) ", "+1415", 7),
-    ("GB", &["London", "Leeds", "Bristol", "Manchester"], "020 7946 ", "+44207946", 4),
-    ("DE", &["Berlin", "Hamburg", "München", "Köln"], "030 ", "+4930", 7),
-    ("ES", &["Madrid", "Barcelona", "Sevilla", "Valencia"], "612 ", "+34612", 6),
+    (
+        "PH",
+        &["Manila", "Cebu", "Davao", "Quezon City", "Makati"],
+        "0917 ",
+        "+63917",
+        7,
+    ),
+    (
+        "US",
+        &["San Francisco", "Austin", "Boston", "Chicago", "Seattle"],
+        "(415) ",
+        "+1415",
+        7,
+    ),
+    (
+        "GB",
+        &["London", "Leeds", "Bristol", "Manchester"],
+        "020 7946 ",
+        "+44207946",
+        4,
+    ),
+    (
+        "DE",
+        &["Berlin", "Hamburg", "München", "Köln"],
+        "030 ",
+        "+4930",
+        7,
+    ),
+    (
+        "ES",
+        &["Madrid", "Barcelona", "Sevilla", "Valencia"],
+        "612 ",
+        "+34612",
+        6,
+    ),
     ("JP", &["Tokyo", "Osaka", "Kyoto"], "090-", "+8190", 8),
 ];
 
@@ -66,7 +193,8 @@ fn ascii_slug(s: &str) -> String {
 /// Insert `count` demo customers after the existing ones. Returns how many were added.
 pub async fn seed_demo(pool: &SqlitePool, count: u64) -> Result<u64, sqlx::Error> {
     const BATCH: u64 = 500;
-    const COLS: &str = "(first_name, middle_name, last_name, suffix, email, gender, birthday, phone, \
+    const COLS: &str =
+        "(first_name, middle_name, last_name, suffix, email, gender, birthday, phone, \
         phone_e164, street, city, state, zip, country, status, contact_name, contact_email, \
         contact_phone, created_at, updated_at, version)";
     let start_id: i64 = sqlx::query_scalar("select coalesce(max(customer_id), 0) from customer")
@@ -84,21 +212,36 @@ pub async fn seed_demo(pool: &SqlitePool, count: u64) -> Result<u64, sqlx::Error
     let mut done = 0u64;
     while done < count {
         let n = BATCH.min(count - done);
-        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("insert into customer {COLS} "));
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("insert into customer {COLS} "));
         qb.push_values(0..n, |mut b, k| {
             let i = start_id as u64 + done + k + 1;
             let first = rng.pick(FIRST);
             let last = rng.pick(LAST);
-            let (country, cities, national, e164, digits) = PLACES[rng.below(PLACES.len() as u64) as usize];
-            let number = format!("{:0width$}", rng.below(10u64.pow(digits as u32)), width = digits);
-            let created = epoch + chrono::Duration::seconds(span_secs * (i as i64 % 1_000_000) / 1_000_000);
+            let (country, cities, national, e164, digits) =
+                PLACES[rng.below(PLACES.len() as u64) as usize];
+            let number = format!(
+                "{:0width$}",
+                rng.below(10u64.pow(digits as u32)),
+                width = digits
+            );
+            let created =
+                epoch + chrono::Duration::seconds(span_secs * (i as i64 % 1_000_000) / 1_000_000);
             let updated = created + chrono::Duration::seconds(rng.below(90 * 24 * 3600) as i64);
-            let birthday = chrono::NaiveDate::from_ymd_opt(1950 + rng.below(55) as i32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32);
+            let birthday = chrono::NaiveDate::from_ymd_opt(
+                1950 + rng.below(55) as i32,
+                1 + rng.below(12) as u32,
+                1 + rng.below(28) as u32,
+            );
             b.push_bind(first)
                 .push_bind(rng.pick(MIDDLE))
                 .push_bind(last)
                 .push_bind(rng.pick(SUFFIX))
-                .push_bind(format!("{}.{}.{i}@example.com", ascii_slug(first), ascii_slug(last)))
+                .push_bind(format!(
+                    "{}.{}.{i}@example.com",
+                    ascii_slug(first),
+                    ascii_slug(last)
+                ))
                 .push_bind(genders[rng.below(4) as usize])
                 .push_bind(birthday)
                 .push_bind(format!("{national}{number}"))
@@ -108,7 +251,11 @@ pub async fn seed_demo(pool: &SqlitePool, count: u64) -> Result<u64, sqlx::Error
                 .push_bind("")
                 .push_bind(format!("{:05}", rng.below(99_999)))
                 .push_bind(country)
-                .push_bind(if rng.below(5) == 0 { "inactive" } else { "active" })
+                .push_bind(if rng.below(5) == 0 {
+                    "inactive"
+                } else {
+                    "active"
+                })
                 .push_bind("")
                 .push_bind("")
                 .push_bind("")

@@ -7,23 +7,40 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 
 async fn list(app: &TestApp, cookie: &str, query: Value) -> Value {
-    let (status, body) = app.call(cookie, "list_customers", json!({ "query": query })).await;
+    let (status, body) = app
+        .call(cookie, "list_customers", json!({ "query": query }))
+        .await;
     assert_eq!(status, 200, "{body}");
     body
 }
 
 fn ids(page: &Value) -> Vec<i64> {
-    page["rows"].as_array().unwrap().iter().map(|r| r["customer_id"].as_i64().unwrap()).collect()
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["customer_id"].as_i64().unwrap())
+        .collect()
 }
 
-async fn add(app: &TestApp, cookie: &str, first: &str, last: &str, email: &str, phone: &str, country: &str) -> i64 {
+async fn add(
+    app: &TestApp,
+    cookie: &str,
+    first: &str,
+    last: &str,
+    email: &str,
+    phone: &str,
+    country: &str,
+) -> i64 {
     let mut c = customer_json(email);
     c["first_name"] = json!(first);
     c["last_name"] = json!(last);
     c["phone"] = json!(phone);
     c["country"] = json!(country);
     c["contact_phone"] = json!("");
-    let (status, body) = app.call(cookie, "create_customer", json!({ "input": c })).await;
+    let (status, body) = app
+        .call(cookie, "create_customer", json!({ "input": c }))
+        .await;
     assert_eq!(status, 200, "{body}");
     body["customer_id"].as_i64().unwrap()
 }
@@ -33,10 +50,38 @@ async fn search_finds_names_emails_ids_and_phones_in_any_format() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     server::seed::seed_demo(&app.pool, 200).await.unwrap();
-    let maria = add(&app, &staff.admin, "Mariabella", "Quisumbing", "mq@zzexample.org", "0917 555 0199", "PH").await;
-    let john = add(&app, &staff.admin, "Johnathan", "Xylophone", "jx.unique@zzexample.org", "(415) 555-2671", "US").await;
-    let deleted = add(&app, &staff.admin, "Deleted", "Quisumbing", "gone@zzexample.org", "", "").await;
-    app.call(&staff.admin, "delete_customer", json!({ "id": deleted })).await;
+    let maria = add(
+        &app,
+        &staff.admin,
+        "Mariabella",
+        "Quisumbing",
+        "mq@zzexample.org",
+        "0917 555 0199",
+        "PH",
+    )
+    .await;
+    let john = add(
+        &app,
+        &staff.admin,
+        "Johnathan",
+        "Xylophone",
+        "jx.unique@zzexample.org",
+        "(415) 555-2671",
+        "US",
+    )
+    .await;
+    let deleted = add(
+        &app,
+        &staff.admin,
+        "Deleted",
+        "Quisumbing",
+        "gone@zzexample.org",
+        "",
+        "",
+    )
+    .await;
+    app.call(&staff.admin, "delete_customer", json!({ "id": deleted }))
+        .await;
 
     let cases: Vec<(&str, Vec<i64>)> = vec![
         ("quisumbing", vec![maria]),
@@ -68,10 +113,19 @@ async fn search_finds_names_emails_ids_and_phones_in_any_format() {
         let want: HashSet<i64> = expected.into_iter().collect();
         assert_eq!(got, want, "search {q:?}");
     }
-    assert_eq!(app.count("select count(*) from customer").await, 203, "nothing dropped");
+    assert_eq!(
+        app.count("select count(*) from customer").await,
+        203,
+        "nothing dropped"
+    );
 
     // A User ID ranks first, then anything else containing those digits.
-    let page = list(&app, &staff.support, json!({ "q": maria.to_string(), "size": 10 })).await;
+    let page = list(
+        &app,
+        &staff.support,
+        json!({ "q": maria.to_string(), "size": 10 }),
+    )
+    .await;
     assert_eq!(ids(&page)[0], maria);
     let page = list(&app, &staff.support, json!({ "q": "7", "size": 10 })).await;
     assert_eq!(ids(&page), vec![7]);
@@ -82,17 +136,37 @@ async fn status_filter_combines_with_search() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     server::seed::seed_demo(&app.pool, 300).await.unwrap();
-    let inactive: i64 = app.count("select count(*) from customer where status = 'inactive'").await;
-    let page = list(&app, &staff.admin, json!({ "status": "inactive", "size": 100 })).await;
+    let inactive: i64 = app
+        .count("select count(*) from customer where status = 'inactive'")
+        .await;
+    let page = list(
+        &app,
+        &staff.admin,
+        json!({ "status": "inactive", "size": 100 }),
+    )
+    .await;
     assert_eq!(page["total"], json!({ "n": inactive, "capped": false }));
-    assert!(page["rows"].as_array().unwrap().iter().all(|r| r["status"] == "inactive"));
+    assert!(page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["status"] == "inactive"));
 
     let santos_inactive: i64 = app
         .count("select count(*) from customer where status = 'inactive' and last_name = 'Santos'")
         .await;
-    let page = list(&app, &staff.admin, json!({ "status": "inactive", "q": "santos", "size": 100 })).await;
+    let page = list(
+        &app,
+        &staff.admin,
+        json!({ "status": "inactive", "q": "santos", "size": 100 }),
+    )
+    .await;
     assert_eq!(page["total"]["n"], santos_inactive);
-    assert!(page["rows"].as_array().unwrap().iter().all(|r| r["status"] == "inactive" && r["last_name"] == "Santos"));
+    assert!(page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["status"] == "inactive" && r["last_name"] == "Santos"));
 }
 
 #[tokio::test]
@@ -101,13 +175,27 @@ async fn every_sort_pages_through_every_row_exactly_once_both_ways() {
     let staff = app.staff_cookies().await;
     server::seed::seed_demo(&app.pool, 137).await.unwrap();
     let all: i64 = app.count("select count(*) from customer").await;
-    for sort in ["id", "first_name", "last_name", "email", "country", "status", "created", "updated"] {
+    for sort in [
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "country",
+        "status",
+        "created",
+        "updated",
+    ] {
         for desc in [false, true] {
             let mut seen = Vec::new();
             let mut pages = Vec::new();
             let mut cursor = Value::Null;
             loop {
-                let page = list(&app, &staff.admin, json!({ "sort": sort, "desc": desc, "size": 20, "cursor": cursor })).await;
+                let page = list(
+                    &app,
+                    &staff.admin,
+                    json!({ "sort": sort, "desc": desc, "size": 20, "cursor": cursor }),
+                )
+                .await;
                 assert_eq!(page["total"]["n"], all);
                 seen.extend(ids(&page));
                 pages.push(ids(&page));
@@ -117,17 +205,34 @@ async fn every_sort_pages_through_every_row_exactly_once_both_ways() {
                 cursor = page["next"].clone();
             }
             assert_eq!(seen.len() as i64, all, "{sort} desc={desc}");
-            assert_eq!(seen.iter().collect::<HashSet<_>>().len() as i64, all, "{sort} duplicates");
+            assert_eq!(
+                seen.iter().collect::<HashSet<_>>().len() as i64,
+                all,
+                "{sort} duplicates"
+            );
             // Walk back from the last page with the prev cursors: the same pages in reverse.
             let mut back = vec![pages.last().unwrap().clone()];
-            let mut page = list(&app, &staff.admin, json!({ "sort": sort, "desc": desc, "size": 20, "cursor": cursor.clone() })).await;
+            let mut page = list(
+                &app,
+                &staff.admin,
+                json!({ "sort": sort, "desc": desc, "size": 20, "cursor": cursor.clone() }),
+            )
+            .await;
             while !page["prev"].is_null() {
                 page = list(&app, &staff.admin, json!({ "sort": sort, "desc": desc, "size": 20, "cursor": page["prev"].clone() })).await;
                 back.push(ids(&page));
             }
             back.reverse();
-            assert_eq!(back.len(), pages.len(), "{sort} desc={desc}: page count backwards");
-            assert_eq!(back[1..], pages[1..], "{sort} desc={desc}: same pages backwards");
+            assert_eq!(
+                back.len(),
+                pages.len(),
+                "{sort} desc={desc}: page count backwards"
+            );
+            assert_eq!(
+                back[1..],
+                pages[1..],
+                "{sort} desc={desc}: same pages backwards"
+            );
         }
     }
 }
@@ -137,14 +242,39 @@ async fn sorts_really_sort() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     server::seed::seed_demo(&app.pool, 120).await.unwrap();
-    for (sort, field) in [("last_name", "last_name"), ("email", "email"), ("country", "country"), ("created", "created_at")] {
-        let page = list(&app, &staff.admin, json!({ "sort": sort, "desc": false, "size": 100 })).await;
-        let values: Vec<String> = page["rows"].as_array().unwrap().iter().map(|r| r[field].as_str().unwrap().to_lowercase()).collect();
+    for (sort, field) in [
+        ("last_name", "last_name"),
+        ("email", "email"),
+        ("country", "country"),
+        ("created", "created_at"),
+    ] {
+        let page = list(
+            &app,
+            &staff.admin,
+            json!({ "sort": sort, "desc": false, "size": 100 }),
+        )
+        .await;
+        let values: Vec<String> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[field].as_str().unwrap().to_lowercase())
+            .collect();
         let mut sorted = values.clone();
         sorted.sort();
         assert_eq!(values, sorted, "{sort}");
-        let page = list(&app, &staff.admin, json!({ "sort": sort, "desc": true, "size": 100 })).await;
-        let values: Vec<String> = page["rows"].as_array().unwrap().iter().map(|r| r[field].as_str().unwrap().to_lowercase()).collect();
+        let page = list(
+            &app,
+            &staff.admin,
+            json!({ "sort": sort, "desc": true, "size": 100 }),
+        )
+        .await;
+        let values: Vec<String> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[field].as_str().unwrap().to_lowercase())
+            .collect();
         let mut sorted = values.clone();
         sorted.sort();
         sorted.reverse();
@@ -153,7 +283,10 @@ async fn sorts_really_sort() {
     let page = list(&app, &staff.admin, json!({})).await;
     let got = ids(&page);
     assert_eq!(got.len(), 20, "default page size");
-    assert!(got.windows(2).all(|w| w[0] > w[1]), "default: newest id first");
+    assert!(
+        got.windows(2).all(|w| w[0] > w[1]),
+        "default: newest id first"
+    );
 }
 
 #[tokio::test]
@@ -168,12 +301,25 @@ async fn counts_are_exact_for_the_whole_list_and_capped_for_big_searches() {
     assert_eq!(page["total"], json!({ "n": 10_000, "capped": true }));
     // Deleting and restoring keeps the counters exact.
     let id = ids(&page)[0];
-    app.call(&staff.admin, "delete_customer", json!({ "id": id })).await;
+    app.call(&staff.admin, "delete_customer", json!({ "id": id }))
+        .await;
     let page = list(&app, &staff.admin, json!({ "size": 10 })).await;
     assert_eq!(page["total"]["n"], 10_049);
-    app.call(&staff.admin, "set_customer_status", json!({ "id": ids(&page)[0], "status": "inactive" })).await;
-    let inactive = app.count("select count(*) from customer where status = 'inactive' and deleted_at is null").await;
-    let page = list(&app, &staff.admin, json!({ "status": "inactive", "size": 10 })).await;
+    app.call(
+        &staff.admin,
+        "set_customer_status",
+        json!({ "id": ids(&page)[0], "status": "inactive" }),
+    )
+    .await;
+    let inactive = app
+        .count("select count(*) from customer where status = 'inactive' and deleted_at is null")
+        .await;
+    let page = list(
+        &app,
+        &staff.admin,
+        json!({ "status": "inactive", "size": 10 }),
+    )
+    .await;
     assert_eq!(page["total"]["n"], inactive);
 }
 
@@ -187,7 +333,18 @@ async fn edits_are_searchable_at_once() {
     c["last_name"] = json!("Name");
     c["phone"] = json!("");
     c["contact_phone"] = json!("");
-    app.call(&staff.admin, "update_customer", json!({ "id": id, "version": 1, "input": c })).await;
-    assert_eq!(ids(&list(&app, &staff.admin, json!({ "q": "zebulon" })).await), vec![id]);
-    assert_eq!(ids(&list(&app, &staff.admin, json!({ "q": "before" })).await), Vec::<i64>::new());
+    app.call(
+        &staff.admin,
+        "update_customer",
+        json!({ "id": id, "version": 1, "input": c }),
+    )
+    .await;
+    assert_eq!(
+        ids(&list(&app, &staff.admin, json!({ "q": "zebulon" })).await),
+        vec![id]
+    );
+    assert_eq!(
+        ids(&list(&app, &staff.admin, json!({ "q": "before" })).await),
+        Vec::<i64>::new()
+    );
 }

@@ -91,15 +91,17 @@ async fn view_only_roles_are_forbidden_and_change_nothing() {
         // Reading is fine.
         let (status, _) = app.call(cookie, "get_customer", json!({ "id": id })).await;
         assert_eq!(status, 200);
-        let (status, list) = app.call(cookie, "list_customers", json!({})).await;
+        let (status, list) = app
+            .call(cookie, "list_customers", json!({ "query": {} }))
+            .await;
         assert_eq!(status, 200);
-        assert_eq!(list.as_array().unwrap().len(), 1);
+        assert_eq!(list["rows"].as_array().unwrap().len(), 1);
     }
     for (name, args) in &writes {
         let (status, _) = app.call("sid=nope", name, args.clone()).await;
         assert_eq!(status, 401, "{name} anonymous");
     }
-    let (status, _) = app.call("", "list_customers", json!({})).await;
+    let (status, _) = app.call("", "list_customers", json!({ "query": {} })).await;
     assert_eq!(status, 401);
 
     assert_eq!(
@@ -284,8 +286,11 @@ async fn delete_hides_everywhere_and_restore_brings_back_the_identical_record() 
         .call(&staff.sales, "get_customer", json!({ "id": id }))
         .await;
     assert_eq!(status, 404);
-    let (_, list) = app.call(&staff.sales, "list_customers", json!({})).await;
-    assert_eq!(list, json!([]));
+    let (_, list) = app
+        .call(&staff.sales, "list_customers", json!({ "query": {} }))
+        .await;
+    assert_eq!(list["rows"], json!([]));
+    assert_eq!(list["total"]["n"], 0);
     let (status, _) = app
         .call(&staff.sales, "delete_customer", json!({ "id": id }))
         .await;

@@ -65,13 +65,22 @@ pub struct Cursor {
 impl Cursor {
     /// `a:<id>:<key>` / `b:<id>:<key>` — compact enough for the URL.
     pub fn encode(&self) -> String {
-        format!("{}:{}:{}", if self.after { "a" } else { "b" }, self.id, self.key)
+        format!(
+            "{}:{}:{}",
+            if self.after { "a" } else { "b" },
+            self.id,
+            self.key
+        )
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
         let (dir, rest) = s.split_once(':')?;
         let (id, key) = rest.split_once(':')?;
-        Some(Cursor { after: dir == "a", key: key.to_string(), id: id.parse().ok()? })
+        Some(Cursor {
+            after: dir == "a",
+            key: key.to_string(),
+            id: id.parse().ok()?,
+        })
     }
 }
 
@@ -84,14 +93,17 @@ pub struct CustomerQuery {
     pub sort: SortKey,
     /// Descending? Unset: newest first for ids and dates, A→Z for text.
     pub desc: Option<bool>,
+    /// 10, 20, 50 or 100; anything else means "my saved page size".
     pub size: u32,
     pub cursor: Option<Cursor>,
 }
 
 impl CustomerQuery {
     pub fn is_desc(&self) -> bool {
-        self.desc
-            .unwrap_or(matches!(self.sort, SortKey::Id | SortKey::Created | SortKey::Updated))
+        self.desc.unwrap_or(matches!(
+            self.sort,
+            SortKey::Id | SortKey::Created | SortKey::Updated
+        ))
     }
 
     pub fn page_size(&self) -> u32 {
@@ -125,7 +137,7 @@ pub fn group_thousands(n: i64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -140,6 +152,8 @@ pub fn group_thousands(n: i64) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerPage {
     pub rows: Vec<Customer>,
+    /// The page size used (the user's saved choice when the query did not name one).
+    pub size: u32,
     pub total: Count,
     /// Cursor for the next page, if there is one.
     pub next: Option<Cursor>,
@@ -153,24 +167,48 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_even_with_colons_in_the_key() {
-        let c = Cursor { after: true, key: "2026-11-24T03:33:19Z".into(), id: 42 };
+        let c = Cursor {
+            after: true,
+            key: "2026-11-24T03:33:19Z".into(),
+            id: 42,
+        };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("garbage"), None);
     }
 
     #[test]
     fn counts_read_well() {
-        assert_eq!(Count { n: 1_000_000, capped: false }.display(), "1,000,000");
-        assert_eq!(Count { n: 10_000, capped: true }.display(), "10,000+");
+        assert_eq!(
+            Count {
+                n: 1_000_000,
+                capped: false
+            }
+            .display(),
+            "1,000,000"
+        );
+        assert_eq!(
+            Count {
+                n: 10_000,
+                capped: true
+            }
+            .display(),
+            "10,000+"
+        );
         assert_eq!(group_thousands(999), "999");
         assert_eq!(group_thousands(1234), "1,234");
     }
 
     #[test]
     fn odd_page_sizes_fall_back() {
-        let q = CustomerQuery { size: 7, ..Default::default() };
+        let q = CustomerQuery {
+            size: 7,
+            ..Default::default()
+        };
         assert_eq!(q.page_size(), DEFAULT_PAGE_SIZE);
-        let q = CustomerQuery { size: 100, ..Default::default() };
+        let q = CustomerQuery {
+            size: 100,
+            ..Default::default()
+        };
         assert_eq!(q.page_size(), 100);
     }
 }

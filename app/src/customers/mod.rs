@@ -38,8 +38,16 @@ fn validated(input: &CustomerInput) -> Result<validate::ValidCustomer, AppError>
 #[server(endpoint = "list_customers", input = Json)]
 pub async fn list_customers(query: list::CustomerQuery) -> Result<list::CustomerPage, AppError> {
     use crate::auth::{ssr::require, Capability};
-    require(Capability::ViewCustomers)?;
-    Ok(search::list(&pool()?, &query).await?)
+    let me = require(Capability::ViewCustomers)?;
+    let pool = pool()?;
+    let mut query = query;
+    if !list::PAGE_SIZES.contains(&query.size) {
+        query.size = crate::prefs::ssr::list_prefs(&pool, me.id)
+            .await?
+            .page_size
+            .unwrap_or(list::DEFAULT_PAGE_SIZE);
+    }
+    Ok(search::list(&pool, &query).await?)
 }
 
 #[server(endpoint = "get_customer", input = Json)]

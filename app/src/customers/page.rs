@@ -18,7 +18,12 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// Delete now, offer Undo in a toast; `after` runs once the list should be reloaded.
-pub fn delete_with_undo(toasts: Toasts, id: i64, hidden: RwSignal<HashSet<i64>>, after: Callback<()>) {
+pub fn delete_with_undo(
+    toasts: Toasts,
+    id: i64,
+    hidden: RwSignal<HashSet<i64>>,
+    after: Callback<()>,
+) {
     hidden.update(|h| {
         h.insert(id);
     });
@@ -85,8 +90,10 @@ fn cell_text(c: &Customer, key: &str) -> String {
 }
 
 /// The list state as it appears in the URL.
-fn query_from_url(get: &dyn Fn(&str) -> Option<String>, default_size: u32) -> CustomerQuery {
-    let sort = get("sort").and_then(|s| SortKey::parse(&s)).unwrap_or_default();
+fn query_from_url(get: &dyn Fn(&str) -> Option<String>) -> CustomerQuery {
+    let sort = get("sort")
+        .and_then(|s| SortKey::parse(&s))
+        .unwrap_or_default();
     CustomerQuery {
         q: get("q").unwrap_or_default(),
         status: get("status").and_then(|s| Status::parse(&s)),
@@ -96,7 +103,8 @@ fn query_from_url(get: &dyn Fn(&str) -> Option<String>, default_size: u32) -> Cu
             Some("desc") => Some(true),
             _ => None,
         },
-        size: get("size").and_then(|s| s.parse().ok()).unwrap_or(default_size),
+        // 0: the server applies this user's saved page size.
+        size: get("size").and_then(|s| s.parse().ok()).unwrap_or(0),
         cursor: get("cursor").and_then(|c| Cursor::decode(&c)),
     }
 }
@@ -124,10 +132,12 @@ pub fn CustomersPage() -> impl IntoView {
         let navigate = navigate.clone();
         move |changes: Vec<(&'static str, Option<String>)>, replace: bool| {
             let mut params: Vec<(String, String)> = url.with_untracked(|m| {
-                ["q", "status", "sort", "dir", "size", "view", "cursor", "start"]
-                    .iter()
-                    .filter_map(|k| m.get(k).map(|v| (k.to_string(), v)))
-                    .collect()
+                [
+                    "q", "status", "sort", "dir", "size", "view", "cursor", "start",
+                ]
+                .iter()
+                .filter_map(|k| m.get(k).map(|v| (k.to_string(), v)))
+                .collect()
             });
             for (k, v) in changes {
                 params.retain(|(pk, _)| pk != k);
@@ -139,18 +149,38 @@ pub fn CustomersPage() -> impl IntoView {
                 .iter()
                 .map(|(k, v)| format!("{k}={}", urlencoding::encode(v)))
                 .collect();
-            let href = if qs.is_empty() { "/customers".to_string() } else { format!("/customers?{}", qs.join("&")) };
-            navigate(&href, NavigateOptions { replace, scroll: false, ..Default::default() });
+            let href = if qs.is_empty() {
+                "/customers".to_string()
+            } else {
+                format!("/customers?{}", qs.join("&"))
+            };
+            navigate(
+                &href,
+                NavigateOptions {
+                    replace,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
         }
     };
 
-    let default_size = Memo::new(move |_| {
-        prefs.get().and_then(|p| p.ok()).and_then(|p| p.page_size).unwrap_or(DEFAULT_PAGE_SIZE)
-    });
-    let query = Memo::new(move |_| url.with(|m| query_from_url(&|k| m.get(k), default_size.get())));
+    // The page must not depend on another resource (it would differ between the server's
+    // render and hydration); the server fills in the saved page size itself.
+    let query = Memo::new(move |_| url.with(|m| query_from_url(&|k| m.get(k))));
     let view_cards = Memo::new(move |_| url.with(|m| m.get("view").as_deref() == Some("cards")));
-    let start = Memo::new(move |_| url.with(|m| m.get("start").and_then(|s| s.parse::<i64>().ok()).unwrap_or(1).max(1)));
-    let page = Resource::new(move || (query.get(), reload.get()), |(q, _)| list_customers(q));
+    let start = Memo::new(move |_| {
+        url.with(|m| {
+            m.get("start")
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(1)
+                .max(1)
+        })
+    });
+    let page = Resource::new(
+        move || (query.get(), reload.get()),
+        |(q, _)| list_customers(q),
+    );
 
     // The search box: instant locally, sent to the URL (and so the server) after 180 ms of quiet.
     let search_text = RwSignal::new(url.with_untracked(|m| m.get("q").unwrap_or_default()));
@@ -188,15 +218,29 @@ pub fn CustomersPage() -> impl IntoView {
     let save_prefs = move |hidden: HashSet<String>, size: Option<u32>| {
         let mut cols: Vec<String> = hidden.into_iter().collect();
         cols.sort();
-        let page_size = size.or_else(|| prefs.get_untracked().and_then(|p| p.ok()).and_then(|p| p.page_size));
+        let page_size = size.or_else(|| {
+            prefs
+                .get_untracked()
+                .and_then(|p| p.ok())
+                .and_then(|p| p.page_size)
+        });
         spawn_local(async move {
-            if let Err(e) = save_list_prefs(ListPrefs { hidden_columns: cols, page_size }).await {
+            if let Err(e) = save_list_prefs(ListPrefs {
+                hidden_columns: cols,
+                page_size,
+            })
+            .await
+            {
                 toasts.error(format!("Could not save your view: {e}"));
             }
         });
     };
     let current_hidden = move || -> HashSet<String> {
-        COLUMNS.iter().map(|(k, _, _)| k.to_string()).filter(|k| is_hidden(k)).collect()
+        COLUMNS
+            .iter()
+            .map(|(k, _, _)| k.to_string())
+            .filter(|k| is_hidden(k))
+            .collect()
     };
     let toggle_column = move |key: &'static str| {
         let mut h = current_hidden();
@@ -209,8 +253,14 @@ pub fn CustomersPage() -> impl IntoView {
 
     let flip_status = move |c: &Customer| {
         let id = c.customer_id;
-        let now = status_override.with_untracked(|o| o.get(&id).copied()).unwrap_or(c.status);
-        let next = if now == Status::Active { Status::Inactive } else { Status::Active };
+        let now = status_override
+            .with_untracked(|o| o.get(&id).copied())
+            .unwrap_or(c.status);
+        let next = if now == Status::Active {
+            Status::Inactive
+        } else {
+            Status::Active
+        };
         status_override.update(|o| {
             o.insert(id, next);
         });
@@ -237,7 +287,11 @@ pub fn CustomersPage() -> impl IntoView {
         let id = c.customer_id;
         let base = c.status;
         let c2 = c.clone();
-        let current = move || status_override.with(|o| o.get(&id).copied()).unwrap_or(base);
+        let current = move || {
+            status_override
+                .with(|o| o.get(&id).copied())
+                .unwrap_or(base)
+        };
         if can_edit {
             view! {
                 <button
@@ -280,7 +334,13 @@ pub fn CustomersPage() -> impl IntoView {
             let aria = move || {
                 let q = query.get();
                 match sort {
-                    Some(s) if q.sort == s => if q.is_desc() { "descending" } else { "ascending" },
+                    Some(s) if q.sort == s => {
+                        if q.is_desc() {
+                            "descending"
+                        } else {
+                            "ascending"
+                        }
+                    }
                     _ => "none",
                 }
             };
@@ -349,13 +409,21 @@ pub fn CustomersPage() -> impl IntoView {
     let pager = {
         let set_params = set_params.clone();
         move |p: &CustomerPage| {
-            let shown = p.rows.iter().filter(|c| !hidden_rows.with(|h| h.contains(&c.customer_id))).count() as i64;
+            let shown = p
+                .rows
+                .iter()
+                .filter(|c| !hidden_rows.with(|h| h.contains(&c.customer_id)))
+                .count() as i64;
             let first = start.get();
-            let range = if shown == 0 { "0".to_string() } else { format!("{}–{}", first, first + shown - 1) };
+            let range = if shown == 0 {
+                "0".to_string()
+            } else {
+                format!("{}–{}", first, first + shown - 1)
+            };
             let summary = format!("{range} of {}", p.total.display());
             let next = p.next.clone();
             let prev = p.prev.clone();
-            let size = query.get().page_size();
+            let size = p.size;
             let (sp1, sp2, sp3) = (set_params.clone(), set_params.clone(), set_params.clone());
             view! {
                 <div class="pager">

@@ -44,15 +44,29 @@ pub fn parse_search(q: &str) -> ParsedSearch {
         return ParsedSearch::default();
     }
     let digits: String = q.chars().filter(|c| c.is_ascii_digit()).collect();
-    let phone_like = q.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let phone_like = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     if phone_like && !digits.is_empty() {
-        let exact_id = if q.chars().all(|c| c.is_ascii_digit()) { q.parse().ok() } else { None };
+        let exact_id = if q.chars().all(|c| c.is_ascii_digit()) {
+            q.parse().ok()
+        } else {
+            None
+        };
         // Phone numbers are indexed without "+" and leading zeros, so "0917 123 4567"
         // finds +639171234567 and "(415) 555-2671" finds +14155552671.
         let core = digits.trim_start_matches('0');
         let fts = (core.chars().count() >= 3).then(|| phrase(core));
-        let prefixes = if fts.is_none() && exact_id.is_none() { vec![like_prefix(&digits)] } else { vec![] };
-        return ParsedSearch { exact_id, fts, prefixes };
+        let prefixes = if fts.is_none() && exact_id.is_none() {
+            vec![like_prefix(&digits)]
+        } else {
+            vec![]
+        };
+        return ParsedSearch {
+            exact_id,
+            fts,
+            prefixes,
+        };
     }
     let mut phrases = Vec::new();
     let mut prefixes = Vec::new();
@@ -86,7 +100,8 @@ fn sort_expr(k: SortKey) -> &'static str {
 /// `where` conditions shared by the page query and the count (after `deleted_at is null`).
 fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, query: &CustomerQuery, search: &ParsedSearch) {
     if let Some(status) = query.status {
-        qb.push(" and c.status = ").push_bind(status.as_str().to_string());
+        qb.push(" and c.status = ")
+            .push_bind(status.as_str().to_string());
     }
     if let Some(fts) = &search.fts {
         qb.push(" and c.customer_id in (select rowid from customer_fts where customer_fts match ")
@@ -125,7 +140,11 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
     let search = parse_search(&query.q);
     let forward = query.cursor.as_ref().is_none_or(|c| c.after);
     // Walking backwards: the opposite order, then reversed.
-    let desc = if forward { query.is_desc() } else { !query.is_desc() };
+    let desc = if forward {
+        query.is_desc()
+    } else {
+        !query.is_desc()
+    };
     let expr = sort_expr(query.sort);
 
     // A search that is only a number with too few digits for text search: just the id.
@@ -135,7 +154,10 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
     if !id_only {
         let mut qb = QueryBuilder::<Sqlite>::new(SELECT.replacen(
             "select ",
-            &format!("select cast({} as text) as sort_key, ", expr.trim_end_matches(" collate nocase")),
+            &format!(
+                "select cast({} as text) as sort_key, ",
+                expr.trim_end_matches(" collate nocase")
+            ),
             1,
         ));
         qb.push(" where c.deleted_at is null");
@@ -143,7 +165,8 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
         if let Some(cursor) = &query.cursor {
             let op = if desc { "<" } else { ">" };
             if query.sort == SortKey::Id {
-                qb.push(format!(" and c.customer_id {op} ")).push_bind(cursor.id);
+                qb.push(format!(" and c.customer_id {op} "))
+                    .push_bind(cursor.id);
             } else {
                 qb.push(format!(" and ({expr}, c.customer_id) {op} ("))
                     .push_bind(cursor.key.clone())
@@ -166,12 +189,27 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
     if !forward {
         rows.reverse();
     }
-    let cursor_of = |r: &Row, after: bool| Cursor { after, key: r.sort_key.clone(), id: r.customer.customer_id };
-    let next = if forward { has_more.then(|| rows.last().map(|r| cursor_of(r, true))).flatten() } else { rows.last().map(|r| cursor_of(r, true)) };
-    let prev = if forward {
-        query.cursor.as_ref().and(rows.first().map(|r| cursor_of(r, false)))
+    let cursor_of = |r: &Row, after: bool| Cursor {
+        after,
+        key: r.sort_key.clone(),
+        id: r.customer.customer_id,
+    };
+    let next = if forward {
+        has_more
+            .then(|| rows.last().map(|r| cursor_of(r, true)))
+            .flatten()
     } else {
-        has_more.then(|| rows.first().map(|r| cursor_of(r, false))).flatten()
+        rows.last().map(|r| cursor_of(r, true))
+    };
+    let prev = if forward {
+        query
+            .cursor
+            .as_ref()
+            .and(rows.first().map(|r| cursor_of(r, false)))
+    } else {
+        has_more
+            .then(|| rows.first().map(|r| cursor_of(r, false)))
+            .flatten()
     };
     let mut customers: Vec<Customer> = rows.into_iter().map(|r| r.customer).collect();
 
@@ -191,7 +229,13 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
     if exact.is_some() {
         total.n += 1;
     }
-    Ok(CustomerPage { rows: customers, total, next, prev })
+    Ok(CustomerPage {
+        rows: customers,
+        size: size as u32,
+        total,
+        next,
+        prev,
+    })
 }
 
 async fn count(
@@ -201,24 +245,44 @@ async fn count(
     id_only: bool,
 ) -> Result<Count, sqlx::Error> {
     if id_only {
-        return Ok(Count { n: 0, capped: false });
+        return Ok(Count {
+            n: 0,
+            capped: false,
+        });
     }
     if !has_text_filter(search) && search.exact_id.is_none() {
         // Exact and O(1): trigger-maintained counters.
         let n: i64 = match query.status {
-            None => sqlx::query_scalar("select coalesce(sum(live), 0) from customer_count").fetch_one(pool).await?,
-            Some(s) => sqlx::query_scalar("select coalesce(sum(live), 0) from customer_count where status = $1")
+            None => {
+                sqlx::query_scalar("select coalesce(sum(live), 0) from customer_count")
+                    .fetch_one(pool)
+                    .await?
+            }
+            Some(s) => {
+                sqlx::query_scalar(
+                    "select coalesce(sum(live), 0) from customer_count where status = $1",
+                )
                 .bind(s.as_str())
                 .fetch_one(pool)
-                .await?,
+                .await?
+            }
         };
         return Ok(Count { n, capped: false });
     }
-    let mut qb = QueryBuilder::<Sqlite>::new("select count(*) from (select 1 from customer c where c.deleted_at is null");
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select count(*) from (select 1 from customer c where c.deleted_at is null",
+    );
     push_filters(&mut qb, query, search);
     qb.push(" limit ").push_bind(COUNT_CAP + 1).push(")");
     let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
-    Ok(if n > COUNT_CAP { Count { n: COUNT_CAP, capped: true } } else { Count { n, capped: false } })
+    Ok(if n > COUNT_CAP {
+        Count {
+            n: COUNT_CAP,
+            capped: true,
+        }
+    } else {
+        Count { n, capped: false }
+    })
 }
 
 #[cfg(test)]
@@ -236,8 +300,10 @@ mod tests {
     #[test]
     fn special_characters_stay_literal() {
         assert_eq!(parse_search("a\"b*c").fts.as_deref(), Some("\"a\"\"b*c\""));
-        assert_eq!(parse_search("x OR 1=1; drop table customer").fts.as_deref(),
-            Some("\"1=1;\" AND \"drop\" AND \"table\" AND \"customer\""));
+        assert_eq!(
+            parse_search("x OR 1=1; drop table customer").fts.as_deref(),
+            Some("\"1=1;\" AND \"drop\" AND \"table\" AND \"customer\"")
+        );
         assert_eq!(parse_search("%_").prefixes, vec!["\\%\\_%".to_string()]);
         assert_eq!(parse_search("a\\").prefixes, vec!["a\\\\%".to_string()]);
     }

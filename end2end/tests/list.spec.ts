@@ -1,0 +1,124 @@
+import { test, expect, Page } from "@playwright/test";
+import { signedIn, uniqueEmail, hydrated } from "./helpers";
+
+// test.sh seeds demo customers before the server starts, so paging has pages to turn.
+
+async function addCustomer(page: Page, first: string, last: string) {
+  const email = uniqueEmail(first.toLowerCase());
+  await page.getByRole("button", { name: "+ Add customer" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add customer" });
+  await dialog.getByRole("textbox", { name: "First name", exact: true }).fill(first);
+  await dialog.getByRole("textbox", { name: "Last name", exact: true }).fill(last);
+  await dialog.getByRole("textbox", { name: "Email", exact: true }).fill(email);
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  return email;
+}
+
+const rows = (page: Page) => page.locator("table.data-table tbody tr");
+
+test("typing filters the rows without pressing Enter", async ({ page }) => {
+  await signedIn(page);
+  const a = await addCustomer(page, "Quintessa", "Vandermolen");
+  const b = await addCustomer(page, "Bartholomew", "Oyelaran");
+  await page.getByRole("searchbox", { name: "Search customers" }).pressSequentially("vanderm", { delay: 30 });
+  await expect(rows(page).filter({ hasText: a })).toHaveCount(1);
+  await expect(rows(page).filter({ hasText: b })).toHaveCount(0);
+  await expect(page).toHaveURL(/q=vanderm/);
+  await expect(page.getByTestId("page-range")).toHaveText("1–1 of 1");
+});
+
+test("a hidden column stays hidden after reload, and Reset to default brings it back", async ({ page }) => {
+  await signedIn(page);
+  const emailHeader = page.locator('th[data-col="email"]');
+  await expect(emailHeader).toBeVisible();
+  await page.getByRole("button", { name: "Columns" }).click();
+  await page.getByRole("group", { name: "Visible columns" }).getByLabel("Email").uncheck();
+  await expect(emailHeader).toBeHidden();
+  await expect(page.locator('td[data-col="email"]').first()).toBeHidden();
+  await page.waitForTimeout(300); // the preference is saved in the background
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('th[data-col="email"]')).toBeHidden();
+  await page.getByRole("button", { name: "Columns" }).click();
+  await page.getByRole("button", { name: "Reset to default" }).click();
+  await expect(page.locator('th[data-col="email"]')).toBeVisible();
+  await page.waitForTimeout(300);
+  await page.reload();
+  await expect(page.locator('th[data-col="email"]')).toBeVisible();
+});
+
+test("the inline switch and the status filter", async ({ page }) => {
+  await signedIn(page);
+  const email = await addCustomer(page, "Switchy", "Statusson");
+  const row = rows(page).filter({ hasText: email });
+  const toggle = row.getByRole("switch");
+  await expect(toggle).toHaveAttribute("aria-checked", "true");
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-checked", "false");
+  await expect(toggle).toContainText("Inactive");
+  await page.getByLabel("Status", { exact: true }).selectOption("inactive");
+  await expect(page).toHaveURL(/status=inactive/);
+  await expect(rows(page).filter({ hasText: email })).toHaveCount(1);
+  const switches = page.locator("table.data-table tbody").getByRole("switch");
+  const n = await switches.count();
+  for (let i = 0; i < n; i++) await expect(switches.nth(i)).toHaveAttribute("aria-checked", "false");
+  await page.getByLabel("Status", { exact: true }).selectOption("active");
+  await expect(rows(page).filter({ hasText: email })).toHaveCount(0);
+});
+
+test("page size, next and previous", async ({ page }) => {
+  await signedIn(page);
+  await page.getByLabel("Rows per page").selectOption("10");
+  await expect(rows(page)).toHaveCount(10);
+  await expect(page.getByTestId("page-range")).toHaveText(/^1–10 of /);
+  const firstPage = await rows(page).first().getAttribute("data-customer-id");
+  await page.getByRole("button", { name: "Next page" }).click();
+  await expect(page.getByTestId("page-range")).toHaveText(/^11–20 of /);
+  await expect(rows(page).first()).not.toHaveAttribute("data-customer-id", firstPage!);
+  await page.getByRole("button", { name: "Previous page" }).click();
+  await expect(page.getByTestId("page-range")).toHaveText(/^1–10 of /);
+  await expect(rows(page).first()).toHaveAttribute("data-customer-id", firstPage!);
+  // Browser back goes back a page too: the page is in the URL.
+  await page.goBack();
+  await expect(page.getByTestId("page-range")).toHaveText(/^11–20 of /);
+  // The page size is remembered for this user.
+  await page.waitForTimeout(300);
+  await page.goto("/customers");
+  await expect(rows(page)).toHaveCount(10);
+  await hydrated(page);
+  await page.getByLabel("Rows per page").selectOption("20");
+  await expect(rows(page)).toHaveCount(20);
+});
+
+test("sort by clicking a header", async ({ page }) => {
+  await signedIn(page);
+  await page.getByRole("button", { name: "Last name" }).click();
+  await expect(page.locator('th[data-col="last_name"]')).toHaveAttribute("aria-sort", "ascending");
+  const names = await page.locator('tbody td[data-col="last_name"]').allTextContents();
+  const sorted = [...names].sort((x, y) => x.localeCompare(y, "en", { sensitivity: "base" }));
+  expect(names.map((n) => n.toLowerCase())).toEqual(sorted.map((n) => n.toLowerCase()));
+  await page.getByRole("button", { name: "Last name" }).click();
+  await expect(page.locator('th[data-col="last_name"]')).toHaveAttribute("aria-sort", "descending");
+  await expect(page).toHaveURL(/sort=last_name&dir=desc|dir=desc.*sort=last_name|sort=last_name.*dir=desc/);
+});
+
+test("card view, and a copied URL restores the whole view", async ({ page, browser }) => {
+  await signedIn(page);
+  const email = await addCustomer(page, "Cardella", "Viewmont");
+  await page.getByRole("searchbox", { name: "Search customers" }).fill("viewmont");
+  await expect(rows(page)).toHaveCount(1);
+  await page.getByRole("button", { name: "Show as cards" }).click();
+  const card = page.locator(".customer-card").filter({ hasText: email });
+  await expect(card).toBeVisible();
+  await expect(card.getByRole("switch")).toBeVisible();
+  await expect(page.locator("table.data-table")).toHaveCount(0);
+  const url = page.url();
+
+  const other = await browser.newContext();
+  const page2 = await other.newPage();
+  await signedIn(page2, url.replace(/^https?:\/\/[^/]+/, ""));
+  await expect(page2.getByRole("searchbox", { name: "Search customers" })).toHaveValue("viewmont");
+  await expect(page2.locator(".customer-card").filter({ hasText: email })).toBeVisible();
+  await other.close();
+});
