@@ -122,3 +122,22 @@ test("card view, and a copied URL restores the whole view", async ({ page, brows
   await expect(page2.locator(".customer-card").filter({ hasText: email })).toBeVisible();
   await other.close();
 });
+
+test("offline: a banner says so, search still filters the cached rows, writes wait", async ({ page, context }) => {
+  await signedIn(page);
+  const email = await addCustomer(page, "Offlina", "Cachewood");
+  await expect(rows(page).filter({ hasText: email })).toHaveCount(1);
+  await page.waitForTimeout(500); // the background snapshot
+  await context.setOffline(true);
+  await expect(page.getByTestId("offline-banner")).toBeVisible();
+  await expect(page.getByTestId("offline-banner")).toContainText("cached");
+  await page.getByRole("searchbox", { name: "Search customers" }).fill("cachewood");
+  await expect(rows(page)).toHaveCount(1);
+  await expect(rows(page).filter({ hasText: email })).toHaveCount(1);
+  await expect(page.getByTestId("page-range")).toHaveText("1 cached match");
+  await expect(page.getByRole("button", { name: "+ Add customer" })).toBeDisabled();
+  await expect(rows(page).getByRole("switch")).toBeDisabled();
+  await context.setOffline(false);
+  await expect(page.getByTestId("offline-banner")).toBeHidden();
+  await expect(page.getByTestId("page-range")).toHaveText("1–1 of 1");
+});

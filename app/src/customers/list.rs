@@ -212,3 +212,205 @@ mod tests {
         assert_eq!(q.page_size(), 100);
     }
 }
+
+/// A compact customer for the browser's offline snapshot: enough to search, filter, sort
+/// and show the list's columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotRow(
+    pub i64,
+    pub String,
+    pub String,
+    pub String,
+    pub String,
+    pub String,
+    pub String,
+    pub Option<chrono::NaiveDate>,
+    pub String,
+    pub Status,
+    pub chrono::DateTime<chrono::Utc>,
+    pub chrono::DateTime<chrono::Utc>,
+);
+
+/// Snapshots are offered only while the whole list is this small.
+pub const SNAPSHOT_MAX: i64 = 20_000;
+
+/// The browser-side twin of the server's search, for the cached rows when offline: every
+/// term must appear in the name, email or phone digits (case-insensitive), or be the User ID.
+pub fn matches_locally(c: &Customer, q: &CustomerQuery) -> bool {
+    if q.status.is_some_and(|s| s != c.status) {
+        return false;
+    }
+    let text = q.q.trim();
+    if text.is_empty() {
+        return true;
+    }
+    if text.parse::<i64>().ok() == Some(c.customer_id) {
+        return true;
+    }
+    let haystack = format!("{} {}", c.full_name(), c.email).to_lowercase();
+    let phone_digits: String = c
+        .phone_e164
+        .chars()
+        .filter(|ch| ch.is_ascii_digit())
+        .collect();
+    let phone_like = text
+        .chars()
+        .all(|ch| ch.is_ascii_digit() || " +-().".contains(ch));
+    if phone_like {
+        let digits: String = text.chars().filter(|ch| ch.is_ascii_digit()).collect();
+        let core = digits.trim_start_matches('0');
+        return !core.is_empty() && (phone_digits.contains(core) || haystack.contains(&digits));
+    }
+    text.split_whitespace()
+        .all(|t| haystack.contains(&t.to_lowercase()))
+}
+
+/// Sort cached rows the way the server would.
+pub fn sort_locally(rows: &mut [Customer], q: &CustomerQuery) {
+    rows.sort_by(|a, b| {
+        let ord = match q.sort {
+            SortKey::Id => a.customer_id.cmp(&b.customer_id),
+            SortKey::FirstName => a
+                .first_name
+                .to_lowercase()
+                .cmp(&b.first_name.to_lowercase()),
+            SortKey::LastName => a.last_name.to_lowercase().cmp(&b.last_name.to_lowercase()),
+            SortKey::Email => a.email.to_lowercase().cmp(&b.email.to_lowercase()),
+            SortKey::Country => a.country.cmp(&b.country),
+            SortKey::Status => a.status.as_str().cmp(b.status.as_str()),
+            SortKey::Created => a.created_at.cmp(&b.created_at),
+            SortKey::Updated => a.updated_at.cmp(&b.updated_at),
+        }
+        .then(a.customer_id.cmp(&b.customer_id));
+        if q.is_desc() {
+            ord.reverse()
+        } else {
+            ord
+        }
+    });
+}
+
+impl From<SnapshotRow> for Customer {
+    fn from(r: SnapshotRow) -> Customer {
+        Customer {
+            customer_id: r.0,
+            first_name: r.1,
+            middle_name: r.6,
+            last_name: r.2,
+            suffix: String::new(),
+            email: r.3,
+            gender: Default::default(),
+            birthday: r.7,
+            phone: r.4,
+            phone_e164: r.5,
+            street: String::new(),
+            city: String::new(),
+            state: String::new(),
+            zip: String::new(),
+            country: r.8,
+            status: r.9,
+            contact_name: String::new(),
+            contact_email: String::new(),
+            contact_phone: String::new(),
+            created_at: r.10,
+            created_by_name: None,
+            updated_at: r.11,
+            updated_by_name: None,
+            version: 0,
+            deleted_at: None,
+            deleted_by_name: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod local_tests {
+    use super::*;
+
+    fn customer(
+        id: i64,
+        first: &str,
+        last: &str,
+        email: &str,
+        e164: &str,
+        status: Status,
+    ) -> Customer {
+        let t = chrono::Utc::now();
+        SnapshotRow(
+            id,
+            first.into(),
+            last.into(),
+            email.into(),
+            String::new(),
+            e164.into(),
+            String::new(),
+            None,
+            "PH".into(),
+            status,
+            t,
+            t,
+        )
+        .into()
+    }
+
+    #[test]
+    fn local_search_mirrors_the_server() {
+        let c = customer(
+            12,
+            "Maria",
+            "Santos",
+            "maria@example.com",
+            "+639171234567",
+            Status::Active,
+        );
+        let q = |s: &str| CustomerQuery {
+            q: s.into(),
+            ..Default::default()
+        };
+        for yes in [
+            "maria",
+            "SANT",
+            "maria santos",
+            "example.com",
+            "12",
+            "0917 123 4567",
+            "+63 917",
+            "",
+        ] {
+            assert!(matches_locally(&c, &q(yes)), "{yes}");
+        }
+        for no in ["pedro", "maria cruz", "13", "0918 000"] {
+            assert!(!matches_locally(&c, &q(no)), "{no}");
+        }
+        let inactive = CustomerQuery {
+            status: Some(Status::Inactive),
+            ..Default::default()
+        };
+        assert!(!matches_locally(&c, &inactive));
+    }
+
+    #[test]
+    fn local_sort_follows_the_query() {
+        let mut rows = vec![
+            customer(1, "b", "Zed", "", "", Status::Active),
+            customer(2, "a", "amy", "", "", Status::Active),
+            customer(3, "c", "Bob", "", "", Status::Active),
+        ];
+        sort_locally(
+            &mut rows,
+            &CustomerQuery {
+                sort: SortKey::LastName,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            rows.iter().map(|c| c.customer_id).collect::<Vec<_>>(),
+            vec![2, 3, 1]
+        );
+        sort_locally(&mut rows, &CustomerQuery::default());
+        assert_eq!(
+            rows.iter().map(|c| c.customer_id).collect::<Vec<_>>(),
+            vec![3, 2, 1]
+        );
+    }
+}

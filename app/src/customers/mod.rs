@@ -50,6 +50,15 @@ pub async fn list_customers(query: list::CustomerQuery) -> Result<list::Customer
     Ok(search::list(&pool, &query).await?)
 }
 
+/// The whole live list in compact form while it has at most `SNAPSHOT_MAX` customers, for
+/// searching offline; `None` when it is bigger.
+#[server(endpoint = "customer_snapshot", input = Json)]
+pub async fn customer_snapshot() -> Result<Option<Vec<list::SnapshotRow>>, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    require(Capability::ViewCustomers)?;
+    Ok(ssr::snapshot(&pool()?, list::SNAPSHOT_MAX).await?)
+}
+
 #[server(endpoint = "get_customer", input = Json)]
 pub async fn get_customer(id: i64) -> Result<Customer, AppError> {
     use crate::auth::{ssr::require, Capability};

@@ -3,9 +3,15 @@
 //! + Add customer, row actions, delete with Undo.
 
 use super::form::{CustomerFormModal, FormTarget};
-use super::list::{Cursor, CustomerPage, CustomerQuery, SortKey, DEFAULT_PAGE_SIZE, PAGE_SIZES};
+use super::list::{
+    matches_locally, sort_locally, Cursor, CustomerPage, CustomerQuery, SortKey, DEFAULT_PAGE_SIZE,
+    PAGE_SIZES,
+};
 use super::model::{country_name, fmt_date, fmt_datetime, Customer, Status};
-use super::{delete_customer, get_customer, list_customers, restore_customer, set_customer_status};
+use super::{
+    customer_snapshot, delete_customer, get_customer, list_customers, restore_customer,
+    set_customer_status,
+};
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::prefs::{get_list_prefs, save_list_prefs, ListPrefs};
@@ -127,6 +133,34 @@ pub fn CustomersPage() -> impl IntoView {
     let columns_open = RwSignal::new(false);
     let pending = RwSignal::new(false);
 
+    // Offline tolerance: every row seen is cached (plus a background snapshot of the whole
+    // list while it is small); without a network the list filters and sorts those.
+    let offline = RwSignal::new(false);
+    let cache = RwSignal::new(HashMap::<i64, Customer>::new());
+    Effect::new(move |_| {
+        if !window().navigator().on_line() {
+            offline.set(true);
+        }
+        let off = window_event_listener(leptos::ev::offline, move |_| offline.set(true));
+        let on = window_event_listener(leptos::ev::online, move |_| {
+            offline.set(false);
+            reload.update(|n| *n += 1);
+        });
+        on_cleanup(move || {
+            off.remove();
+            on.remove();
+        });
+        spawn_local(async move {
+            if let Ok(Some(rows)) = customer_snapshot().await {
+                cache.update(|c| {
+                    for r in rows {
+                        c.entry(r.0).or_insert_with(|| r.into());
+                    }
+                });
+            }
+        });
+    });
+
     // Change some URL parameters (None removes one); the list follows the URL.
     let set_params = {
         let navigate = navigate.clone();
@@ -177,6 +211,13 @@ pub fn CustomersPage() -> impl IntoView {
                 .max(1)
         })
     });
+    // Compute the URL-derived values now, while the router's state is certainly alive: on
+    // the server a memo first read inside the page's Suspend could outlive it under load.
+    let _ = (
+        query.get_untracked(),
+        view_cards.get_untracked(),
+        start.get_untracked(),
+    );
     let page = Resource::new(
         move || (query.get(), reload.get()),
         |(q, _)| list_customers(q),
@@ -298,6 +339,7 @@ pub fn CustomersPage() -> impl IntoView {
                     type="button"
                     role="switch"
                     class="status-switch"
+                    disabled=move || offline.get()
                     class:on=move || current() == Status::Active
                     aria-checked=move || (current() == Status::Active).to_string()
                     aria-label=format!("Active: {}", c.full_name())
@@ -319,8 +361,9 @@ pub fn CustomersPage() -> impl IntoView {
             <ActionsMenu label=format!("Actions for {}", c.full_name())>
                 <a role="menuitem" href=format!("/customers/{id}")>"View"</a>
                 {can_edit.then(|| view! {
-                    <button type="button" role="menuitem" on:click=move |_| open_edit(id)>"Edit"</button>
-                    <button type="button" role="menuitem" class="danger"
+                    <button type="button" role="menuitem" disabled=move || offline.get()
+                        on:click=move |_| open_edit(id)>"Edit"</button>
+                    <button type="button" role="menuitem" class="danger" disabled=move || offline.get()
                         on:click=move |_| delete_with_undo(toasts, id, hidden_rows, refresh)>"Delete"</button>
                 })}
             </ActionsMenu>
@@ -461,12 +504,23 @@ pub fn CustomersPage() -> impl IntoView {
                 <div class="page-actions">
                     {is_admin.then(|| view! { <a class="btn" href="/customers/trash">"Trash"</a> })}
                     {can_edit.then(|| view! {
-                        <button type="button" class="btn btn-primary" on:click=move |_| modal.set(Some(FormTarget::Add))>
+                        <button type="button" class="btn btn-primary" disabled=move || offline.get()
+                            title=move || offline.get().then_some("Adding customers needs a connection")
+                            on:click=move |_| modal.set(Some(FormTarget::Add))>
                             "+ Add customer"
                         </button>
                     })}
                 </div>
             </div>
+            {move || offline.get().then(|| view! {
+                <div class="offline-banner" role="status" data-testid="offline-banner">
+                    <strong>"You are offline."</strong>
+                    {format!(
+                        " Showing the {} customers cached in this browser; search, filters and sorting work on them. Changes are disabled until the connection is back.",
+                        super::list::group_thousands(cache.with(|c| c.len()) as i64)
+                    )}
+                </div>
+            })}
             <div class="toolbar card">
                 <input
                     type="search"
@@ -576,6 +630,36 @@ pub fn CustomersPage() -> impl IntoView {
                                 {pager(&p)}
                             }.into_any()
                         }
+                        Err(AppError::Network) => {
+                            let q = query.get_untracked();
+                            let mut rows: Vec<Customer> = cache.with(|c| {
+                                c.values().filter(|c| matches_locally(c, &q)).cloned().collect()
+                            });
+                            sort_locally(&mut rows, &q);
+                            let matched = rows.len();
+                            rows.truncate(200);
+                            view! {
+                                <div class="card table-wrap" data-testid="offline-results">
+                                    <table class="data-table">
+                                        <thead>
+                                            <tr>
+                                                {COLUMNS.iter().map(|(k, l, _)| {
+                                                    let k: &'static str = k;
+                                                    view! { <th scope="col" data-col=k class:hidden-col=move || is_hidden(k)>{*l}</th> }
+                                                }).collect_view()}
+                                                <th scope="col"><span class="sr-only">"Actions"</span>"⚙️"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>{rows.into_iter().map(row_view).collect_view()}</tbody>
+                                    </table>
+                                </div>
+                                <div class="pager">
+                                    <span class="page-range" data-testid="page-range">
+                                        {format!("{} cached match{}", super::list::group_thousands(matched as i64), if matched == 1 { "" } else { "es" })}
+                                    </span>
+                                </div>
+                            }.into_any()
+                        }
                         Err(e) => view! {
                             <div class="card empty-state" role="alert">
                                 <p>{e.to_string()}</p>
@@ -605,10 +689,4 @@ pub fn CustomersPage() -> impl IntoView {
             }
         })}
     }
-}
-
-/// Keeps the compiler honest about the error type the page shows.
-#[allow(dead_code)]
-fn _error_type(e: AppError) -> String {
-    e.to_string()
 }

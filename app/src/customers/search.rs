@@ -21,6 +21,7 @@ pub struct ParsedSearch {
 }
 
 const MAX_QUERY_CHARS: usize = 200;
+const SHORT_COUNT_CAP: i64 = 1_000;
 
 fn phrase(term: &str) -> String {
     format!("\"{}\"", term.replace('"', "\"\""))
@@ -99,15 +100,23 @@ fn sort_expr(k: SortKey) -> &'static str {
 
 /// `where` conditions shared by the page query and the count (after `deleted_at is null`).
 fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, query: &CustomerQuery, search: &ParsedSearch) {
-    if let Some(status) = query.status {
-        qb.push(" and c.status = ")
-            .push_bind(status.as_str().to_string());
-    }
+    push_status(qb, query);
     if let Some(fts) = &search.fts {
         qb.push(" and c.customer_id in (select rowid from customer_fts where customer_fts match ")
             .push_bind(fts.clone())
             .push(")");
     }
+    push_non_fts_filters(qb, search);
+}
+
+fn push_status(qb: &mut QueryBuilder<'_, Sqlite>, query: &CustomerQuery) {
+    if let Some(status) = query.status {
+        qb.push(" and c.status = ")
+            .push_bind(status.as_str().to_string());
+    }
+}
+
+fn push_non_fts_filters(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch) {
     for p in &search.prefixes {
         qb.push(" and (c.first_name like ")
             .push_bind(p.clone())
@@ -150,33 +159,85 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
     // A search that is only a number with too few digits for text search: just the id.
     let id_only = search.exact_id.is_some() && !has_text_filter(&search);
 
+    // A whole email address (unique among live customers): answer from its index.
+    let whole_email = query.q.trim();
+    if query.cursor.is_none()
+        && !whole_email.contains(char::is_whitespace)
+        && whole_email.contains('@')
+    {
+        let hit = sqlx::query_as::<_, Customer>(&format!(
+            "{SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
+        ))
+        .bind(whole_email)
+        .fetch_optional(pool)
+        .await?
+        .filter(|c| query.status.is_none_or(|s| s == c.status));
+        if let Some(c) = hit {
+            return Ok(CustomerPage {
+                rows: vec![c],
+                size: size as u32,
+                total: Count {
+                    n: 1,
+                    capped: false,
+                },
+                next: None,
+                prev: None,
+            });
+        }
+    }
+
     let mut rows: Vec<Row> = Vec::new();
     if !id_only {
-        let mut qb = QueryBuilder::<Sqlite>::new(SELECT.replacen(
+        let select = SELECT.replacen(
             "select ",
             &format!(
                 "select cast({} as text) as sort_key, ",
                 expr.trim_end_matches(" collate nocase")
             ),
             1,
-        ));
-        qb.push(" where c.deleted_at is null");
-        push_filters(&mut qb, query, &search);
+        );
+        let mut qb;
+        match (&search.fts, query.sort) {
+            // Newest/oldest first with text search: walk the FTS index in rowid order and
+            // stop at the page, instead of collecting every match first.
+            (Some(fts), SortKey::Id) => {
+                qb = QueryBuilder::<Sqlite>::new(select.replacen(
+                    "from customer c",
+                    "from customer_fts f join customer c on c.customer_id = f.rowid",
+                    1,
+                ));
+                qb.push(" where customer_fts match ").push_bind(fts.clone());
+                qb.push(" and c.deleted_at is null");
+                push_status(&mut qb, query);
+                push_non_fts_filters(&mut qb, &search);
+            }
+            _ => {
+                qb = QueryBuilder::<Sqlite>::new(select);
+                qb.push(" where c.deleted_at is null");
+                push_filters(&mut qb, query, &search);
+            }
+        }
         if let Some(cursor) = &query.cursor {
             let op = if desc { "<" } else { ">" };
             if query.sort == SortKey::Id {
                 qb.push(format!(" and c.customer_id {op} "))
                     .push_bind(cursor.id);
             } else {
-                qb.push(format!(" and ({expr}, c.customer_id) {op} ("))
+                // Spelled out rather than as a row value `(a, b) > (?, ?)`, which SQLite
+                // evaluates by scanning the index from its start; this form seeks.
+                qb.push(format!(" and {expr} {op}= "))
                     .push_bind(cursor.key.clone())
-                    .push(", ")
+                    .push(format!(" and ({expr} {op} "))
+                    .push_bind(cursor.key.clone())
+                    .push(format!(" or c.customer_id {op} "))
                     .push_bind(cursor.id)
                     .push(")");
             }
         }
         let dir = if desc { "desc" } else { "asc" };
-        if query.sort == SortKey::Id {
+        if query.sort == SortKey::Id && search.fts.is_some() {
+            qb.push(format!(" order by f.rowid {dir}"));
+        } else if query.sort == SortKey::Id {
             qb.push(format!(" order by c.customer_id {dir}"));
         } else {
             qb.push(format!(" order by {expr} {dir}, c.customer_id {dir}"));
@@ -269,15 +330,39 @@ async fn count(
         };
         return Ok(Count { n, capped: false });
     }
+    if let (Some(fts), None, true) = (&search.fts, query.status, search.prefixes.is_empty()) {
+        // Many matches: the FTS index alone says so quickly (deleted rows are a rounding
+        // error against the cap).
+        let raw: i64 = sqlx::query_scalar(
+            "select count(*) from (select 1 from customer_fts where customer_fts match $1 limit $2)",
+        )
+        .bind(fts)
+        .bind(COUNT_CAP + 1)
+        .fetch_one(pool)
+        .await?;
+        if raw > COUNT_CAP {
+            return Ok(Count {
+                n: COUNT_CAP,
+                capped: true,
+            });
+        }
+    }
+    // One- and two-letter prefixes match a large share of rows and cannot use the trigram
+    // index: stop counting earlier.
+    let cap = if search.fts.is_none() && !search.prefixes.is_empty() {
+        SHORT_COUNT_CAP
+    } else {
+        COUNT_CAP
+    };
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select count(*) from (select 1 from customer c where c.deleted_at is null",
     );
     push_filters(&mut qb, query, search);
-    qb.push(" limit ").push_bind(COUNT_CAP + 1).push(")");
+    qb.push(" limit ").push_bind(cap + 1).push(")");
     let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
-    Ok(if n > COUNT_CAP {
+    Ok(if n > cap {
         Count {
-            n: COUNT_CAP,
+            n: cap,
             capped: true,
         }
     } else {

@@ -115,6 +115,50 @@ pub async fn list_recent(pool: &SqlitePool, limit: i64) -> Result<Vec<Customer>,
     .await
 }
 
+/// Every live customer as a compact row, or `None` when there are more than `max`.
+pub async fn snapshot(
+    pool: &SqlitePool,
+    max: i64,
+) -> Result<Option<Vec<super::list::SnapshotRow>>, sqlx::Error> {
+    let live: i64 = sqlx::query_scalar("select coalesce(sum(live), 0) from customer_count")
+        .fetch_one(pool)
+        .await?;
+    if live > max {
+        return Ok(None);
+    }
+    type R = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<chrono::NaiveDate>,
+        String,
+        Status,
+        DateTime<Utc>,
+        DateTime<Utc>,
+    );
+    let rows: Vec<R> = sqlx::query_as(
+        "select customer_id, first_name, last_name, email, phone, phone_e164, middle_name, birthday,
+                country, status, created_at, updated_at
+         from customer where deleted_at is null order by customer_id desc limit $1",
+    )
+    .bind(max)
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(
+        rows.into_iter()
+            .map(|r| {
+                super::list::SnapshotRow(
+                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11,
+                )
+            })
+            .collect(),
+    ))
+}
+
 pub async fn list_trash(pool: &SqlitePool) -> Result<Vec<Customer>, sqlx::Error> {
     sqlx::query_as::<_, Customer>(&format!(
         "{SELECT} where c.deleted_at is not null order by c.deleted_at desc limit 500"

@@ -1,0 +1,303 @@
+//! The Customers list benchmark: seeds N customers (default 1,000,000) into a SQLite file
+//! and reports p50/p95 of the list/search server path, then HTTP throughput of the list
+//! page with 64 concurrent connections.
+//!
+//!   cargo run --release -p server --example bench -- [COUNT]
+//!
+//! The database is kept in target/bench/ and reused when it already holds COUNT customers.
+
+use app::customers::list::{Cursor, CustomerQuery, SortKey};
+use app::customers::model::Status;
+use std::time::{Duration, Instant};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let count: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    std::fs::create_dir_all("target/bench").unwrap();
+    let path = format!("target/bench/customers-{count}.db");
+    let pool = server::connect(&format!("sqlite://{path}")).await.unwrap();
+    let have: i64 = sqlx::query_scalar("select count(*) from customer")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    if have as u64 != count {
+        drop(pool);
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{ext}"));
+        }
+        let pool = server::connect(&format!("sqlite://{path}")).await.unwrap();
+        let t = Instant::now();
+        server::seed::seed_demo(&pool, count).await.unwrap();
+        println!(
+            "seed-demo: {count} customers in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        pool.close().await;
+    }
+    let pool = server::connect(&format!("sqlite://{path}")).await.unwrap();
+
+    // Real values to look for.
+    let probe: i64 = (count as i64 * 2) / 3;
+    let email: String = sqlx::query_scalar("select email from customer where customer_id = $1")
+        .bind(probe)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let phone: String = sqlx::query_scalar("select phone from customer where customer_id = $1")
+        .bind(probe + 7)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let deep_id = (count as i64) / 2;
+    let (deep_key, deep_key_id): (String, i64) = sqlx::query_as(
+        "select last_name, customer_id from customer where deleted_at is null
+         order by last_name collate nocase, customer_id limit 1 offset $1",
+    )
+    .bind(count as i64 / 2)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+
+    let base = CustomerQuery {
+        size: 50,
+        ..Default::default()
+    };
+    let scenarios: Vec<(&str, CustomerQuery)> = vec![
+        ("first page (newest first)", base.clone()),
+        (
+            "deep page by id (keyset, middle of the table)",
+            CustomerQuery {
+                cursor: Some(Cursor {
+                    after: true,
+                    key: String::new(),
+                    id: deep_id,
+                }),
+                ..base.clone()
+            },
+        ),
+        (
+            "deep page sorted by last name (keyset)",
+            CustomerQuery {
+                sort: SortKey::LastName,
+                desc: Some(false),
+                cursor: Some(Cursor {
+                    after: true,
+                    key: deep_key,
+                    id: deep_key_id,
+                }),
+                ..base.clone()
+            },
+        ),
+        (
+            "sort by last name, first page",
+            CustomerQuery {
+                sort: SortKey::LastName,
+                desc: Some(false),
+                ..base.clone()
+            },
+        ),
+        (
+            "3-letter substring \"ari\"",
+            CustomerQuery {
+                q: "ari".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            "common last name \"Santos\"",
+            CustomerQuery {
+                q: "Santos".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            "exact email",
+            CustomerQuery {
+                q: email.clone(),
+                ..base.clone()
+            },
+        ),
+        (
+            "User ID",
+            CustomerQuery {
+                q: probe.to_string(),
+                ..base.clone()
+            },
+        ),
+        (
+            "phone as typed",
+            CustomerQuery {
+                q: phone.clone(),
+                ..base.clone()
+            },
+        ),
+        (
+            "2-letter prefix \"jo\"",
+            CustomerQuery {
+                q: "jo".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            "status filter (inactive)",
+            CustomerQuery {
+                status: Some(Status::Inactive),
+                ..base.clone()
+            },
+        ),
+        (
+            "status + search (inactive, \"cruz\")",
+            CustomerQuery {
+                status: Some(Status::Inactive),
+                q: "cruz".into(),
+                ..base.clone()
+            },
+        ),
+    ];
+
+    let http_only = std::env::var("BENCH_HTTP_ONLY").is_ok();
+    println!("\n{count} customers, page size 50, 200 runs each after 10 warm-up runs\n");
+    println!("| query | rows | total | p50 ms | p95 ms | max ms |");
+    println!("|---|---|---|---|---|---|");
+    for (name, q) in scenarios.iter().filter(|_| !http_only) {
+        for _ in 0..10 {
+            app::customers::search::list(&pool, q).await.unwrap();
+        }
+        let mut times = Vec::with_capacity(200);
+        let mut last = None;
+        for _ in 0..200 {
+            let t = Instant::now();
+            let page = app::customers::search::list(&pool, q).await.unwrap();
+            times.push(t.elapsed());
+            last = Some(page);
+        }
+        times.sort();
+        let page = last.unwrap();
+        println!(
+            "| {name} | {} | {} | {} | {} | {} |",
+            page.rows.len(),
+            page.total.display(),
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.95)),
+            ms(*times.last().unwrap())
+        );
+    }
+
+    // HTTP: the real router, a signed-in staff user, 64 connections for 10 seconds.
+    let email = format!("bench-{}@example.com", std::process::id());
+    app::auth::ssr::create_staff(
+        &pool,
+        &email,
+        "Bench",
+        app::auth::Role::Sales,
+        "bench-password-1",
+    )
+    .await
+    .unwrap();
+    let auth = app::state::AuthSettings {
+        idle_timeout: Duration::from_secs(3600),
+        absolute_timeout: Duration::from_secs(3600),
+        cookie_secure: false,
+        trust_forwarded_for: false,
+        public_origin: "http://127.0.0.1".into(),
+    };
+    let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);
+    let router = server::build_router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let res = client
+        .post(format!("http://{addr}/auth/login"))
+        .form(&[("email", email.as_str()), ("password", "bench-password-1")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+
+    println!("\n| HTTP, 64 concurrent connections, 10 s | requests/s | p50 ms | p95 ms |");
+    println!("|---|---|---|---|");
+    for (name, path, body) in [
+        (
+            "GET /customers (server-rendered page, 50 rows)",
+            "/customers?size=50",
+            None,
+        ),
+        (
+            "POST /api/list_customers (JSON, 50 rows)",
+            "/api/list_customers",
+            Some(r#"{"query":{"size":50}}"#),
+        ),
+        (
+            "POST /api/list_customers search \"ari\"",
+            "/api/list_customers",
+            Some(r#"{"query":{"size":50,"q":"ari"}}"#),
+        ),
+    ] {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut tasks = Vec::new();
+        for _ in 0..64 {
+            let client = client.clone();
+            let cookie = cookie.clone();
+            let url = format!("http://{addr}{path}");
+            tasks.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let req = match body {
+                        Some(b) => client
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .body(b),
+                        None => client.get(&url),
+                    };
+                    let res = req.header("cookie", &cookie).send().await.unwrap();
+                    assert!(res.status().is_success(), "{}", res.status());
+                    let _ = res.bytes().await.unwrap();
+                    lat.push(t.elapsed());
+                }
+                lat
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.unwrap());
+        }
+        all.sort();
+        println!(
+            "| {name} | {:.0} | {} | {} |",
+            all.len() as f64 / 10.0,
+            ms(percentile(&all, 0.5)),
+            ms(percentile(&all, 0.95))
+        );
+    }
+}
