@@ -582,6 +582,15 @@ pub fn CustomersPage() -> impl IntoView {
                     let _ = prefs.await;
                     match page.await {
                         Ok(p) => {
+                            if offline.get_untracked() {
+                                offline.set(false);
+                            }
+                            // Every row seen is kept for offline use (no re-render needed).
+                            cache.update_untracked(|c| {
+                                for r in &p.rows {
+                                    c.insert(r.customer_id, r.clone());
+                                }
+                            });
                             let rows: Vec<Customer> = p.rows.clone();
                             let empty = rows.is_empty();
                             let filtered = !query.get_untracked().q.is_empty() || query.get_untracked().status.is_some();
@@ -631,6 +640,7 @@ pub fn CustomersPage() -> impl IntoView {
                             }.into_any()
                         }
                         Err(AppError::Network) => {
+                            offline.set(true);
                             let q = query.get_untracked();
                             let mut rows: Vec<Customer> = cache.with(|c| {
                                 c.values().filter(|c| matches_locally(c, &q)).cloned().collect()

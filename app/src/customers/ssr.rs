@@ -49,7 +49,7 @@ fn fields_of_valid(v: &ValidCustomer) -> Vec<(&'static str, String)> {
 }
 
 fn fields_of_customer(c: &Customer) -> Vec<(&'static str, String)> {
-    let mut v = fields_of_valid(&ValidCustomer {
+    fields_of_valid(&ValidCustomer {
         first_name: c.first_name.clone(),
         middle_name: c.middle_name.clone(),
         last_name: c.last_name.clone(),
@@ -68,9 +68,31 @@ fn fields_of_customer(c: &Customer) -> Vec<(&'static str, String)> {
         contact_name: c.contact_name.clone(),
         contact_email: c.contact_email.clone(),
         contact_phone: c.contact_phone.clone(),
-    });
-    v.shrink_to_fit();
-    v
+    })
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds the editable fields as $1 … $18, in the order the INSERT and UPDATE name them.
+fn bind_fields<'q>(q: SqliteQuery<'q>, v: &'q ValidCustomer) -> SqliteQuery<'q> {
+    q.bind(&v.first_name)
+        .bind(&v.middle_name)
+        .bind(&v.last_name)
+        .bind(&v.suffix)
+        .bind(&v.email)
+        .bind(v.gender)
+        .bind(v.birthday)
+        .bind(&v.phone)
+        .bind(&v.phone_e164)
+        .bind(&v.street)
+        .bind(&v.city)
+        .bind(&v.state)
+        .bind(&v.zip)
+        .bind(&v.country)
+        .bind(v.status)
+        .bind(&v.contact_name)
+        .bind(&v.contact_email)
+        .bind(&v.contact_phone)
 }
 
 fn opt(s: String) -> Option<String> {
@@ -204,37 +226,23 @@ pub async fn create(
     }
     let now = Utc::now();
     let mut tx = pool.begin().await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
-        "insert into customer (first_name, middle_name, last_name, suffix, email, gender, birthday,
+    let inserted = bind_fields(
+        sqlx::query(
+            "insert into customer (first_name, middle_name, last_name, suffix, email, gender, birthday,
             phone, phone_e164, street, city, state, zip, country, status,
             contact_name, contact_email, contact_phone,
             created_at, created_by, updated_at, updated_by, version)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
                  $19, $20, $19, $20, 1)
          returning customer_id",
+        ),
+        v,
     )
-    .bind(&v.first_name)
-    .bind(&v.middle_name)
-    .bind(&v.last_name)
-    .bind(&v.suffix)
-    .bind(&v.email)
-    .bind(v.gender)
-    .bind(v.birthday)
-    .bind(&v.phone)
-    .bind(&v.phone_e164)
-    .bind(&v.street)
-    .bind(&v.city)
-    .bind(&v.state)
-    .bind(&v.zip)
-    .bind(&v.country)
-    .bind(v.status)
-    .bind(&v.contact_name)
-    .bind(&v.contact_email)
-    .bind(&v.contact_phone)
     .bind(now)
     .bind(actor.id)
     .fetch_one(&mut *tx)
-    .await;
+    .await
+    .map(|row| sqlx::Row::get::<i64, _>(&row, 0));
     let id = match inserted {
         Ok(id) => id,
         // Someone took the e-mail between our check and the insert.
@@ -285,32 +293,17 @@ pub async fn update(
     let now = Utc::now();
     let mut tx = pool.begin().await?;
     // The version check is in the UPDATE itself: if anyone saved since we read, 0 rows.
-    let res = sqlx::query(
-        "update customer set first_name = $1, middle_name = $2, last_name = $3, suffix = $4,
+    let res = bind_fields(
+        sqlx::query(
+            "update customer set first_name = $1, middle_name = $2, last_name = $3, suffix = $4,
             email = $5, gender = $6, birthday = $7, phone = $8, phone_e164 = $9, street = $10,
             city = $11, state = $12, zip = $13, country = $14, status = $15, contact_name = $16,
             contact_email = $17, contact_phone = $18, updated_at = $19, updated_by = $20,
             version = version + 1
          where customer_id = $21 and version = $22 and deleted_at is null",
+        ),
+        v,
     )
-    .bind(&v.first_name)
-    .bind(&v.middle_name)
-    .bind(&v.last_name)
-    .bind(&v.suffix)
-    .bind(&v.email)
-    .bind(v.gender)
-    .bind(v.birthday)
-    .bind(&v.phone)
-    .bind(&v.phone_e164)
-    .bind(&v.street)
-    .bind(&v.city)
-    .bind(&v.state)
-    .bind(&v.zip)
-    .bind(&v.country)
-    .bind(v.status)
-    .bind(&v.contact_name)
-    .bind(&v.contact_email)
-    .bind(&v.contact_phone)
     .bind(now)
     .bind(actor.id)
     .bind(id)
