@@ -1,6 +1,8 @@
 //! The Customers web app: components, server functions and domain logic, organised by
 //! feature (`auth`, `customers`, …) with shared widgets in `ui`. Compiled twice: with `ssr`
 //! into the server, with `hydrate` into the browser's wasm.
+// The release wasm build nests view types deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 pub mod audit;
 pub mod auth;
