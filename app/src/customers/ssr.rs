@@ -127,16 +127,6 @@ pub async fn get_live(pool: &SqlitePool, id: i64) -> Result<Customer, AppError> 
     }
 }
 
-/// Newest first. (The full list with search, filters and keyset paging is its own module.)
-pub async fn list_recent(pool: &SqlitePool, limit: i64) -> Result<Vec<Customer>, sqlx::Error> {
-    sqlx::query_as::<_, Customer>(&format!(
-        "{SELECT} where c.deleted_at is null order by c.customer_id desc limit $1"
-    ))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-}
-
 /// Every live customer as a compact row, or `None` when there are more than `max`.
 pub async fn snapshot(
     pool: &SqlitePool,
