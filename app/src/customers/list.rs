@@ -90,6 +90,9 @@ pub struct CustomerQuery {
     /// Free text: any part of a name, an email, a User ID, phone digits in any format.
     pub q: String,
     pub status: Option<Status>,
+    /// Label ids; a customer matches when it has any of them (or all, with `all_labels`).
+    pub labels: Vec<i64>,
+    pub all_labels: bool,
     pub sort: SortKey,
     /// Descending? Unset: newest first for ids and dates, A→Z for text.
     pub desc: Option<bool>,
@@ -229,7 +232,24 @@ pub struct SnapshotRow(
     pub Status,
     pub chrono::DateTime<chrono::Utc>,
     pub chrono::DateTime<chrono::Utc>,
+    pub Vec<crate::labels::LabelRef>,
 );
+
+/// At most this many labels in one filter.
+pub const MAX_FILTER_LABELS: usize = 20;
+
+/// Does the customer pass the query's label filter?
+pub fn has_labels(c: &Customer, q: &CustomerQuery) -> bool {
+    if q.labels.is_empty() {
+        return true;
+    }
+    let has = |id: &i64| c.labels.iter().any(|l| l.id == *id);
+    if q.all_labels {
+        q.labels.iter().all(has)
+    } else {
+        q.labels.iter().any(has)
+    }
+}
 
 /// Snapshots are offered only while the whole list is this small.
 pub const SNAPSHOT_MAX: i64 = 20_000;
@@ -237,7 +257,7 @@ pub const SNAPSHOT_MAX: i64 = 20_000;
 /// The browser-side twin of the server's search, for the cached rows when offline: every
 /// term must appear in the name, email or phone digits (case-insensitive), or be the User ID.
 pub fn matches_locally(c: &Customer, q: &CustomerQuery) -> bool {
-    if q.status.is_some_and(|s| s != c.status) {
+    if q.status.is_some_and(|s| s != c.status) || !has_labels(c, q) {
         return false;
     }
     let text = q.q.trim();
@@ -319,6 +339,7 @@ impl From<SnapshotRow> for Customer {
             version: 0,
             deleted_at: None,
             deleted_by_name: None,
+            labels: r.12,
         }
     }
 }
@@ -349,6 +370,7 @@ mod local_tests {
             status,
             t,
             t,
+            vec![],
         )
         .into()
     }

@@ -2,6 +2,7 @@
 //! (`ssr`), the server functions below, and the pages — list (`page`), Add / Edit modal
 //! (`form`), profile with History (`profile`) and the Admin's Trash (`trash`).
 
+pub mod bulk;
 pub mod form;
 pub mod list;
 pub mod model;
@@ -132,4 +133,34 @@ pub async fn email_in_use(email: String, except: Option<i64>) -> Result<Option<i
         return Ok(None);
     }
     Ok(ssr::email_owner(&pool()?, &email, except).await?)
+}
+
+/// Exactly how many customers the list's filters match (for the bulk confirmation).
+#[server(endpoint = "count_matching_customers", input = Json)]
+pub async fn count_matching_customers(query: list::CustomerQuery) -> Result<i64, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    require(Capability::ViewCustomers)?;
+    Ok(search::matching_ids(&pool()?, &query).await?.len() as i64)
+}
+
+/// Apply a bulk action to the ticked customers or to every match; reports how many changed.
+#[server(endpoint = "bulk_update_customers", input = Json)]
+pub async fn bulk_update_customers(
+    target: bulk::BulkTarget,
+    action: bulk::BulkAction,
+) -> Result<bulk::BulkOutcome, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    bulk::ssr::apply(&pool()?, &me, &target, action).await
+}
+
+/// Undo a bulk delete: the whole batch comes back.
+#[server(endpoint = "restore_customer_batch", input = Json)]
+pub async fn restore_customer_batch(batch: String) -> Result<bulk::BulkOutcome, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    if batch.len() > 64 {
+        return Err(AppError::BadRequest);
+    }
+    bulk::ssr::restore_batch(&pool()?, &me, &batch).await
 }

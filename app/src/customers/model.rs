@@ -1,5 +1,6 @@
 //! Customer types shared by the browser and the server.
 
+use crate::labels::LabelRef;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +102,8 @@ pub struct CustomerInput {
     pub contact_name: String,
     pub contact_email: String,
     pub contact_phone: String,
+    /// Label ids.
+    pub labels: Vec<i64>,
 }
 
 /// A customer as staff see it.
@@ -134,6 +137,9 @@ pub struct Customer {
     pub version: i64,
     pub deleted_at: Option<DateTime<Utc>>,
     pub deleted_by_name: Option<String>,
+    /// In display order (by name).
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    pub labels: Vec<LabelRef>,
 }
 
 impl Customer {
@@ -171,6 +177,7 @@ impl Customer {
             contact_name: self.contact_name.clone(),
             contact_email: self.contact_email.clone(),
             contact_phone: self.contact_phone.clone(),
+            labels: self.labels.iter().map(|l| l.id).collect(),
         }
     }
 }
@@ -212,6 +219,9 @@ pub fn field_label(field: &str) -> &str {
         "contact_name" => "Contact person",
         "contact_email" => "Contact email",
         "contact_phone" => "Contact number",
+        "labels" => "Labels",
+        "name" => "Name",
+        "color" => "Colour",
         other => other,
     }
 }

@@ -103,6 +103,10 @@ fn query_from_url(get: &dyn Fn(&str) -> Option<String>) -> CustomerQuery {
     CustomerQuery {
         q: get("q").unwrap_or_default(),
         status: get("status").and_then(|s| Status::parse(&s)),
+        labels: get("labels")
+            .map(|s| s.split(',').filter_map(|id| id.parse().ok()).collect())
+            .unwrap_or_default(),
+        all_labels: get("match").as_deref() == Some("all"),
         sort,
         desc: match get("dir").as_deref() {
             Some("asc") => Some(false),

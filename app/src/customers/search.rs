@@ -4,7 +4,9 @@
 //! doubled) bound as one parameter, and prefix terms are bound LIKE patterns with `%`, `_`
 //! and `\` escaped. So `*`, `%`, quotes and SQL fragments are plain text to search for.
 
-use super::list::{Count, Cursor, CustomerPage, CustomerQuery, SortKey, COUNT_CAP};
+use super::list::{
+    has_labels, Count, Cursor, CustomerPage, CustomerQuery, SortKey, COUNT_CAP, MAX_FILTER_LABELS,
+};
 use super::model::Customer;
 use super::ssr::SELECT;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -109,14 +111,43 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, query: &CustomerQuery, search
     push_non_fts_filters(qb, search);
 }
 
+/// The status and label filters.
 fn push_status(qb: &mut QueryBuilder<'_, Sqlite>, query: &CustomerQuery) {
     if let Some(status) = query.status {
         qb.push(" and c.status = ")
             .push_bind(status.as_str().to_string());
     }
+    let labels = &query.labels[..query.labels.len().min(MAX_FILTER_LABELS)];
+    if labels.is_empty() {
+        return;
+    }
+    // Checked per candidate row through customer_label's primary key, so the row order of
+    // the page's index is kept and the walk stops at the page.
+    const HAS: &str =
+        " and exists (select 1 from customer_label cl where cl.customer_id = c.customer_id and cl.label_id";
+    if query.all_labels {
+        for id in labels {
+            qb.push(HAS).push(" = ").push_bind(*id).push(")");
+        }
+    } else {
+        qb.push(HAS).push(" in (");
+        let mut list = qb.separated(", ");
+        for id in labels {
+            list.push_bind(*id);
+        }
+        qb.push("))");
+    }
 }
 
 fn push_non_fts_filters(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch) {
+    push_prefixes(qb, search);
+    if let Some(id) = search.exact_id {
+        // Shown first on the first page, so it is left out of the paged rows.
+        qb.push(" and c.customer_id != ").push_bind(id);
+    }
+}
+
+fn push_prefixes(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch) {
     for p in &search.prefixes {
         qb.push(" and (c.first_name like ")
             .push_bind(p.clone())
@@ -125,10 +156,6 @@ fn push_non_fts_filters(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch
             .push(" escape '\\' or c.email like ")
             .push_bind(p.clone())
             .push(" escape '\\')");
-    }
-    if let Some(id) = search.exact_id {
-        // Shown first on the first page, so it is left out of the paged rows.
-        qb.push(" and c.customer_id != ").push_bind(id);
     }
 }
 
@@ -171,7 +198,7 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
         .bind(whole_email)
         .fetch_optional(pool)
         .await?
-        .filter(|c| query.status.is_none_or(|s| s == c.status));
+        .filter(|c| query.status.is_none_or(|s| s == c.status) && has_labels(c, query));
         if let Some(c) = hit {
             return Ok(CustomerPage {
                 rows: vec![c],
@@ -276,9 +303,11 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
 
     let mut exact: Option<Customer> = None;
     if let Some(id) = search.exact_id {
-        exact = super::ssr::get(pool, id)
-            .await?
-            .filter(|c| c.deleted_at.is_none() && query.status.is_none_or(|s| s == c.status));
+        exact = super::ssr::get(pool, id).await?.filter(|c| {
+            c.deleted_at.is_none()
+                && query.status.is_none_or(|s| s == c.status)
+                && has_labels(c, query)
+        });
         if query.cursor.is_none() {
             if let Some(c) = exact.clone() {
                 customers.insert(0, c);
@@ -299,6 +328,54 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
     })
 }
 
+/// Every customer the list's filters match (all pages), in id order: what bulk actions and
+/// "Select all N matching" apply to. The same rows the list pages through, plus the exact
+/// User ID match and the whole-email hit the list puts first.
+pub async fn matching_ids(
+    pool: &SqlitePool,
+    query: &CustomerQuery,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let search = parse_search(&query.q);
+    let whole_email = query.q.trim();
+    if !whole_email.contains(char::is_whitespace) && whole_email.contains('@') {
+        let hit = sqlx::query_as::<_, Customer>(&format!(
+            "{SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
+        ))
+        .bind(whole_email)
+        .fetch_optional(pool)
+        .await?
+        .filter(|c| query.status.is_none_or(|s| s == c.status) && has_labels(c, query));
+        if let Some(c) = hit {
+            return Ok(vec![c.customer_id]);
+        }
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "select c.customer_id from customer c where c.deleted_at is null",
+    );
+    push_status(&mut qb, query);
+    if has_text_filter(&search) || search.exact_id.is_some() {
+        qb.push(" and (");
+        if has_text_filter(&search) {
+            qb.push("(1");
+            if let Some(fts) = &search.fts {
+                qb.push(" and c.customer_id in (select rowid from customer_fts where customer_fts match ")
+                    .push_bind(fts.clone())
+                    .push(")");
+            }
+            push_prefixes(&mut qb, &search);
+            qb.push(")");
+        } else {
+            qb.push("0");
+        }
+        if let Some(id) = search.exact_id {
+            qb.push(" or c.customer_id = ").push_bind(id);
+        }
+        qb.push(")");
+    }
+    qb.push(" order by c.customer_id");
+    qb.build_query_scalar().fetch_all(pool).await
+}
+
 async fn count(
     pool: &SqlitePool,
     query: &CustomerQuery,
@@ -311,7 +388,21 @@ async fn count(
             capped: false,
         });
     }
-    if !has_text_filter(search) && search.exact_id.is_none() {
+    if !has_text_filter(search)
+        && search.exact_id.is_none()
+        && query.status.is_none()
+        && !query.labels.is_empty()
+        && query.labels.iter().all(|id| *id == query.labels[0])
+    {
+        // One label: its trigger-maintained usage count.
+        let n: i64 =
+            sqlx::query_scalar("select coalesce(max(used), 0) from label where label_id = $1")
+                .bind(query.labels[0])
+                .fetch_one(pool)
+                .await?;
+        return Ok(Count { n, capped: false });
+    }
+    if !has_text_filter(search) && search.exact_id.is_none() && query.labels.is_empty() {
         // Exact and O(1): trigger-maintained counters.
         let n: i64 = match query.status {
             None => {

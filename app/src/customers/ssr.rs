@@ -16,7 +16,11 @@ pub const SELECT: &str =
         c.gender, c.birthday, c.phone, c.phone_e164, c.street, c.city, c.state, c.zip, c.country,
         c.status, c.contact_name, c.contact_email, c.contact_phone,
         c.created_at, cb.name as created_by_name, c.updated_at, ub.name as updated_by_name,
-        c.version, c.deleted_at, db.name as deleted_by_name
+        c.version, c.deleted_at, db.name as deleted_by_name,
+        (select json_group_array(json_object('id', l.label_id, 'name', l.name, 'color', l.color))
+           from (select l.label_id, l.name, l.color from customer_label cl
+                   join label l on l.label_id = cl.label_id
+                  where cl.customer_id = c.customer_id order by l.name_key, l.label_id) l) as labels
     from customer c
     left join staff_user cb on cb.staff_user_id = c.created_by
     left join staff_user ub on ub.staff_user_id = c.updated_by
@@ -68,6 +72,7 @@ fn fields_of_customer(c: &Customer) -> Vec<(&'static str, String)> {
         contact_name: c.contact_name.clone(),
         contact_email: c.contact_email.clone(),
         contact_phone: c.contact_phone.clone(),
+        labels: c.labels.iter().map(|l| l.id).collect(),
     })
 }
 
@@ -151,11 +156,15 @@ pub async fn snapshot(
         Status,
         DateTime<Utc>,
         DateTime<Utc>,
+        sqlx::types::Json<Vec<crate::labels::LabelRef>>,
     );
     let rows: Vec<R> = sqlx::query_as(
         "select customer_id, first_name, last_name, email, phone, phone_e164, middle_name, birthday,
-                country, status, created_at, updated_at
-         from customer where deleted_at is null order by customer_id desc limit $1",
+                country, status, created_at, updated_at,
+                (select json_group_array(json_object('id', l.label_id, 'name', l.name, 'color', l.color))
+                   from customer_label cl join label l on l.label_id = cl.label_id
+                  where cl.customer_id = c.customer_id)
+         from customer c where deleted_at is null order by customer_id desc limit $1",
     )
     .bind(max)
     .fetch_all(pool)
@@ -164,7 +173,7 @@ pub async fn snapshot(
         rows.into_iter()
             .map(|r| {
                 super::list::SnapshotRow(
-                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11,
+                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12 .0,
                 )
             })
             .collect(),
@@ -247,7 +256,8 @@ pub async fn create(
         .into_iter()
         .map(|(f, _)| (f, String::new()))
         .collect();
-    let changes = diff(&blank, &fields_of_valid(v));
+    let mut changes = diff(&blank, &fields_of_valid(v));
+    changes.extend(crate::labels::ssr::set_for_customer(&mut tx, id, &v.labels).await?);
     record(&mut tx, Some(actor), "create", ENTITY, id, &changes, now).await?;
     tx.commit().await?;
     get_live(pool, id).await
@@ -276,8 +286,12 @@ pub async fn update(
     if let Some(owner) = email_owner(pool, &v.email, Some(id)).await? {
         return Err(email_taken(owner));
     }
-    let changes = diff(&fields_of_customer(&old), &fields_of_valid(v));
-    if changes.is_empty() {
+    let mut changes = diff(&fields_of_customer(&old), &fields_of_valid(v));
+    let mut old_labels: Vec<i64> = old.labels.iter().map(|l| l.id).collect();
+    let mut new_labels = v.labels.clone();
+    old_labels.sort_unstable();
+    new_labels.sort_unstable();
+    if changes.is_empty() && old_labels == new_labels {
         return Ok(old);
     }
     let now = Utc::now();
@@ -318,6 +332,7 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     }
+    changes.extend(crate::labels::ssr::set_for_customer(&mut tx, id, &v.labels).await?);
     record(&mut tx, Some(actor), "update", ENTITY, id, &changes, now).await?;
     tx.commit().await?;
     get_live(pool, id).await

@@ -29,7 +29,12 @@ pub struct ValidCustomer {
     pub contact_name: String,
     pub contact_email: String,
     pub contact_phone: String,
+    /// Label ids, without repeats.
+    pub labels: Vec<i64>,
 }
+
+/// More labels than this on one customer is a mistake, not a use.
+pub const MAX_LABELS: usize = 30;
 
 /// (field, human name, maximum characters)
 const LIMITS: &[(&str, &str, usize)] = &[
@@ -73,6 +78,15 @@ pub fn validate_customer(
         contact_name: t(&input.contact_name),
         contact_email: t(&input.contact_email),
         contact_phone: t(&input.contact_phone),
+        labels: {
+            let mut seen = std::collections::HashSet::new();
+            input
+                .labels
+                .iter()
+                .copied()
+                .filter(|id| seen.insert(*id))
+                .collect()
+        },
     };
     let mut c = c;
 
@@ -131,6 +145,13 @@ pub fn validate_customer(
             }
             Ok(d) => c.birthday = Some(d),
         }
+    }
+
+    if c.labels.len() > MAX_LABELS {
+        errors.insert(
+            "labels".into(),
+            format!("A customer can have at most {MAX_LABELS} labels."),
+        );
     }
 
     if !c.country.is_empty() && isocountry::CountryCode::for_alpha2(&c.country).is_err() {

@@ -1,0 +1,1 @@
+//! Label widgets: chips, the picker, the list filter and the Manage labels dialog.
