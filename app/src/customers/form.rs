@@ -4,6 +4,7 @@ use super::model::{countries, country_name, Customer, CustomerInput, Gender, Sta
 use super::validate::{is_valid_email, validate_customer};
 use super::{create_customer, email_in_use, update_customer};
 use crate::error::{AppError, FieldErrors};
+use crate::labels::{list_labels, ui::LabelPicker};
 use crate::ui::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -87,6 +88,13 @@ pub fn CustomerFormModal(
     let errors = RwSignal::new(FieldErrors::new());
     let banner = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
+    // The labels to choose from (the modal only ever renders in the browser).
+    let all_labels = RwSignal::new(Vec::new());
+    spawn_local(async move {
+        if let Ok(ls) = list_labels().await {
+            all_labels.set(ls);
+        }
+    });
     let country_text = RwSignal::new(if initial.country.is_empty() {
         String::new()
     } else {
@@ -265,6 +273,17 @@ pub fn CustomerFormModal(
                             </label>
                         }).collect_view()}
                     </div>
+                    <LabelPicker
+                        all=all_labels
+                        selected=Signal::derive(move || form.with(|f| f.labels.clone()))
+                        on_change=Callback::new(move |ids| {
+                            form.update(|f| f.labels = ids);
+                            errors.update(|e| {
+                                e.remove("labels");
+                            });
+                        })
+                        error=Signal::derive(move || errors.with(|e| e.get("labels").cloned()))
+                    />
                 </fieldset>
                 <div class="modal-actions">
                     <button type="button" class="btn" on:click=move |_| on_close.run(())>"Cancel"</button>

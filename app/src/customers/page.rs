@@ -2,6 +2,7 @@
 //! column visibility (saved per user), table or cards, inline Active/Inactive switch,
 //! + Add customer, row actions, delete with Undo.
 
+use super::bulk::{BulkAction, BulkOutcome, BulkTarget};
 use super::form::{CustomerFormModal, FormTarget};
 use super::list::{
     matches_locally, sort_locally, Cursor, CustomerPage, CustomerQuery, SortKey, DEFAULT_PAGE_SIZE,
@@ -9,11 +10,13 @@ use super::list::{
 };
 use super::model::{country_name, fmt_date, fmt_datetime, Customer, Status};
 use super::{
-    customer_snapshot, delete_customer, get_customer, list_customers, restore_customer,
-    set_customer_status,
+    bulk_update_customers, count_matching_customers, customer_snapshot, delete_customer,
+    get_customer, list_customers, restore_customer, restore_customer_batch, set_customer_status,
 };
 use crate::auth::Capability;
 use crate::error::AppError;
+use crate::labels::list_labels;
+use crate::labels::ui::{LabelChips, LabelFilter, ManageLabelsDialog};
 use crate::prefs::{get_list_prefs, save_list_prefs, ListPrefs};
 use crate::ui::{can, use_toasts, ActionsMenu, StatusChip, Toasts};
 use leptos::prelude::*;
@@ -72,12 +75,56 @@ pub const COLUMNS: [(&str, &str, Option<SortKey>); 12] = [
     ("contact", "Contact", None),
     ("birthday", "Birthday", None),
     ("country", "Country", Some(SortKey::Country)),
+    ("labels", "Labels", None),
     ("status", "Status", Some(SortKey::Status)),
     ("created", "Date created", Some(SortKey::Created)),
     ("updated", "Date updated", Some(SortKey::Updated)),
     ("last_access", "Last access", None),
-    ("labels", "Labels", None),
 ];
+
+/// A bulk action waiting for its confirmation.
+#[derive(Clone)]
+struct PendingBulk {
+    action: BulkAction,
+    label_name: Option<String>,
+    target: BulkTarget,
+    count: i64,
+}
+
+impl PendingBulk {
+    fn question(&self) -> String {
+        let n = format!(
+            "{}{} customer{}",
+            if matches!(self.target, BulkTarget::Matching { .. }) {
+                "all "
+            } else {
+                ""
+            },
+            super::list::group_thousands(self.count),
+            if self.count == 1 { "" } else { "s" }
+        );
+        let label = self.label_name.as_deref().unwrap_or("");
+        match self.action {
+            BulkAction::AddLabel { .. } => format!("Add label “{label}” to {n}?"),
+            BulkAction::RemoveLabel { .. } => format!("Remove label “{label}” from {n}?"),
+            BulkAction::SetStatus { status } => format!("Set {n} to {}?", status.label()),
+            BulkAction::Delete => format!("Delete {n}? You can undo this right after."),
+        }
+    }
+}
+
+fn restored_message(o: &BulkOutcome) -> String {
+    let n = super::list::group_thousands(o.changed);
+    let s = if o.changed == 1 { "" } else { "s" };
+    if o.changed == o.matched {
+        format!("{n} customer{s} restored")
+    } else {
+        format!(
+            "{n} customer{s} restored; {} could not be, because another customer now uses their email (see Trash)",
+            super::list::group_thousands(o.matched - o.changed)
+        )
+    }
+}
 
 fn cell_text(c: &Customer, key: &str) -> String {
     match key {
@@ -171,7 +218,8 @@ pub fn CustomersPage() -> impl IntoView {
         move |changes: Vec<(&'static str, Option<String>)>, replace: bool| {
             let mut params: Vec<(String, String)> = url.with_untracked(|m| {
                 [
-                    "q", "status", "sort", "dir", "size", "view", "cursor", "start",
+                    "q", "status", "labels", "match", "sort", "dir", "size", "view", "cursor",
+                    "start",
                 ]
                 .iter()
                 .filter_map(|k| m.get(k).map(|v| (k.to_string(), v)))
@@ -226,6 +274,98 @@ pub fn CustomersPage() -> impl IntoView {
         move || (query.get(), reload.get()),
         |(q, _)| list_customers(q),
     );
+    let labels_version = RwSignal::new(0u32);
+    let labels = Resource::new(move || labels_version.get(), |_| list_labels());
+    let manage_open = RwSignal::new(false);
+    let params = StoredValue::new(set_params.clone());
+
+    // Bulk selection (Admin and Sales): ticked rows, or every customer the filters match.
+    let selected = RwSignal::new(HashSet::<i64>::new());
+    let all_matching = RwSignal::new(false);
+    let confirm = RwSignal::new(None::<PendingBulk>);
+    let bulk_busy = RwSignal::new(false);
+    // Another search or filter starts a new selection (paging keeps it).
+    let filter_key = Memo::new(move |_| {
+        let q = query.get();
+        (q.q, q.status, q.labels, q.all_labels)
+    });
+    Effect::new(move |prev: Option<()>| {
+        filter_key.track();
+        if prev.is_some() {
+            selected.set(HashSet::new());
+            all_matching.set(false);
+        }
+    });
+    let clear_selection = move || {
+        selected.set(HashSet::new());
+        all_matching.set(false);
+    };
+    let start_bulk = move |action: BulkAction, label_name: Option<String>| {
+        if all_matching.get_untracked() {
+            let mut q = query.get_untracked();
+            q.cursor = None;
+            spawn_local(async move {
+                match count_matching_customers(q.clone()).await {
+                    Ok(n) => confirm.set(Some(PendingBulk {
+                        action,
+                        label_name,
+                        target: BulkTarget::Matching {
+                            query: q,
+                            expected: n,
+                        },
+                        count: n,
+                    })),
+                    Err(e) => toasts.error(e.to_string()),
+                }
+            });
+        } else {
+            let mut ids: Vec<i64> = selected.get_untracked().into_iter().collect();
+            ids.sort_unstable();
+            let count = ids.len() as i64;
+            confirm.set(Some(PendingBulk {
+                action,
+                label_name,
+                target: BulkTarget::Ids { ids },
+                count,
+            }));
+        }
+    };
+    let run_bulk = move |p: PendingBulk| {
+        bulk_busy.set(true);
+        spawn_local(async move {
+            let result = bulk_update_customers(p.target.clone(), p.action).await;
+            bulk_busy.set(false);
+            confirm.set(None);
+            match result {
+                Ok(outcome) => {
+                    clear_selection();
+                    refresh.run(());
+                    labels_version.update(|n| *n += 1);
+                    let message = outcome.message(&p.action, p.label_name.as_deref());
+                    match outcome.batch {
+                        Some(batch) => {
+                            let undo = Callback::new(move |_| {
+                                let batch = batch.clone();
+                                spawn_local(async move {
+                                    match restore_customer_batch(batch).await {
+                                        Ok(o) => {
+                                            refresh.run(());
+                                            labels_version.update(|n| *n += 1);
+                                            toasts.info(restored_message(&o));
+                                        }
+                                        Err(e) => toasts.error(e.to_string()),
+                                    }
+                                });
+                            });
+                            toasts.with_action(message, "Undo", undo);
+                        }
+                        None => toasts.info(message),
+                    }
+                }
+                Err(e) => toasts.error(e.to_string()),
+            }
+        });
+    };
 
     // The search box: instant locally, sent to the URL (and so the server) after 180 ms of quiet.
     let search_text = RwSignal::new(url.with_untracked(|m| m.get("q").unwrap_or_default()));
@@ -420,13 +560,37 @@ pub fn CustomersPage() -> impl IntoView {
         }
     };
 
+    let cell = move |c: &Customer, key: &str| match key {
+        "status" => status_cell(c).into_any(),
+        "labels" => view! { <LabelChips labels=c.labels.clone()/> }.into_any(),
+        _ => cell_text(c, key).into_any(),
+    };
+    let is_selected = move |id: i64| all_matching.get() || selected.with(|s| s.contains(&id));
+    let toggle_row = move |id: i64| {
+        all_matching.set(false);
+        selected.update(|s| {
+            if !s.remove(&id) {
+                s.insert(id);
+            }
+        });
+    };
+    let select_box = move |id: i64, name: String| {
+        view! {
+            <input type="checkbox" class="row-select" aria-label=format!("Select {name}")
+                disabled=move || offline.get()
+                prop:checked=move || is_selected(id)
+                on:change=move |_| toggle_row(id)/>
+        }
+    };
+
     let row_view = move |c: Customer| {
         let id = c.customer_id;
         view! {
-            <tr data-customer-id=id>
+            <tr data-customer-id=id class:selected=move || is_selected(id)>
+                {can_edit.then(|| view! { <td class="select">{select_box(id, c.full_name())}</td> })}
                 {COLUMNS.iter().map(|(key, _, _)| {
                     let key: &'static str = key;
-                    let content = if key == "status" { status_cell(&c).into_any() } else { cell_text(&c, key).into_any() };
+                    let content = cell(&c, key);
                     view! { <td data-col=key class:hidden-col=move || is_hidden(key)>{content}</td> }
                 }).collect_view()}
                 <td class="actions">{actions(&c)}</td>
@@ -437,15 +601,16 @@ pub fn CustomersPage() -> impl IntoView {
     let card_view = move |c: Customer| {
         let id = c.customer_id;
         view! {
-            <article class="customer-card card" data-customer-id=id>
+            <article class="customer-card card" data-customer-id=id class:selected=move || is_selected(id)>
                 <header>
+                    {can_edit.then(|| select_box(id, c.full_name()))}
                     <a class="card-name" href=format!("/customers/{id}")>{c.full_name()}</a>
                     {actions(&c)}
                 </header>
                 <dl>
                     {COLUMNS.iter().filter(|(k, _, _)| !matches!(*k, "first_name" | "last_name")).map(|(key, label, _)| {
                         let key: &'static str = key;
-                        let content = if key == "status" { status_cell(&c).into_any() } else { cell_text(&c, key).into_any() };
+                        let content = cell(&c, key);
                         view! { <div class="kv" class:hidden-col=move || is_hidden(key)><dt>{*label}</dt><dd>{content}</dd></div> }
                     }).collect_view()}
                 </dl>
@@ -499,6 +664,88 @@ pub fn CustomersPage() -> impl IntoView {
         }
     };
 
+    // The bar over the list while rows are ticked.
+    let bulk_bar = move |ls: Vec<crate::labels::Label>,
+                         total: super::list::Count,
+                         more_pages: bool,
+                         page_ids: Vec<i64>| {
+        let ls = StoredValue::new(ls);
+        let page_ids = StoredValue::new(page_ids);
+        let page_all_ticked = move || {
+            let h = hidden_rows.get();
+            page_ids.with_value(|ids| {
+                let live: Vec<&i64> = ids.iter().filter(|i| !h.contains(i)).collect();
+                !live.is_empty() && live.iter().all(|i| selected.with(|s| s.contains(i)))
+            })
+        };
+        let label_select = move |aria: &'static str, first: &'static str, add: bool| {
+            view! {
+                <select aria-label=aria disabled=move || offline.get() on:change=move |ev| {
+                    let el = event_target::<web_sys::HtmlSelectElement>(&ev);
+                    let v = el.value();
+                    el.set_value("");
+                    let Ok(label_id) = v.parse::<i64>() else { return };
+                    let name = ls.with_value(|ls| ls.iter().find(|l| l.label_id == label_id).map(|l| l.name.clone()));
+                    let action = if add { BulkAction::AddLabel { label_id } } else { BulkAction::RemoveLabel { label_id } };
+                    start_bulk(action, name);
+                }>
+                    <option value="">{first}</option>
+                    {ls.with_value(|ls| ls.iter().map(|l| view! { <option value=l.label_id.to_string()>{l.name.clone()}</option> }).collect_view())}
+                </select>
+            }
+        };
+        view! {
+            <Show when=move || all_matching.get() || !selected.with(|s| s.is_empty())>
+                <div class="bulk-bar card" role="region" aria-label="Bulk actions">
+                    <span class="bulk-count" data-testid="bulk-count">{move || if all_matching.get() {
+                        format!("All {} matching selected", total.display())
+                    } else {
+                        format!("{} selected", super::list::group_thousands(selected.with(|s| s.len()) as i64))
+                    }}</span>
+                    {move || (more_pages && !all_matching.get() && page_all_ticked()).then(|| view! {
+                        <button type="button" class="btn btn-link" on:click=move |_| all_matching.set(true)>
+                            {format!("Select all {} matching", total.display())}
+                        </button>
+                    })}
+                    {label_select("Add label to selected", "Add label…", true)}
+                    {label_select("Remove label from selected", "Remove label…", false)}
+                    <button type="button" class="btn" disabled=move || offline.get()
+                        on:click=move |_| start_bulk(BulkAction::SetStatus { status: Status::Active }, None)>"Set Active"</button>
+                    <button type="button" class="btn" disabled=move || offline.get()
+                        on:click=move |_| start_bulk(BulkAction::SetStatus { status: Status::Inactive }, None)>"Set Inactive"</button>
+                    <button type="button" class="btn btn-danger" disabled=move || offline.get()
+                        on:click=move |_| start_bulk(BulkAction::Delete, None)>"Delete selected"</button>
+                    <button type="button" class="btn btn-link" on:click=move |_| clear_selection()>"Clear selection"</button>
+                </div>
+            </Show>
+        }
+    };
+    let page_select_header = move |page_ids: Vec<i64>| {
+        let page_ids = StoredValue::new(page_ids);
+        let all_ticked = move || {
+            let h = hidden_rows.get();
+            all_matching.get()
+                || page_ids.with_value(|ids| {
+                    let live: Vec<&i64> = ids.iter().filter(|i| !h.contains(i)).collect();
+                    !live.is_empty() && live.iter().all(|i| selected.with(|s| s.contains(i)))
+                })
+        };
+        view! {
+            <th scope="col" class="select">
+                <input type="checkbox" aria-label="Select all on this page"
+                    disabled=move || offline.get()
+                    prop:checked=all_ticked
+                    on:change=move |_| {
+                        let on = all_ticked();
+                        all_matching.set(false);
+                        selected.update(|s| page_ids.with_value(|ids| for id in ids {
+                            if on { s.remove(id); } else { s.insert(*id); }
+                        }));
+                    }/>
+            </th>
+        }
+    };
+
     let (sp_status, sp_view) = (set_params.clone(), set_params.clone());
     view! {
         <leptos_meta::Title text="Customers"/>
@@ -506,6 +753,7 @@ pub fn CustomersPage() -> impl IntoView {
             <div class="page-header">
                 <h1>"Customers"</h1>
                 <div class="page-actions">
+                    <button type="button" class="btn" on:click=move |_| manage_open.set(true)>"Manage labels"</button>
                     {is_admin.then(|| view! { <a class="btn" href="/customers/trash">"Trash"</a> })}
                     {can_edit.then(|| view! {
                         <button type="button" class="btn btn-primary" disabled=move || offline.get()
@@ -545,6 +793,25 @@ pub fn CustomersPage() -> impl IntoView {
                         <option value="inactive" selected=move || query.get().status == Some(Status::Inactive)>"Inactive"</option>
                     </select>
                 </label>
+                <Transition fallback=|| view! { <button type="button" class="btn filter-btn" disabled>"🏷️ All labels ▾"</button> }>
+                    {move || Suspend::new(async move {
+                        let ls = labels.await.unwrap_or_default();
+                        view! {
+                            <LabelFilter labels=ls
+                                selected=Signal::derive(move || query.with(|q| q.labels.clone()))
+                                all=Signal::derive(move || query.with(|q| q.all_labels))
+                                on_change=Callback::new(move |(ids, all): (Vec<i64>, bool)| {
+                                    let list = (!ids.is_empty()).then(|| ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","));
+                                    params.with_value(|f| f(vec![
+                                        ("labels", list),
+                                        ("match", all.then(|| "all".to_string())),
+                                        ("cursor", None),
+                                        ("start", None),
+                                    ], false));
+                                })/>
+                        }
+                    })}
+                </Transition>
                 <div class="spacer"></div>
                 <button type="button" class="icon-btn" title="Refresh" aria-label="Refresh" on:click=move |_| refresh.run(())>"🔄"</button>
                 <div class="columns-menu">
@@ -584,6 +851,7 @@ pub fn CustomersPage() -> impl IntoView {
                 let pager = pager.clone();
                 Suspend::new(async move {
                     let _ = prefs.await;
+                    let ls = labels.await.unwrap_or_default();
                     match page.await {
                         Ok(p) => {
                             if offline.get_untracked() {
@@ -596,8 +864,13 @@ pub fn CustomersPage() -> impl IntoView {
                                 }
                             });
                             let rows: Vec<Customer> = p.rows.clone();
+                            let page_ids: Vec<i64> = rows.iter().map(|c| c.customer_id).collect();
+                            let bar = can_edit.then(|| bulk_bar(ls.clone(), p.total, p.next.is_some() || p.prev.is_some(), page_ids.clone()));
                             let empty = rows.is_empty();
-                            let filtered = !query.get_untracked().q.is_empty() || query.get_untracked().status.is_some();
+                            let filtered = {
+                                let q = query.get_untracked();
+                                !q.q.is_empty() || q.status.is_some() || !q.labels.is_empty()
+                            };
                             let body = if view_cards.get() {
                                 view! {
                                     <div class="card-grid">
@@ -614,6 +887,7 @@ pub fn CustomersPage() -> impl IntoView {
                                         <table class="data-table">
                                             <thead>
                                                 <tr>
+                                                    {can_edit.then(|| page_select_header(page_ids.clone()))}
                                                     {COLUMNS.iter().map(|(k, l, s)| sort_header(k, l, *s)).collect_view()}
                                                     <th scope="col"><span class="sr-only">"Actions"</span>"⚙️"</th>
                                                 </tr>
@@ -630,6 +904,7 @@ pub fn CustomersPage() -> impl IntoView {
                                 }.into_any()
                             };
                             view! {
+                                {bar}
                                 {body}
                                 {empty.then(|| view! {
                                     <div class="card empty-state">
@@ -657,6 +932,7 @@ pub fn CustomersPage() -> impl IntoView {
                                     <table class="data-table">
                                         <thead>
                                             <tr>
+                                                {can_edit.then(|| view! { <th scope="col" class="select"></th> })}
                                                 {COLUMNS.iter().map(|(k, l, _)| {
                                                     let k: &'static str = k;
                                                     view! { <th scope="col" data-col=k class:hidden-col=move || is_hidden(k)>{*l}</th> }
@@ -684,6 +960,33 @@ pub fn CustomersPage() -> impl IntoView {
                 })}}
             </Transition>
         </section>
+        {move || manage_open.get().then(|| view! {
+            <ManageLabelsDialog
+                can_edit
+                on_close=Callback::new(move |_| manage_open.set(false))
+                on_changed=Callback::new(move |_| {
+                    labels_version.update(|n| *n += 1);
+                    refresh.run(());
+                })
+            />
+        })}
+        {move || confirm.get().map(|p| {
+            let question = p.question();
+            let danger = p.action == BulkAction::Delete;
+            view! {
+                <crate::ui::Modal title="Confirm bulk action" on_close=Callback::new(move |_| confirm.set(None))>
+                    <p class="confirm-question" data-testid="bulk-question">{question}</p>
+                    <div class="modal-actions">
+                        <button type="button" class="btn" on:click=move |_| confirm.set(None)>"Cancel"</button>
+                        <button type="button" class="btn" class:btn-danger=danger class:btn-primary=!danger
+                            disabled=move || bulk_busy.get()
+                            on:click=move |_| run_bulk(p.clone())>
+                            {move || if bulk_busy.get() { "Working…" } else { "Confirm" }}
+                        </button>
+                    </div>
+                </crate::ui::Modal>
+            }
+        })}
         {move || modal.get().map(|target| {
             let adding = target == FormTarget::Add;
             view! {

@@ -144,6 +144,14 @@ fn Overview(c: Customer) -> impl IntoView {
             {row("Zip", c.zip.clone())}
             {row("Country", country_name(&c.country))}
             {row("Status", c.status.label().to_string())}
+            <div class="kv">
+                <dt>"Labels"</dt>
+                <dd>{if c.labels.is_empty() {
+                    "—".into_any()
+                } else {
+                    view! { <crate::labels::ui::LabelChips labels=c.labels.clone()/> }.into_any()
+                }}</dd>
+            </div>
             {row("Contact person", c.contact_name.clone())}
             {row("Contact email", c.contact_email.clone())}
             {row("Contact number", c.contact_phone.clone())}
@@ -161,6 +169,7 @@ fn action_label(action: &str) -> &str {
         "delete" => "Deleted",
         "restore" => "Restored",
         "purge" => "Purged",
+        "labels" => "Changed labels",
         other => other,
     }
 }
