@@ -32,7 +32,11 @@ async fn main() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    if have as u64 != count {
+    let labelled: i64 = sqlx::query_scalar("select count(*) from customer_label")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    if have as u64 != count || labelled == 0 {
         drop(pool);
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{path}{ext}"));
@@ -69,6 +73,23 @@ async fn main() {
     .fetch_one(&pool)
     .await
     .unwrap();
+
+    let label = |name: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("select label_id from label where name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (vip, overdue, newsletter, partner) = (
+        label("VIP").await,
+        label("Overdue").await,
+        label("Newsletter").await,
+        label("Partner").await,
+    );
 
     let base = CustomerQuery {
         size: 50,
@@ -154,6 +175,50 @@ async fn main() {
             "status filter (inactive)",
             CustomerQuery {
                 status: Some(Status::Inactive),
+                ..base.clone()
+            },
+        ),
+        (
+            "label filter (Newsletter, 35 %)",
+            CustomerQuery {
+                labels: vec![newsletter],
+                ..base.clone()
+            },
+        ),
+        (
+            "label filter (Overdue, 1 %)",
+            CustomerQuery {
+                labels: vec![overdue],
+                ..base.clone()
+            },
+        ),
+        (
+            "status + label (inactive, VIP)",
+            CustomerQuery {
+                status: Some(Status::Inactive),
+                labels: vec![vip],
+                ..base.clone()
+            },
+        ),
+        (
+            "any of two labels (VIP, Partner)",
+            CustomerQuery {
+                labels: vec![vip, partner],
+                ..base.clone()
+            },
+        ),
+        (
+            "all of two labels (VIP, Newsletter)",
+            CustomerQuery {
+                labels: vec![vip, newsletter],
+                all_labels: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "2-letter prefix, rare (\"zo\")",
+            CustomerQuery {
+                q: "zo".into(),
                 ..base.clone()
             },
         ),

@@ -156,6 +156,18 @@ const PLACES: &[(&str, &[&str], &str, &str, usize)] = &[
     ("JP", &["Tokyo", "Osaka", "Kyoto"], "090-", "+8190", 8),
 ];
 
+/// Demo labels: (name, colour, share of customers in per mille).
+const LABELS: &[(&str, &str, u64)] = &[
+    ("VIP", "#1e40af", 40),
+    ("Newsletter", "#039be5", 350),
+    ("Wholesale", "#fdd835", 80),
+    ("Lead", "#7cb342", 200),
+    ("Partner", "#5e35b1", 20),
+    ("Overdue", "#e53935", 10),
+    ("Prospect", "#fb8c00", 120),
+    ("Referral", "#00897b", 60),
+];
+
 /// A small deterministic generator (SplitMix64): the same data on every machine.
 struct Rng(u64);
 impl Rng {
@@ -192,11 +204,6 @@ fn ascii_slug(s: &str) -> String {
 
 /// Insert `count` demo customers after the existing ones. Returns how many were added.
 pub async fn seed_demo(pool: &SqlitePool, count: u64) -> Result<u64, sqlx::Error> {
-    const BATCH: u64 = 500;
-    const COLS: &str =
-        "(first_name, middle_name, last_name, suffix, email, gender, birthday, phone, \
-        phone_e164, street, city, state, zip, country, status, contact_name, contact_email, \
-        contact_phone, created_at, updated_at, version)";
     let start_id: i64 = sqlx::query_scalar("select coalesce(max(customer_id), 0) from customer")
         .fetch_one(pool)
         .await?;
@@ -209,6 +216,113 @@ pub async fn seed_demo(pool: &SqlitePool, count: u64) -> Result<u64, sqlx::Error
 
     let mut conn = pool.acquire().await?;
     sqlx::query("begin immediate").execute(&mut *conn).await?;
+    // A large page cache for the index builds of a bulk load (back to the default after).
+    sqlx::query("pragma cache_size = -262144")
+        .execute(&mut *conn)
+        .await?;
+    let filled = fill(
+        &mut conn, count, start_id, &mut rng, epoch, span_secs, genders,
+    )
+    .await;
+    sqlx::query("pragma cache_size = -2000")
+        .execute(&mut *conn)
+        .await?;
+    match filled {
+        Ok(done) => {
+            sqlx::query("commit").execute(&mut *conn).await?;
+            Ok(done)
+        }
+        Err(e) => {
+            let _ = sqlx::query("rollback").execute(&mut *conn).await;
+            Err(e)
+        }
+    }
+}
+
+/// Above this many new rows, indexes and counter triggers are dropped for the load and
+/// rebuilt after it (sorting once beats a million random index inserts).
+pub const BULK_LOAD_ROWS: u64 = 20_000;
+
+/// The schema objects set aside during a bulk load: every index and trigger on the loaded
+/// tables except the full-text ones (whose trigger feeds the FTS index row by row either way).
+async fn set_aside(conn: &mut sqlx::SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
+    let objects: Vec<(String, String, String)> = sqlx::query_as(
+        "select type, name, sql from sqlite_master
+         where tbl_name in ('customer', 'customer_label') and type in ('index', 'trigger')
+           and sql is not null and name not like 'customer_fts%'",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut recreate = Vec::new();
+    for (kind, name, sql) in objects {
+        sqlx::query(&format!("drop {kind} \"{name}\""))
+            .execute(&mut *conn)
+            .await?;
+        recreate.push(sql);
+    }
+    Ok(recreate)
+}
+
+/// Put the set-aside indexes and triggers back and recount what the triggers would have
+/// counted.
+async fn restore(conn: &mut sqlx::SqliteConnection, sql: Vec<String>) -> Result<(), sqlx::Error> {
+    for statement in sql {
+        sqlx::query(&statement).execute(&mut *conn).await?;
+    }
+    sqlx::query(
+        "update customer_count set live = (select count(*) from customer c
+             where c.deleted_at is null and c.status = customer_count.status)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "update label set used = (select count(*) from customer_label cl
+             join customer c on c.customer_id = cl.customer_id
+             where cl.label_id = label.label_id and c.deleted_at is null)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn fill(
+    conn: &mut sqlx::SqliteConnection,
+    count: u64,
+    start_id: i64,
+    rng: &mut Rng,
+    epoch: chrono::DateTime<chrono::Utc>,
+    span_secs: i64,
+    genders: [&str; 4],
+) -> Result<u64, sqlx::Error> {
+    const BATCH: u64 = 500;
+    const COLS: &str =
+        "(first_name, middle_name, last_name, suffix, email, gender, birthday, phone, \
+        phone_e164, street, city, state, zip, country, status, contact_name, contact_email, \
+        contact_phone, created_at, updated_at, version)";
+    let set_aside_sql = if count >= BULK_LOAD_ROWS {
+        Some(set_aside(&mut *conn).await?)
+    } else {
+        None
+    };
+    let now = chrono::Utc::now();
+    let mut label_ids = Vec::new();
+    for (name, color, share) in LABELS {
+        sqlx::query(
+            "insert or ignore into label (name, name_key, color, created_at, updated_at)
+             values ($1, $2, $3, $4, $4)",
+        )
+        .bind(name)
+        .bind(name.to_lowercase())
+        .bind(color)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        let id: i64 = sqlx::query_scalar("select label_id from label where name_key = $1")
+            .bind(name.to_lowercase())
+            .fetch_one(&mut *conn)
+            .await?;
+        label_ids.push((id, *share));
+    }
     let mut done = 0u64;
     while done < count {
         let n = BATCH.min(count - done);
@@ -263,12 +377,30 @@ pub async fn seed_demo(pool: &SqlitePool, count: u64) -> Result<u64, sqlx::Error
                 .push_bind(updated)
                 .push_bind(1i64);
         });
-        if let Err(e) = qb.build().execute(&mut *conn).await {
-            let _ = sqlx::query("rollback").execute(&mut *conn).await;
-            return Err(e);
+        qb.build().execute(&mut *conn).await?;
+        // Labels for the batch just inserted (ids follow on from start_id).
+        let mut pairs = Vec::new();
+        for k in 0..n {
+            let id = start_id + (done + k + 1) as i64;
+            for (label_id, share) in &label_ids {
+                if rng.below(1000) < *share {
+                    pairs.push((id, *label_id));
+                }
+            }
+        }
+        if !pairs.is_empty() {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "insert into customer_label (customer_id, label_id) ",
+            );
+            qb.push_values(pairs, |mut b, (c, l)| {
+                b.push_bind(c).push_bind(l);
+            });
+            qb.build().execute(&mut *conn).await?;
         }
         done += n;
     }
-    sqlx::query("commit").execute(&mut *conn).await?;
+    if let Some(sql) = set_aside_sql {
+        restore(&mut *conn, sql).await?;
+    }
     Ok(done)
 }

@@ -348,3 +348,43 @@ async fn edits_are_searchable_at_once() {
         Vec::<i64>::new()
     );
 }
+
+#[tokio::test]
+async fn short_prefixes_match_name_or_email_starts_exactly_and_are_counted() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    server::seed::seed_demo(&app.pool, 400).await.unwrap();
+    for (q, status) in [
+        ("ma", None),
+        ("Jo", Some("active")),
+        ("z", None),
+        ("ó", None),
+    ] {
+        let mut reference = String::from(
+            "select customer_id from customer where deleted_at is null and (
+               first_name like $1 || '%' or last_name like $1 || '%' or email like $1 || '%')",
+        );
+        if let Some(s) = status {
+            reference.push_str(&format!(" and status = '{s}'"));
+        }
+        reference.push_str(" order by customer_id desc");
+        let want: Vec<i64> = sqlx::query_scalar(&reference)
+            .bind(q)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        let mut query = json!({ "q": q, "size": 100, "status": status });
+        loop {
+            let page = list(&app, &staff.support, query.clone()).await;
+            assert_eq!(page["total"]["n"], want.len(), "{q}");
+            assert_eq!(page["total"]["capped"], false);
+            got.extend(ids(&page));
+            if page["next"].is_null() {
+                break;
+            }
+            query["cursor"] = page["next"].clone();
+        }
+        assert_eq!(got, want, "{q}");
+    }
+}

@@ -607,3 +607,72 @@ async fn bulk_label_on_all_matching_uses_the_same_filters_as_the_list() {
     .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn a_bulk_seed_rebuilds_every_index_trigger_and_counter_it_set_aside() {
+    let app = spawn_app().await;
+    let schema = "select group_concat(name, ',') from (select name from sqlite_master
+                  where type in ('index', 'trigger') order by name)";
+    let before: String = sqlx::query_scalar(schema)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    server::seed::seed_demo(&app.pool, 10).await.unwrap();
+    server::seed::seed_demo(&app.pool, server::seed::BULK_LOAD_ROWS)
+        .await
+        .unwrap();
+    let after: String = sqlx::query_scalar(schema)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    let live = app
+        .count("select count(*) from customer where deleted_at is null")
+        .await;
+    assert_eq!(live, 10 + server::seed::BULK_LOAD_ROWS as i64);
+    assert_eq!(
+        app.count("select sum(live) from customer_count").await,
+        live
+    );
+    assert_eq!(
+        app.count(
+            "select count(*) from label where used != (select count(*) from customer_label cl
+             where cl.label_id = label.label_id)"
+        )
+        .await,
+        0
+    );
+    assert!(app.count("select min(used) from label").await > 0);
+    // The unique e-mail index is back and enforced; the triggers fire again.
+    let staff = app.staff_cookies().await;
+    let taken: String = sqlx::query_scalar("select email from customer where customer_id = 15000")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let (status, _) = app
+        .call(
+            &staff.admin,
+            "create_customer",
+            json!({ "input": customer_json(&taken.to_uppercase()) }),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let vip: i64 = sqlx::query_scalar("select label_id from label where name = 'VIP'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let used_before: i64 = sqlx::query_scalar("select used from label where label_id = $1")
+        .bind(vip)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    add_customer(&app, &staff.admin, "fresh@example.com", &[vip]).await;
+    assert_eq!(
+        app.count(&format!("select used from label where label_id = {vip}"))
+            .await,
+        used_before + 1
+    );
+    // Search finds the seeded rows.
+    let (ids, _) = list_ids(&app, &staff.admin, json!({ "q": taken })).await;
+    assert_eq!(ids, [15000]);
+}

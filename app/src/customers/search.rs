@@ -14,11 +14,14 @@ use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 /// What a search box entry means.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ParsedSearch {
+    /// For a search of short terms only: every customer whose first name, last name or
+    /// email starts with the first term, when that is a small set (see [`resolve_prefix`]).
+    pub prefix_ids: Option<Vec<i64>>,
     /// The whole entry is a number: that User ID ranks first.
     pub exact_id: Option<i64>,
     /// An FTS5 MATCH expression (trigram phrases, ANDed).
     pub fts: Option<String>,
-    /// LIKE prefixes (escaped, with the trailing `%`) for terms under three characters.
+    /// Terms under three characters (lower-cased): names or emails starting with them.
     pub prefixes: Vec<String>,
 }
 
@@ -61,7 +64,7 @@ pub fn parse_search(q: &str) -> ParsedSearch {
         let core = digits.trim_start_matches('0');
         let fts = (core.chars().count() >= 3).then(|| phrase(core));
         let prefixes = if fts.is_none() && exact_id.is_none() {
-            vec![like_prefix(&digits)]
+            vec![digits.clone()]
         } else {
             vec![]
         };
@@ -69,6 +72,7 @@ pub fn parse_search(q: &str) -> ParsedSearch {
             exact_id,
             fts,
             prefixes,
+            prefix_ids: None,
         };
     }
     let mut phrases = Vec::new();
@@ -77,14 +81,72 @@ pub fn parse_search(q: &str) -> ParsedSearch {
         if term.chars().count() >= 3 {
             phrases.push(phrase(term));
         } else {
-            prefixes.push(like_prefix(term));
+            prefixes.push(term.to_lowercase());
         }
     }
     ParsedSearch {
         exact_id: None,
         fts: (!phrases.is_empty()).then(|| phrases.join(" AND ")),
         prefixes,
+        prefix_ids: None,
     }
+}
+
+/// Above this many customers per column, a short prefix is "common".
+const DENSE_PREFIX: i64 = 5_000;
+
+/// The half-open range `[lo, hi)` of strings starting with `term` (compared without case).
+fn prefix_range(term: &str) -> Option<(String, String)> {
+    let mut chars: Vec<char> = term.chars().collect();
+    let last = chars.pop()?;
+    let next = char::from_u32(last as u32 + 1)?;
+    let hi: String = chars.iter().chain(std::iter::once(&next)).collect();
+    Some((term.to_string(), hi))
+}
+
+/// One- and two-letter searches cannot use the trigram index. A rare prefix ("zo") is looked
+/// up in the three sorted name/email indexes (seeks, a few thousand ids at most) and the
+/// list then reads just those rows; a common one ("jo") is left to the page's own index walk,
+/// which meets matches quickly because they are common. Sets `prefix_ids` and returns
+/// whether the prefix is common.
+async fn resolve_prefix(pool: &SqlitePool, search: &mut ParsedSearch) -> Result<bool, sqlx::Error> {
+    let Some((lo, hi)) = search
+        .fts
+        .is_none()
+        .then(|| search.prefixes.first())
+        .flatten()
+        .and_then(|t| prefix_range(t))
+    else {
+        return Ok(false);
+    };
+    const COLUMNS: [&str; 3] = ["first_name", "last_name", "email"];
+    for col in COLUMNS {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "select count(*) from (select 1 from customer
+              where {col} >= $1 collate nocase and {col} < $2 collate nocase
+                and deleted_at is null limit $3)"
+        ))
+        .bind(&lo)
+        .bind(&hi)
+        .bind(DENSE_PREFIX + 1)
+        .fetch_one(pool)
+        .await?;
+        if n > DENSE_PREFIX {
+            return Ok(true);
+        }
+    }
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "select customer_id from customer where deleted_at is null and (
+            (first_name >= $1 collate nocase and first_name < $2 collate nocase)
+         or (last_name >= $1 collate nocase and last_name < $2 collate nocase)
+         or (email >= $1 collate nocase and email < $2 collate nocase))",
+    )
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_all(pool)
+    .await?;
+    search.prefix_ids = Some(ids);
+    Ok(false)
 }
 
 fn sort_expr(k: SortKey) -> &'static str {
@@ -148,7 +210,13 @@ fn push_non_fts_filters(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch
 }
 
 fn push_prefixes(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch) {
-    for p in &search.prefixes {
+    if let Some(ids) = &search.prefix_ids {
+        qb.push(" and c.customer_id in (select value from json_each(")
+            .push_bind(serde_json::to_string(ids).expect("ids serialize"))
+            .push("))");
+    }
+    for term in &search.prefixes {
+        let p = like_prefix(term);
         qb.push(" and (c.first_name like ")
             .push_bind(p.clone())
             .push(" escape '\\' or c.last_name like ")
@@ -173,7 +241,8 @@ struct Row {
 /// One page of the list.
 pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPage, sqlx::Error> {
     let size = i64::from(query.page_size());
-    let search = parse_search(&query.q);
+    let mut search = parse_search(&query.q);
+    let common_prefix = resolve_prefix(pool, &mut search).await?;
     let forward = query.cursor.as_ref().is_none_or(|c| c.after);
     // Walking backwards: the opposite order, then reversed.
     let desc = if forward {
@@ -315,7 +384,15 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
         }
     }
 
-    let mut total = count(pool, query, &search, id_only).await?;
+    let mut total = if common_prefix && query.status.is_none() && query.labels.is_empty() {
+        // Thousands of names start with it: say so without counting them.
+        Count {
+            n: DENSE_PREFIX,
+            capped: true,
+        }
+    } else {
+        count(pool, query, &search, id_only).await?
+    };
     if exact.is_some() {
         total.n += 1;
     }
@@ -335,7 +412,8 @@ pub async fn matching_ids(
     pool: &SqlitePool,
     query: &CustomerQuery,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let search = parse_search(&query.q);
+    let mut search = parse_search(&query.q);
+    resolve_prefix(pool, &mut search).await?;
     let whole_email = query.q.trim();
     if !whole_email.contains(char::is_whitespace) && whole_email.contains('@') {
         let hit = sqlx::query_as::<_, Customer>(&format!(
@@ -438,9 +516,10 @@ async fn count(
             });
         }
     }
-    // One- and two-letter prefixes match a large share of rows and cannot use the trigram
-    // index: stop counting earlier.
-    let cap = if search.fts.is_none() && !search.prefixes.is_empty() {
+    // A common one- or two-letter prefix matches a large share of rows and cannot use the
+    // trigram index: stop counting earlier. (A rare one comes with its few ids.)
+    let cap = if search.fts.is_none() && !search.prefixes.is_empty() && search.prefix_ids.is_none()
+    {
         SHORT_COUNT_CAP
     } else {
         COUNT_CAP
@@ -469,7 +548,7 @@ mod tests {
     fn words_become_quoted_trigram_phrases_and_short_words_prefixes() {
         let p = parse_search("  maria   de la cruz ");
         assert_eq!(p.fts.as_deref(), Some("\"maria\" AND \"cruz\""));
-        assert_eq!(p.prefixes, vec!["de%".to_string(), "la%".to_string()]);
+        assert_eq!(p.prefixes, vec!["de".to_string(), "la".to_string()]);
         assert_eq!(p.exact_id, None);
     }
 
@@ -480,8 +559,11 @@ mod tests {
             parse_search("x OR 1=1; drop table customer").fts.as_deref(),
             Some("\"1=1;\" AND \"drop\" AND \"table\" AND \"customer\"")
         );
-        assert_eq!(parse_search("%_").prefixes, vec!["\\%\\_%".to_string()]);
-        assert_eq!(parse_search("a\\").prefixes, vec!["a\\\\%".to_string()]);
+        assert_eq!(parse_search("%_").prefixes, vec!["%_".to_string()]);
+        assert_eq!(like_prefix("%_"), "\\%\\_%");
+        assert_eq!(like_prefix("a\\"), "a\\\\%");
+        assert_eq!(prefix_range("jo"), Some(("jo".into(), "jp".into())));
+        assert_eq!(prefix_range(""), None);
     }
 
     #[test]
