@@ -480,6 +480,47 @@ async fn count(
                 .await?;
         return Ok(Count { n, capped: false });
     }
+    if !has_text_filter(search) && search.exact_id.is_none() && !query.labels.is_empty() {
+        // Labels (with or without a status): walk customer_label's label index instead of
+        // the customer table, and stop early — at 1,000 when a status or a second label
+        // must also hold, since those walks can be long.
+        let mut labels: Vec<i64> = query.labels.clone();
+        labels.sort_unstable();
+        labels.dedup();
+        labels.truncate(MAX_FILTER_LABELS);
+        let narrowed = query.status.is_some() || (query.all_labels && labels.len() > 1);
+        let cap = if narrowed { SHORT_COUNT_CAP } else { COUNT_CAP };
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "select count(*) from (select distinct cl.customer_id from customer_label cl
+               join customer c on c.customer_id = cl.customer_id
+              where c.deleted_at is null",
+        );
+        if query.all_labels {
+            qb.push(" and cl.label_id = ").push_bind(labels[0]);
+            push_status(&mut qb, query);
+        } else {
+            qb.push(" and cl.label_id in (");
+            let mut list = qb.separated(", ");
+            for id in &labels {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            if let Some(status) = query.status {
+                qb.push(" and c.status = ")
+                    .push_bind(status.as_str().to_string());
+            }
+        }
+        qb.push(" limit ").push_bind(cap + 1).push(")");
+        let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+        return Ok(if n > cap {
+            Count {
+                n: cap,
+                capped: true,
+            }
+        } else {
+            Count { n, capped: false }
+        });
+    }
     if !has_text_filter(search) && search.exact_id.is_none() && query.labels.is_empty() {
         // Exact and O(1): trigger-maintained counters.
         let n: i64 = match query.status {
