@@ -293,7 +293,33 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
             1,
         );
         let mut qb;
+        // Newest/oldest first with a label that every row must carry: walk that label's
+        // index (the least used one) in id order instead of the whole table.
+        let driving_label = if search.fts.is_none()
+            && query.sort == SortKey::Id
+            && (query.labels.len() == 1 || (query.all_labels && !query.labels.is_empty()))
+        {
+            sqlx::query_scalar::<_, i64>(
+                "select label_id from label where label_id in (select value from json_each($1))
+                 order by used limit 1",
+            )
+            .bind(serde_json::to_string(&query.labels).expect("ids serialize"))
+            .fetch_optional(pool)
+            .await?
+        } else {
+            None
+        };
         match (&search.fts, query.sort) {
+            (None, SortKey::Id) if driving_label.is_some() => {
+                qb = QueryBuilder::<Sqlite>::new(select.replacen(
+                    "from customer c",
+                    "from customer_label dl cross join customer c on c.customer_id = dl.customer_id",
+                    1,
+                ));
+                qb.push(" where dl.label_id = ").push_bind(driving_label);
+                qb.push(" and c.deleted_at is null");
+                push_filters(&mut qb, query, &search);
+            }
             // Newest/oldest first with text search: walk the FTS index in rowid order and
             // stop at the page, instead of collecting every match first.
             (Some(fts), SortKey::Id) => {
@@ -315,7 +341,10 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
         }
         if let Some(cursor) = &query.cursor {
             let op = if desc { "<" } else { ">" };
-            if query.sort == SortKey::Id {
+            if driving_label.is_some() {
+                qb.push(format!(" and dl.customer_id {op} "))
+                    .push_bind(cursor.id);
+            } else if query.sort == SortKey::Id {
                 qb.push(format!(" and c.customer_id {op} "))
                     .push_bind(cursor.id);
             } else {
@@ -331,7 +360,9 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
             }
         }
         let dir = if desc { "desc" } else { "asc" };
-        if query.sort == SortKey::Id && search.fts.is_some() {
+        if driving_label.is_some() {
+            qb.push(format!(" order by dl.customer_id {dir}"));
+        } else if query.sort == SortKey::Id && search.fts.is_some() {
             qb.push(format!(" order by f.rowid {dir}"));
         } else if query.sort == SortKey::Id {
             qb.push(format!(" order by c.customer_id {dir}"));
@@ -482,14 +513,13 @@ async fn count(
     }
     if !has_text_filter(search) && search.exact_id.is_none() && !query.labels.is_empty() {
         // Labels (with or without a status): walk customer_label's label index instead of
-        // the customer table, and stop early — at 1,000 when a status or a second label
-        // must also hold, since those walks can be long.
+        // the customer table, and stop at 1,000 (a second label or a status makes the walk
+        // long; a single label alone was answered exactly above).
         let mut labels: Vec<i64> = query.labels.clone();
         labels.sort_unstable();
         labels.dedup();
         labels.truncate(MAX_FILTER_LABELS);
-        let narrowed = query.status.is_some() || (query.all_labels && labels.len() > 1);
-        let cap = if narrowed { SHORT_COUNT_CAP } else { COUNT_CAP };
+        let cap = SHORT_COUNT_CAP;
         let mut qb = QueryBuilder::<Sqlite>::new(
             "select count(*) from (select distinct cl.customer_id from customer_label cl
                join customer c on c.customer_id = cl.customer_id
@@ -540,9 +570,10 @@ async fn count(
         };
         return Ok(Count { n, capped: false });
     }
-    if let (Some(fts), None, true) = (&search.fts, query.status, search.prefixes.is_empty()) {
-        // Many matches: the FTS index alone says so quickly (deleted rows are a rounding
-        // error against the cap).
+    let mut cap = COUNT_CAP;
+    if let Some(fts) = &search.fts {
+        // The FTS index alone says quickly how many rows the text matches (deleted rows are
+        // a rounding error against the cap).
         let raw: i64 = sqlx::query_scalar(
             "select count(*) from (select 1 from customer_fts where customer_fts match $1 limit $2)",
         )
@@ -550,21 +581,25 @@ async fn count(
         .bind(COUNT_CAP + 1)
         .fetch_one(pool)
         .await?;
-        if raw > COUNT_CAP {
+        let narrowed =
+            query.status.is_some() || !query.labels.is_empty() || !search.prefixes.is_empty();
+        if !narrowed && raw > COUNT_CAP {
             return Ok(Count {
                 n: COUNT_CAP,
                 capped: true,
             });
         }
+        // Many text matches and another filter: checking each against the filter is the
+        // slow part, so stop sooner.
+        if narrowed && raw > SHORT_COUNT_CAP {
+            cap = SHORT_COUNT_CAP;
+        }
     }
     // A common one- or two-letter prefix matches a large share of rows and cannot use the
     // trigram index: stop counting earlier. (A rare one comes with its few ids.)
-    let cap = if search.fts.is_none() && !search.prefixes.is_empty() && search.prefix_ids.is_none()
-    {
-        SHORT_COUNT_CAP
-    } else {
-        COUNT_CAP
-    };
+    if search.fts.is_none() && !search.prefixes.is_empty() && search.prefix_ids.is_none() {
+        cap = SHORT_COUNT_CAP;
+    }
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select count(*) from (select 1 from customer c where c.deleted_at is null",
     );
