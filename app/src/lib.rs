@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod error;
+pub mod export;
 pub mod labels;
 pub mod prefs;
 #[cfg(feature = "ssr")]

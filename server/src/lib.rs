@@ -86,6 +86,10 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/auth/login", post(login_handler))
         .route("/auth/logout", post(logout_handler))
+        .route(
+            app::export::EXPORT_PATH,
+            post(app::export::ssr::export_handler),
+        )
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

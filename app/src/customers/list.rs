@@ -9,6 +9,22 @@ pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// Counts above this are shown as "10,000+" instead of being counted exactly.
 pub const COUNT_CAP: i64 = 10_000;
 
+/// The list's columns: (key, header, sort key if sortable). Actions are always shown.
+pub const COLUMNS: [(&str, &str, Option<SortKey>); 12] = [
+    ("id", "User ID", Some(SortKey::Id)),
+    ("first_name", "First name", Some(SortKey::FirstName)),
+    ("last_name", "Last name", Some(SortKey::LastName)),
+    ("email", "Email", Some(SortKey::Email)),
+    ("contact", "Contact", None),
+    ("birthday", "Birthday", None),
+    ("country", "Country", Some(SortKey::Country)),
+    ("labels", "Labels", None),
+    ("status", "Status", Some(SortKey::Status)),
+    ("created", "Date created", Some(SortKey::Created)),
+    ("updated", "Date updated", Some(SortKey::Updated)),
+    ("last_access", "Last access", None),
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {

@@ -5,8 +5,8 @@
 use super::bulk::{BulkAction, BulkOutcome, BulkTarget};
 use super::form::{CustomerFormModal, FormTarget};
 use super::list::{
-    matches_locally, sort_locally, Cursor, CustomerPage, CustomerQuery, SortKey, DEFAULT_PAGE_SIZE,
-    PAGE_SIZES,
+    matches_locally, sort_locally, Cursor, CustomerPage, CustomerQuery, SortKey, COLUMNS,
+    DEFAULT_PAGE_SIZE, PAGE_SIZES,
 };
 use super::model::{country_name, fmt_date, fmt_datetime, Customer, Status};
 use super::{
@@ -15,6 +15,7 @@ use super::{
 };
 use crate::auth::Capability;
 use crate::error::AppError;
+use crate::export::ui::ExportMenu;
 use crate::labels::list_labels;
 use crate::labels::ui::{LabelChips, LabelFilter, ManageLabelsDialog};
 use crate::prefs::{get_list_prefs, save_list_prefs, ListPrefs};
@@ -65,22 +66,6 @@ pub fn delete_with_undo(
         }
     });
 }
-
-/// The list's columns: (key, header, sort key if sortable). Actions are always shown.
-pub const COLUMNS: [(&str, &str, Option<SortKey>); 12] = [
-    ("id", "User ID", Some(SortKey::Id)),
-    ("first_name", "First name", Some(SortKey::FirstName)),
-    ("last_name", "Last name", Some(SortKey::LastName)),
-    ("email", "Email", Some(SortKey::Email)),
-    ("contact", "Contact", None),
-    ("birthday", "Birthday", None),
-    ("country", "Country", Some(SortKey::Country)),
-    ("labels", "Labels", None),
-    ("status", "Status", Some(SortKey::Status)),
-    ("created", "Date created", Some(SortKey::Created)),
-    ("updated", "Date updated", Some(SortKey::Updated)),
-    ("last_access", "Last access", None),
-];
 
 /// A bulk action waiting for its confirmation.
 #[derive(Clone)]
@@ -813,6 +798,19 @@ pub fn CustomersPage() -> impl IntoView {
                     })}
                 </Transition>
                 <div class="spacer"></div>
+                {can(Capability::ExportCustomers).then(|| view! {
+                    <ExportMenu
+                        query=Signal::derive(move || query.get())
+                        view_count=Signal::derive(move || page.get().and_then(|r| r.ok()).map(|p| p.total.display()))
+                        selected=Signal::derive(move || {
+                            let mut ids: Vec<i64> = selected.get().into_iter().collect();
+                            ids.sort_unstable_by(|a, b| b.cmp(a));
+                            ids
+                        })
+                        columns=Signal::derive(move || COLUMNS.iter().map(|(k, _, _)| k.to_string()).filter(|k| !is_hidden(k)).collect::<Vec<_>>())
+                        disabled=Signal::derive(move || offline.get())
+                    />
+                }.into_any())}
                 <button type="button" class="icon-btn" title="Refresh" aria-label="Refresh" on:click=move |_| refresh.run(())>"🔄"</button>
                 <div class="columns-menu">
                     <button type="button" class="icon-btn" title="Columns" aria-label="Columns"

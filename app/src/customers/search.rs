@@ -240,7 +240,25 @@ struct Row {
 
 /// One page of the list.
 pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPage, sqlx::Error> {
-    let size = i64::from(query.page_size());
+    page(pool, query, i64::from(query.page_size()), true).await
+}
+
+/// The next `size` rows of the list's order after `query.cursor`, without counting: the
+/// export walks the whole view with it, in the order the screen shows.
+pub async fn chunk(
+    pool: &SqlitePool,
+    query: &CustomerQuery,
+    size: i64,
+) -> Result<CustomerPage, sqlx::Error> {
+    page(pool, query, size, false).await
+}
+
+async fn page(
+    pool: &SqlitePool,
+    query: &CustomerQuery,
+    size: i64,
+    with_count: bool,
+) -> Result<CustomerPage, sqlx::Error> {
     let mut search = parse_search(&query.q);
     let common_prefix = resolve_prefix(pool, &mut search).await?;
     let forward = query.cursor.as_ref().is_none_or(|c| c.after);
@@ -415,7 +433,12 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
         }
     }
 
-    let mut total = if common_prefix && query.status.is_none() && query.labels.is_empty() {
+    let mut total = if !with_count {
+        Count {
+            n: 0,
+            capped: false,
+        }
+    } else if common_prefix && query.status.is_none() && query.labels.is_empty() {
         // Thousands of names start with it: say so without counting them.
         Count {
             n: DENSE_PREFIX,
@@ -522,7 +545,7 @@ async fn count(
         let cap = SHORT_COUNT_CAP;
         let mut qb = QueryBuilder::<Sqlite>::new(
             "select count(*) from (select distinct cl.customer_id from customer_label cl
-               join customer c on c.customer_id = cl.customer_id
+               cross join customer c on c.customer_id = cl.customer_id
               where c.deleted_at is null",
         );
         if query.all_labels {
@@ -600,10 +623,24 @@ async fn count(
     if search.fts.is_none() && !search.prefixes.is_empty() && search.prefix_ids.is_none() {
         cap = SHORT_COUNT_CAP;
     }
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select count(*) from (select 1 from customer c where c.deleted_at is null",
-    );
-    push_filters(&mut qb, query, search);
+    // With text: stream the FTS matches (cross join fixes the loop order) and stop at the
+    // cap, rather than letting the planner walk a status index and probe a full match list.
+    let mut qb;
+    if let Some(fts) = &search.fts {
+        qb = QueryBuilder::<Sqlite>::new(
+            "select count(*) from (select 1 from customer_fts f
+               cross join customer c on c.customer_id = f.rowid
+              where customer_fts match ",
+        );
+        qb.push_bind(fts.clone()).push(" and c.deleted_at is null");
+        push_status(&mut qb, query);
+        push_non_fts_filters(&mut qb, search);
+    } else {
+        qb = QueryBuilder::<Sqlite>::new(
+            "select count(*) from (select 1 from customer c where c.deleted_at is null",
+        );
+        push_filters(&mut qb, query, search);
+    }
     qb.push(" limit ").push_bind(cap + 1).push(")");
     let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
     Ok(if n > cap {

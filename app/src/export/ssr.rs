@@ -1,0 +1,438 @@
+//! The export route. Rows are read in keyset chunks with the list's own query code (so the
+//! file has exactly the screen's rows, in its order) and handed over a small bounded channel
+//! to a blocking thread that writes them into constant-memory worksheets; the finished file
+//! is an anonymous temporary file streamed back as the response. Memory stays flat whatever
+//! the row count.
+
+use super::{export_columns, file_name, ExportRequest, ExportScope, MAX_SELECTED};
+use crate::audit::ssr::record;
+use crate::auth::ssr::SessionUser;
+use crate::auth::{Capability, CurrentUser};
+use crate::customers::list::{CustomerQuery, COLUMNS};
+use crate::customers::model::{country_name, Customer, FieldChange};
+use crate::customers::{search, ssr::SELECT};
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use sqlx::SqlitePool;
+use std::io::{Seek, SeekFrom};
+use tokio::sync::mpsc;
+
+/// Rows read per query and handed to the writer at a time.
+const CHUNK: i64 = 2_000;
+/// Excel's last row is 1,048,576; one is the header.
+pub const MAX_DATA_ROWS: u32 = 1_048_575;
+
+fn error_response(e: AppError) -> Response {
+    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(e)).into_response()
+}
+
+/// `POST /export/customers` with an [`ExportRequest`] as JSON: the `.xlsx` as an attachment.
+pub async fn export_handler(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let user = req
+        .extensions()
+        .get::<SessionUser>()
+        .map(|s| s.user.clone());
+    let user = match user {
+        None => return error_response(AppError::Unauthorized),
+        Some(u) if !Capability::ExportCustomers.allows(u.role) => {
+            return error_response(AppError::Forbidden)
+        }
+        Some(u) => u,
+    };
+    let Ok(body) = axum::body::to_bytes(req.into_body(), 1 << 20).await else {
+        return error_response(AppError::BadRequest);
+    };
+    let Ok(request) = serde_json::from_slice::<ExportRequest>(&body) else {
+        return error_response(AppError::BadRequest);
+    };
+    match export(&state.pool, &user, &request).await {
+        Ok(done) => {
+            let file = tokio::fs::File::from_std(done.file);
+            let stream = tokio_util::io::ReaderStream::new(file);
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{}\"", done.name),
+                    ),
+                    (header::CONTENT_LENGTH, done.bytes.to_string()),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                    (
+                        header::HeaderName::from_static("x-export-rows"),
+                        done.rows.to_string(),
+                    ),
+                ],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+        Err(e) => error_response(e),
+    }
+}
+
+pub struct Exported {
+    pub file: std::fs::File,
+    pub name: String,
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// What the "Export info" sheet says besides the row count.
+struct Info {
+    by: String,
+    at: DateTime<Utc>,
+    lines: Vec<(String, String)>,
+}
+
+/// Build the file (and audit the export). Also used directly by the benchmark.
+pub async fn export(
+    pool: &SqlitePool,
+    user: &CurrentUser,
+    req: &ExportRequest,
+) -> Result<Exported, AppError> {
+    if req.scope == ExportScope::Selected && (req.ids.is_empty() || req.ids.len() > MAX_SELECTED) {
+        return Err(AppError::BadRequest);
+    }
+    let columns = export_columns(&req.columns);
+    if columns.is_empty() {
+        return Err(AppError::BadRequest);
+    }
+    let now = Utc::now();
+    let query = match req.scope {
+        ExportScope::View => CustomerQuery {
+            cursor: None,
+            ..req.query.clone()
+        },
+        _ => CustomerQuery {
+            sort: req.query.sort,
+            desc: req.query.desc,
+            ..Default::default()
+        },
+    };
+    let info = Info {
+        by: format!("{} ({}, {})", user.name, user.email, user.role.label()),
+        at: now,
+        lines: describe(pool, req.scope, &query, req.ids.len()).await?,
+    };
+
+    let (tx, mut rx) = mpsc::channel::<Vec<Customer>>(2);
+    let cols = columns.clone();
+    let writer = tokio::task::spawn_blocking(move || write_workbook(&mut rx, &cols, info));
+
+    let produced: Result<(), AppError> = async {
+        match req.scope {
+            ExportScope::View | ExportScope::All => {
+                let mut q = query.clone();
+                loop {
+                    let page = search::chunk(pool, &q, CHUNK).await?;
+                    if tx.send(page.rows).await.is_err() {
+                        break; // the writer stopped; its error is reported below
+                    }
+                    match page.next {
+                        Some(next) => q.cursor = Some(next),
+                        None => break,
+                    }
+                }
+            }
+            ExportScope::Selected => {
+                let mut ids = req.ids.clone();
+                ids.sort_unstable_by(|a, b| b.cmp(a));
+                ids.dedup();
+                for part in ids.chunks(CHUNK as usize) {
+                    let rows = sqlx::query_as::<_, Customer>(&format!(
+                        "{SELECT} where c.customer_id in (select value from json_each($1))
+                           and c.deleted_at is null order by c.customer_id desc"
+                    ))
+                    .bind(serde_json::to_string(part).expect("ids serialize"))
+                    .fetch_all(pool)
+                    .await?;
+                    if tx.send(rows).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| AppError::internal("export writer panicked", e))?;
+    produced?;
+    let (file, rows) = written.map_err(|e| AppError::internal("export writer failed", e))?;
+    let bytes = file
+        .metadata()
+        .map_err(|e| AppError::internal("export file", e))?
+        .len();
+
+    let mut conn = pool.acquire().await?;
+    let changes = vec![
+        FieldChange {
+            field: "scope".into(),
+            old: None,
+            new: Some(req.scope.label().into()),
+        },
+        FieldChange {
+            field: "rows".into(),
+            old: None,
+            new: Some(rows.to_string()),
+        },
+        FieldChange {
+            field: "query".into(),
+            old: None,
+            new: Some(serde_json::to_string(&query).expect("query serializes")),
+        },
+        FieldChange {
+            field: "columns".into(),
+            old: None,
+            new: Some(
+                columns
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        },
+    ];
+    record(
+        &mut conn,
+        Some(user),
+        "export",
+        "customer_export",
+        0,
+        &changes,
+        now,
+    )
+    .await?;
+    Ok(Exported {
+        file,
+        name: file_name(req.scope, now),
+        rows,
+        bytes,
+    })
+}
+
+/// The search, filters and sort in words, for the "Export info" sheet.
+async fn describe(
+    pool: &SqlitePool,
+    scope: ExportScope,
+    q: &CustomerQuery,
+    selected: usize,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let mut lines = vec![("Rows chosen".to_string(), scope.label().to_string())];
+    if scope == ExportScope::Selected {
+        lines.push(("Ticked customers".into(), selected.to_string()));
+    }
+    if scope == ExportScope::View {
+        let names: Vec<String> = sqlx::query_scalar(
+            "select name from label where label_id in (select value from json_each($1))
+             order by name_key",
+        )
+        .bind(serde_json::to_string(&q.labels).expect("ids serialize"))
+        .fetch_all(pool)
+        .await?;
+        let none = || "(none)".to_string();
+        lines.push((
+            "Search".into(),
+            if q.q.trim().is_empty() {
+                none()
+            } else {
+                q.q.trim().to_string()
+            },
+        ));
+        lines.push((
+            "Status".into(),
+            q.status.map(|s| s.label().to_string()).unwrap_or_else(none),
+        ));
+        lines.push((
+            "Labels".into(),
+            if names.is_empty() {
+                none()
+            } else {
+                format!(
+                    "{} ({})",
+                    names.join(", "),
+                    if q.all_labels { "all" } else { "any" }
+                )
+            },
+        ));
+    }
+    let sort = COLUMNS
+        .iter()
+        .find(|(_, _, s)| *s == Some(q.sort))
+        .map(|(_, h, _)| *h)
+        .unwrap_or("User ID");
+    lines.push((
+        "Sort".into(),
+        format!(
+            "{sort}, {}",
+            if q.is_desc() {
+                "descending"
+            } else {
+                "ascending"
+            }
+        ),
+    ));
+    Ok(lines)
+}
+
+fn width(key: &str) -> f64 {
+    match key {
+        "id" | "status" => 10.0,
+        "email" => 34.0,
+        "labels" | "country" => 24.0,
+        "birthday" => 12.0,
+        "created" | "updated" | "last_access" => 17.0,
+        _ => 18.0,
+    }
+}
+
+struct Formats {
+    bold: Format,
+    date: Format,
+    stamp: Format,
+}
+
+fn start_sheet(
+    wb: &mut Workbook,
+    n: usize,
+    columns: &[(&'static str, &'static str)],
+    f: &Formats,
+) -> Result<usize, XlsxError> {
+    let ws = wb.add_worksheet_with_constant_memory();
+    ws.set_name(if n == 0 {
+        "Customers".to_string()
+    } else {
+        format!("Customers ({})", n + 1)
+    })?;
+    for (i, (key, header)) in columns.iter().enumerate() {
+        ws.set_column_width(i as u16, width(key))?;
+        ws.write_string_with_format(0, i as u16, *header, &f.bold)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(n)
+}
+
+fn finish_sheet(ws: &mut Worksheet, last_row: u32, columns: usize) -> Result<(), XlsxError> {
+    ws.autofilter(0, 0, last_row, columns as u16 - 1)?;
+    Ok(())
+}
+
+/// Every value is written as what it is: text as text (never a formula, whatever it starts
+/// with), dates and timestamps as Excel dates, IDs and phone numbers as text.
+fn write_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    key: &str,
+    c: &Customer,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let text = |ws: &mut Worksheet, s: &str| -> Result<(), XlsxError> {
+        if !s.is_empty() {
+            ws.write_string(row, col, s)?;
+        }
+        Ok(())
+    };
+    match key {
+        "id" => text(ws, &c.customer_id.to_string()),
+        "first_name" => text(ws, &c.first_name),
+        "last_name" => text(ws, &c.last_name),
+        "email" => text(ws, &c.email),
+        "contact" => text(ws, &c.phone),
+        "birthday" => {
+            if let Some(d) = &c.birthday {
+                ws.write_datetime_with_format(row, col, d, &f.date)?;
+            }
+            Ok(())
+        }
+        "country" => text(ws, &country_name(&c.country)),
+        "labels" => text(
+            ws,
+            &c.labels
+                .iter()
+                .map(|l| l.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        "status" => text(ws, c.status.label()),
+        "created" => {
+            ws.write_datetime_with_format(row, col, c.created_at.naive_utc(), &f.stamp)?;
+            Ok(())
+        }
+        "updated" => {
+            ws.write_datetime_with_format(row, col, c.updated_at.naive_utc(), &f.stamp)?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn write_workbook(
+    rx: &mut mpsc::Receiver<Vec<Customer>>,
+    columns: &[(&'static str, &'static str)],
+    info: Info,
+) -> Result<(std::fs::File, u64), XlsxError> {
+    let f = Formats {
+        bold: Format::new().set_bold(),
+        date: Format::new().set_num_format("yyyy-mm-dd"),
+        stamp: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+    };
+    let mut wb = Workbook::new();
+    let mut sheet = start_sheet(&mut wb, 0, columns, &f)?;
+    let mut row: u32 = 0;
+    let mut total: u64 = 0;
+    while let Some(rows) = rx.blocking_recv() {
+        let mut ws = wb.worksheet_from_index(sheet)?;
+        for c in &rows {
+            if row == MAX_DATA_ROWS {
+                finish_sheet(ws, row, columns.len())?;
+                sheet = start_sheet(&mut wb, sheet + 1, columns, &f)?;
+                ws = wb.worksheet_from_index(sheet)?;
+                row = 0;
+            }
+            row += 1;
+            for (i, (key, _)) in columns.iter().enumerate() {
+                write_cell(ws, row, i as u16, key, c, &f)?;
+            }
+            total += 1;
+        }
+    }
+    finish_sheet(wb.worksheet_from_index(sheet)?, row, columns.len())?;
+
+    let ws = wb.add_worksheet();
+    ws.set_name("Export info")?;
+    ws.set_column_width(0, 22)?;
+    ws.set_column_width(1, 60)?;
+    let mut lines = vec![
+        ("Exported by".to_string(), info.by),
+        (
+            "Exported at (UTC)".to_string(),
+            info.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        ),
+        ("Rows".to_string(), total.to_string()),
+    ];
+    lines.extend(info.lines);
+    for (i, (k, v)) in lines.iter().enumerate() {
+        ws.write_string_with_format(i as u32, 0, k, &f.bold)?;
+        ws.write_string(i as u32, 1, v)?;
+    }
+
+    let mut file = tempfile::tempfile().map_err(XlsxError::IoError)?;
+    wb.save_to_writer(&mut file)?;
+    file.seek(SeekFrom::Start(0)).map_err(XlsxError::IoError)?;
+    Ok((file, total))
+}
