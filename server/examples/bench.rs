@@ -15,6 +15,21 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[idx]
 }
 
+/// A field of /proc/self/status, in kB.
+fn rss_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn group(n: u64) -> String {
+    app::customers::list::group_thousands(n as i64)
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
@@ -260,9 +275,8 @@ async fn main() {
         );
     }
 
-    // HTTP: the real router, a signed-in staff user, 64 connections for 10 seconds.
     let email = format!("bench-{}@example.com", std::process::id());
-    app::auth::ssr::create_staff(
+    let staff_id = app::auth::ssr::create_staff(
         &pool,
         &email,
         "Bench",
@@ -271,6 +285,59 @@ async fn main() {
     )
     .await
     .unwrap();
+
+    // Export: wall time and the peak memory above what the process held before.
+    if !http_only {
+        let user = app::auth::CurrentUser {
+            id: staff_id,
+            email: email.clone(),
+            name: "Bench".into(),
+            role: app::auth::Role::Sales,
+        };
+        let prospect = label("Prospect").await;
+        println!("\n| export | rows | file MB | wall s | peak extra MB |");
+        println!("|---|---|---|---|---|");
+        for (name, req) in [
+            (
+                "current view: label Prospect (~12 %)",
+                app::export::ExportRequest {
+                    scope: app::export::ExportScope::View,
+                    query: CustomerQuery {
+                        labels: vec![prospect],
+                        ..Default::default()
+                    },
+                    ids: vec![],
+                    columns: vec![],
+                },
+            ),
+            (
+                "all customers",
+                app::export::ExportRequest {
+                    scope: app::export::ExportScope::All,
+                    query: CustomerQuery::default(),
+                    ids: vec![],
+                    columns: vec![],
+                },
+            ),
+        ] {
+            let before = rss_kb("VmRSS");
+            // Reset the high-water mark so VmHWM measures this export only.
+            let _ = std::fs::write("/proc/self/clear_refs", "5");
+            let t = Instant::now();
+            let out = app::export::ssr::export(&pool, &user, &req).await.unwrap();
+            let wall = t.elapsed();
+            let peak = rss_kb("VmHWM");
+            println!(
+                "| {name} | {} | {:.1} | {:.2} | {:.1} |",
+                group(out.rows),
+                out.bytes as f64 / 1e6,
+                wall.as_secs_f64(),
+                (peak.saturating_sub(before)) as f64 / 1024.0
+            );
+        }
+    }
+
+    // HTTP: the real router, a signed-in staff user, 64 connections for 10 seconds.
     let auth = app::state::AuthSettings {
         idle_timeout: Duration::from_secs(3600),
         absolute_timeout: Duration::from_secs(3600),

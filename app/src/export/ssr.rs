@@ -129,7 +129,8 @@ pub async fn export(
 
     let (tx, mut rx) = mpsc::channel::<Vec<Customer>>(2);
     let cols = columns.clone();
-    let writer = tokio::task::spawn_blocking(move || write_workbook(&mut rx, &cols, info));
+    let writer =
+        tokio::task::spawn_blocking(move || write_workbook(&mut rx, &cols, info, MAX_DATA_ROWS));
 
     let produced: Result<(), AppError> = async {
         match req.scope {
@@ -385,6 +386,7 @@ fn write_workbook(
     rx: &mut mpsc::Receiver<Vec<Customer>>,
     columns: &[(&'static str, &'static str)],
     info: Info,
+    rows_per_sheet: u32,
 ) -> Result<(std::fs::File, u64), XlsxError> {
     let f = Formats {
         bold: Format::new().set_bold(),
@@ -398,7 +400,7 @@ fn write_workbook(
     while let Some(rows) = rx.blocking_recv() {
         let mut ws = wb.worksheet_from_index(sheet)?;
         for c in &rows {
-            if row == MAX_DATA_ROWS {
+            if row == rows_per_sheet {
                 finish_sheet(ws, row, columns.len())?;
                 sheet = start_sheet(&mut wb, sheet + 1, columns, &f)?;
                 ws = wb.worksheet_from_index(sheet)?;
@@ -435,4 +437,71 @@ fn write_workbook(
     wb.save_to_writer(&mut file)?;
     file.seek(SeekFrom::Start(0)).map_err(XlsxError::IoError)?;
     Ok((file, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customers::list::SnapshotRow;
+    use crate::customers::model::Status;
+    use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+    use std::io::Read;
+
+    fn customer(id: i64) -> Customer {
+        let t = Utc::now();
+        SnapshotRow(
+            id,
+            format!("First{id}"),
+            "Last".into(),
+            format!("c{id}@example.com"),
+            "0917 000 0000".into(),
+            "+639170000000".into(),
+            String::new(),
+            None,
+            "PH".into(),
+            Status::Active,
+            t,
+            t,
+            vec![],
+        )
+        .into()
+    }
+
+    #[tokio::test]
+    async fn rows_past_a_sheets_limit_continue_on_the_next_sheet_with_its_own_header() {
+        let (tx, mut rx) = mpsc::channel(2);
+        let columns = export_columns(&["id".into(), "first_name".into()]);
+        let info = Info {
+            by: "Tester".into(),
+            at: Utc::now(),
+            lines: vec![],
+        };
+        let writer =
+            tokio::task::spawn_blocking(move || write_workbook(&mut rx, &columns, info, 3));
+        tx.send((1..=5).map(customer).collect()).await.unwrap();
+        tx.send(vec![customer(6), customer(7)]).await.unwrap();
+        drop(tx);
+        let (mut file, total) = writer.await.unwrap().unwrap();
+        assert_eq!(total, 7);
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).unwrap();
+        let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            wb.sheet_names(),
+            vec!["Customers", "Customers (2)", "Customers (3)", "Export info"]
+        );
+        let ids = |wb: &mut Xlsx<_>, name: &str| -> Vec<String> {
+            wb.worksheet_range(name)
+                .unwrap()
+                .rows()
+                .map(|r| match &r[0] {
+                    Data::String(s) => s.clone(),
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(ids(&mut wb, "Customers"), ["User ID", "1", "2", "3"]);
+        assert_eq!(ids(&mut wb, "Customers (2)"), ["User ID", "4", "5", "6"]);
+        assert_eq!(ids(&mut wb, "Customers (3)"), ["User ID", "7"]);
+    }
 }
