@@ -251,7 +251,8 @@ async fn main() {
     println!("\n{count} customers, page size 50, 200 runs each after 10 warm-up runs\n");
     println!("| query | rows | total | p50 ms | p95 ms | max ms |");
     println!("|---|---|---|---|---|---|");
-    for (name, q) in scenarios.iter().filter(|_| !http_only) {
+    let export_only = std::env::var("BENCH_EXPORT_ONLY").is_ok();
+    for (name, q) in scenarios.iter().filter(|_| !http_only && !export_only) {
         for _ in 0..10 {
             app::customers::search::list(&pool, q).await.unwrap();
         }
@@ -337,6 +338,9 @@ async fn main() {
         }
     }
 
+    if export_only {
+        return;
+    }
     // HTTP: the real router, a signed-in staff user, 64 connections for 10 seconds.
     let auth = app::state::AuthSettings {
         idle_timeout: Duration::from_secs(3600),

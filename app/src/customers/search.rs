@@ -240,17 +240,18 @@ struct Row {
 
 /// One page of the list.
 pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPage, sqlx::Error> {
-    page(pool, query, i64::from(query.page_size()), true).await
+    page(pool, query, i64::from(query.page_size()), true, SELECT).await
 }
 
 /// The next `size` rows of the list's order after `query.cursor`, without counting: the
-/// export walks the whole view with it, in the order the screen shows.
+/// export walks the whole view with it, in the order the screen shows. Rows come without
+/// labels and editor names ([`super::ssr::EXPORT_SELECT`]).
 pub async fn chunk(
     pool: &SqlitePool,
     query: &CustomerQuery,
     size: i64,
 ) -> Result<CustomerPage, sqlx::Error> {
-    page(pool, query, size, false).await
+    page(pool, query, size, false, super::ssr::EXPORT_SELECT).await
 }
 
 async fn page(
@@ -258,6 +259,7 @@ async fn page(
     query: &CustomerQuery,
     size: i64,
     with_count: bool,
+    select_sql: &str,
 ) -> Result<CustomerPage, sqlx::Error> {
     let mut search = parse_search(&query.q);
     let common_prefix = resolve_prefix(pool, &mut search).await?;
@@ -302,7 +304,7 @@ async fn page(
 
     let mut rows: Vec<Row> = Vec::new();
     if !id_only {
-        let select = SELECT.replacen(
+        let select = select_sql.replacen(
             "select ",
             &format!(
                 "select cast({} as text) as sort_key, ",

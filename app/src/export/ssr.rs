@@ -10,7 +10,7 @@ use crate::auth::ssr::SessionUser;
 use crate::auth::{Capability, CurrentUser};
 use crate::customers::list::{CustomerQuery, COLUMNS};
 use crate::customers::model::{country_name, Customer, FieldChange};
-use crate::customers::{search, ssr::SELECT};
+use crate::customers::{search, ssr::EXPORT_SELECT};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::body::Body;
@@ -137,7 +137,8 @@ pub async fn export(
             ExportScope::View | ExportScope::All => {
                 let mut q = query.clone();
                 loop {
-                    let page = search::chunk(pool, &q, CHUNK).await?;
+                    let mut page = search::chunk(pool, &q, CHUNK).await?;
+                    crate::labels::ssr::labels_of(pool, &mut page.rows).await?;
                     if tx.send(page.rows).await.is_err() {
                         break; // the writer stopped; its error is reported below
                     }
@@ -152,13 +153,14 @@ pub async fn export(
                 ids.sort_unstable_by(|a, b| b.cmp(a));
                 ids.dedup();
                 for part in ids.chunks(CHUNK as usize) {
-                    let rows = sqlx::query_as::<_, Customer>(&format!(
-                        "{SELECT} where c.customer_id in (select value from json_each($1))
+                    let mut rows = sqlx::query_as::<_, Customer>(&format!(
+                        "{EXPORT_SELECT} where c.customer_id in (select value from json_each($1))
                            and c.deleted_at is null order by c.customer_id desc"
                     ))
                     .bind(serde_json::to_string(part).expect("ids serialize"))
                     .fetch_all(pool)
                     .await?;
+                    crate::labels::ssr::labels_of(pool, &mut rows).await?;
                     if tx.send(rows).await.is_err() {
                         break;
                     }
