@@ -28,6 +28,24 @@ pub fn ExportMenu(
     let open = RwSignal::new(false);
     let all_columns = RwSignal::new(false);
     let preparing = RwSignal::new(None::<String>);
+    // "All customers (M rows)": asked when the menu opens (the unfiltered list's total is a
+    // counter on the server, O(1)).
+    let all_count = RwSignal::new(None::<i64>);
+    let toggle = move |_| {
+        let now_open = !open.get_untracked();
+        open.set(now_open);
+        if now_open {
+            spawn_local(async move {
+                let q = CustomerQuery {
+                    size: 10,
+                    ..Default::default()
+                };
+                if let Ok(p) = crate::customers::list_customers(q).await {
+                    all_count.set(Some(p.total.n));
+                }
+            });
+        }
+    };
     let start = move |scope: ExportScope| {
         open.set(false);
         let what = match scope {
@@ -35,7 +53,10 @@ pub fn ExportMenu(
                 .get_untracked()
                 .map(|n| format!("{n} rows"))
                 .unwrap_or_else(|| "the current view".into()),
-            ExportScope::All => "all customers".into(),
+            ExportScope::All => all_count
+                .get_untracked()
+                .map(|n| format!("{} rows", crate::customers::list::group_thousands(n)))
+                .unwrap_or_else(|| "all customers".into()),
             ExportScope::Selected => format!("{} rows", selected.get_untracked().len()),
         };
         preparing.set(Some(format!("Preparing {what}…")));
@@ -67,7 +88,7 @@ pub fn ExportMenu(
             <button type="button" class="btn" aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string()
                 disabled=move || disabled.get() || preparing.with(|p| p.is_some())
-                on:click=move |_| open.update(|o| *o = !*o)>
+                on:click=toggle>
                 {move || preparing.get().unwrap_or_else(|| "Export (Excel)".into())}
             </button>
             <Show when=move || open.get()>
@@ -77,7 +98,12 @@ pub fn ExportMenu(
                         "Current view"
                         {move || view_count.get().map(|n| view! { <span class="muted small">{format!(" ({n} rows)")}</span> })}
                     </button>
-                    <button type="button" role="menuitem" on:click=move |_| start(ExportScope::All)>"All customers"</button>
+                    <button type="button" role="menuitem" on:click=move |_| start(ExportScope::All)>
+                        "All customers"
+                        {move || all_count.get().map(|n| view! {
+                            <span class="muted small">{format!(" ({} rows)", crate::customers::list::group_thousands(n))}</span>
+                        })}
+                    </button>
                     {move || {
                         let k = selected.with(|s| s.len());
                         (k > 0).then(|| view! {
