@@ -10,6 +10,7 @@ pub mod customers;
 pub mod error;
 pub mod export;
 pub mod labels;
+pub mod mail;
 pub mod prefs;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers") view=customers::CustomersPage/>
                     <Route path=path!("/customers/trash") view=customers::TrashPage/>
                     <Route path=path!("/customers/:id") view=customers::CustomerProfilePage/>
+                    <Route path=path!("/mail") view=mail::page::MailPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -24,6 +24,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub auth: Arc<AuthSettings>,
+    /// Wakes the mail worker (a mail was queued or retried).
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

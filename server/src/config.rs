@@ -102,6 +102,24 @@ pub struct Config {
     /// Password of the first Admin; when unset one is generated and printed once.
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+
+    /// SMTP server for outgoing mail: smtp://user:pass@host:587?tls=required (STARTTLS),
+    /// smtps://user:pass@host:465 (TLS) or smtp://host:25 (plain). Unset: mails are kept as
+    /// .eml files under MAIL_DIR and readable on the Mail page.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The From address of outgoing mail.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Customers <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Where mails are written as .eml files when SMTP_URL is unset.
+    #[arg(long, env = "MAIL_DIR", default_value = "data/mail")]
+    pub mail_dir: std::path::PathBuf,
 }
 
 impl Config {
@@ -115,8 +133,23 @@ impl Config {
         self.public_base_url.origin().ascii_serialization()
     }
 
+    pub fn mail_settings(&self) -> app::mail::ssr::MailSettings {
+        app::mail::ssr::MailSettings {
+            smtp_url: self.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            from: self.mail_from.clone(),
+            ..app::mail::ssr::MailSettings::embedded(self.mail_dir.clone())
+        }
+    }
+
     /// Checks that need more than one setting.
     pub fn validate(&self) -> Result<(), String> {
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!(
+                "MAIL_FROM is not an e-mail address (try \"Customers <no-reply@example.com>\"): {:?}",
+                self.mail_from
+            ));
+        }
+        app::mail::ssr::transport(&self.mail_settings())?;
         if self.session_idle_timeout > self.session_absolute_timeout {
             return Err(format!(
                 "SESSION_IDLE_TIMEOUT ({}) must not exceed SESSION_ABSOLUTE_TIMEOUT ({})",
@@ -217,6 +250,25 @@ mod tests {
             .config;
         let e = c.validate().unwrap_err();
         assert!(e.contains("DATABASE_URL") && !e.contains("secret"), "{e}");
+        let c = parse(&["--mail-from", "not an address"]).unwrap().config;
+        assert!(c.validate().unwrap_err().contains("MAIL_FROM"));
+        let c = parse(&["--smtp-url", "gopher://mail.example.com"])
+            .unwrap()
+            .config;
+        assert!(c.validate().unwrap_err().contains("SMTP_URL"));
+        let c = parse(&[
+            "--smtp-url",
+            "smtp://user:pw@mail.example.com:587?tls=required",
+        ])
+        .unwrap()
+        .config;
+        assert!(c.validate().is_ok());
+        assert!(parse(&[])
+            .unwrap()
+            .config
+            .mail_settings()
+            .smtp_url
+            .is_none());
     }
 
     #[test]

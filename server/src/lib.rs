@@ -77,6 +77,7 @@ pub fn app_state(leptos_options: LeptosOptions, pool: SqlitePool, auth: AuthSett
         leptos_options,
         pool,
         auth: Arc::new(auth),
+        mail_wake: Arc::new(tokio::sync::Notify::new()),
     }
 }
 

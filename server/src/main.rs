@@ -60,9 +60,17 @@ async fn serve(config: Config) -> Result<(), String> {
         .map(|c| c.leptos_options)
         .unwrap_or_else(|_| server::default_leptos_options());
     let state = server::app_state(leptos_options, pool.clone(), server::auth_settings(&config));
-    let app = server::build_router(state);
+    let app = server::build_router(state.clone());
 
     server::spawn_housekeeping(pool.clone(), config.trash_retention_days);
+    let mail = config.mail_settings();
+    match &mail.smtp_url {
+        Some(_) => tracing::info!("mail: delivered over SMTP (SMTP_URL)"),
+        None => {
+            tracing::info!(dir = %mail.dir.display(), "mail: no SMTP_URL, mails are kept as .eml files and on the Mail page")
+        }
+    }
+    app::mail::ssr::spawn_worker(pool.clone(), mail, state.mail_wake.clone());
 
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await

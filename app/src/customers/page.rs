@@ -739,7 +739,10 @@ pub fn CustomersPage() -> impl IntoView {
                 <h1>"Customers"</h1>
                 <div class="page-actions">
                     <button type="button" class="btn" on:click=move |_| manage_open.set(true)>"Manage labels"</button>
-                    {is_admin.then(|| view! { <a class="btn" href="/customers/trash">"Trash"</a> })}
+                    {is_admin.then(|| view! {
+                        <a class="btn" href="/mail">"Mail"</a>
+                        <a class="btn" href="/customers/trash">"Trash"</a>
+                    })}
                     {can_edit.then(|| view! {
                         <button type="button" class="btn btn-primary" disabled=move || offline.get()
                             title=move || offline.get().then_some("Adding customers needs a connection")

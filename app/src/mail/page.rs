@@ -1,0 +1,107 @@
+//! The Mail page (Admins): every queued, sent, kept and failed mail, with the error and the
+//! attempts, Retry for failed ones, and the text of each (how links are followed when no
+//! SMTP server is configured).
+
+use super::{list_mail, mail_body, retry_mail, MailRow, MailStatus};
+use crate::customers::model::fmt_datetime;
+use crate::ui::use_toasts;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn MailPage() -> impl IntoView {
+    let reload = RwSignal::new(0u32);
+    let mails = Resource::new(move || reload.get(), |_| list_mail());
+    let toasts = use_toasts();
+    let open_body = RwSignal::new(None::<(i64, String)>);
+    let retry = move |id: i64| {
+        spawn_local(async move {
+            match retry_mail(id).await {
+                Ok(()) => {
+                    toasts.info(format!("Mail #{id} queued again"));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => toasts.error(e.to_string()),
+            }
+        });
+    };
+    let show = move |id: i64| {
+        spawn_local(async move {
+            match mail_body(id).await {
+                Ok(text) => open_body.set(Some((id, text))),
+                Err(e) => toasts.error(e.to_string()),
+            }
+        });
+    };
+    view! {
+        <leptos_meta::Title text="Mail · Customers"/>
+        <section class="page">
+            <div class="page-header">
+                <h1>"Mail"</h1>
+                <div class="page-actions">
+                    <button type="button" class="btn" on:click=move |_| reload.update(|n| *n += 1)>"🔄 Refresh"</button>
+                    <a class="btn" href="/customers">"⬅ Back to Customers List"</a>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <div class="card loading">"Loading…"</div> }>
+                {move || Suspend::new(async move {
+                    match mails.await {
+                        Err(e) => view! { <div class="card empty-state" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <div class="card empty-state">"No mail yet."</div> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="card table-wrap">
+                                <table class="data-table" data-testid="mail-table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"#"</th>
+                                            <th scope="col">"Created"</th>
+                                            <th scope="col">"To"</th>
+                                            <th scope="col">"Subject"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">"Attempts"</th>
+                                            <th scope="col">"Error"</th>
+                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list.into_iter().map(|m: MailRow| {
+                                            let id = m.email_id;
+                                            let failed = m.status == MailStatus::Failed;
+                                            let status_note = match m.status {
+                                                MailStatus::Queued if m.attempts > 0 => format!("{} (next try {})", m.status.label(), fmt_datetime(&m.next_attempt_at)),
+                                                MailStatus::Sent | MailStatus::Kept => format!("{} {}", m.status.label(), m.sent_at.as_ref().map(fmt_datetime).unwrap_or_default()),
+                                                _ => m.status.label().to_string(),
+                                            };
+                                            view! {
+                                                <tr data-mail-id=id>
+                                                    <td class="num">{id}</td>
+                                                    <td class="nowrap">{fmt_datetime(&m.created_at)}</td>
+                                                    <td>{m.recipient.clone()}</td>
+                                                    <td>{m.subject.clone()}</td>
+                                                    <td class="nowrap" class:status-inactive=failed>{status_note}</td>
+                                                    <td class="num">{m.attempts}</td>
+                                                    <td class="mail-error">{m.last_error.clone()}</td>
+                                                    <td class="nowrap">
+                                                        <button type="button" class="btn btn-small" on:click=move |_| show(id)>"View"</button>
+                                                        {failed.then(|| view! {
+                                                            <button type="button" class="btn btn-small" on:click=move |_| retry(id)>"Retry"</button>
+                                                        })}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || open_body.get().map(|(id, text)| view! {
+                <crate::ui::Modal title=format!("Mail #{id}") on_close=Callback::new(move |_| open_body.set(None))>
+                    <pre class="mail-body" data-testid="mail-body">{text}</pre>
+                </crate::ui::Modal>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,337 @@
+//! The outbox worker. A mail row is claimed (`queued` → `sending`, one attempt counted)
+//! before it is handed to SMTP and marked `sent` after; a crash in between leaves it
+//! `sending`, which the next start turns into `failed` ("may have been delivered") instead
+//! of sending it again — so no row is ever sent twice by the worker itself. Transient
+//! failures (4xx, connection trouble) are retried with exponential backoff and jitter;
+//! permanent ones (5xx, a bad address) stop at once.
+//!
+//! Without an SMTP URL the app runs "embedded": every mail is written as an `.eml` file
+//! under the mail directory, marked `kept`, and readable on the Mail page.
+
+use super::MailRow;
+use chrono::Utc;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rand::Rng;
+use sqlx::{SqliteConnection, SqlitePool};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://host:465`, … (lettre's URL form).
+    /// `None`: keep mails as `.eml` files instead.
+    pub smtp_url: Option<String>,
+    /// The From address, e.g. `Customers <no-reply@example.com>`.
+    pub from: String,
+    /// Where `.eml` files go in embedded mode.
+    pub dir: PathBuf,
+    /// The first retry waits this long; each further one twice as long (capped at an hour).
+    pub base_delay: Duration,
+    /// After this many attempts a transiently failing mail is given up.
+    pub max_attempts: i64,
+}
+
+impl MailSettings {
+    pub fn embedded(dir: PathBuf) -> Self {
+        MailSettings {
+            smtp_url: None,
+            from: "Customers <no-reply@localhost>".into(),
+            dir,
+            base_delay: Duration::from_secs(30),
+            max_attempts: 10,
+        }
+    }
+}
+
+/// A mail to send.
+pub struct NewMail<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+    pub template: &'a str,
+    pub customer_id: Option<i64>,
+}
+
+/// Queue a mail inside the caller's transaction: it exists exactly when the action does.
+pub async fn enqueue(conn: &mut SqliteConnection, mail: &NewMail<'_>) -> Result<i64, sqlx::Error> {
+    let now = Utc::now();
+    sqlx::query_scalar(
+        "insert into email_outbox (created_at, recipient, subject, body_text, body_html, template,
+                                   customer_id, next_attempt_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $1) returning email_id",
+    )
+    .bind(now)
+    .bind(mail.recipient)
+    .bind(mail.subject)
+    .bind(mail.body_text)
+    .bind(mail.body_html)
+    .bind(mail.template)
+    .bind(mail.customer_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// At start: a mail left `sending` by a crash may or may not have gone out; it is not
+/// retried automatically (that could send it twice) but shown as failed, to Retry by hand.
+pub async fn recover_interrupted(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "update email_outbox set status = 'failed',
+            last_error = 'Interrupted while sending: it may or may not have been delivered. Retry sends it again.'
+         where status = 'sending'",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// How long to wait before attempt `attempts + 1`: doubling from `base`, at most an hour,
+/// ±25 % jitter so that many failed mails do not retry in lockstep.
+pub fn backoff(base: Duration, attempts: i64) -> Duration {
+    let exp = attempts.clamp(1, 20) as u32 - 1;
+    let raw = base.saturating_mul(2u32.saturating_pow(exp));
+    let capped = raw.min(Duration::from_secs(3600));
+    let jitter = rand::thread_rng().gen_range(0.75..1.25);
+    capped.mul_f64(jitter)
+}
+
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    email_id: i64,
+    recipient: String,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    template: String,
+    attempts: i64,
+}
+
+enum Outcome {
+    Sent,
+    Kept,
+    Retry(String),
+    Permanent(String),
+}
+
+fn build_message(from: &str, c: &Claimed) -> Result<Message, String> {
+    let from: Mailbox = from
+        .parse()
+        .map_err(|e| format!("MAIL_FROM is not a valid address: {e}"))?;
+    let to: Mailbox = c
+        .recipient
+        .parse()
+        .map_err(|e| format!("not a valid recipient address: {e}"))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(c.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(
+            c.body_text.clone(),
+            c.body_html.clone(),
+        ))
+        .map_err(|e| format!("cannot build the message: {e}"))
+}
+
+async fn deliver(
+    settings: &MailSettings,
+    transport: Option<&AsyncSmtpTransport<Tokio1Executor>>,
+    c: &Claimed,
+) -> Outcome {
+    let message = match build_message(&settings.from, c) {
+        Ok(m) => m,
+        Err(e) => return Outcome::Permanent(e),
+    };
+    match transport {
+        None => {
+            let path = settings
+                .dir
+                .join(format!("{:06}-{}.eml", c.email_id, c.template));
+            let written = async {
+                tokio::fs::create_dir_all(&settings.dir).await?;
+                tokio::fs::write(&path, message.formatted()).await
+            }
+            .await;
+            match written {
+                Ok(()) => Outcome::Kept,
+                Err(e) => Outcome::Retry(format!("cannot write {}: {e}", path.display())),
+            }
+        }
+        Some(t) => match t.send(message).await {
+            Ok(_) => Outcome::Sent,
+            Err(e) if e.is_permanent() => Outcome::Permanent(e.to_string()),
+            Err(e) => Outcome::Retry(e.to_string()),
+        },
+    }
+}
+
+/// The SMTP transport for the settings (`None` in embedded mode).
+pub fn transport(
+    settings: &MailSettings,
+) -> Result<Option<AsyncSmtpTransport<Tokio1Executor>>, String> {
+    match &settings.smtp_url {
+        None => Ok(None),
+        Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map(|b| Some(b.timeout(Some(Duration::from_secs(30))).build()))
+            .map_err(|e| format!("SMTP_URL is not usable: {e}")),
+    }
+}
+
+/// Deliver every mail that is due now, one at a time. Returns how many were handled.
+pub async fn deliver_due(
+    pool: &SqlitePool,
+    settings: &MailSettings,
+    transport: Option<&AsyncSmtpTransport<Tokio1Executor>>,
+) -> Result<usize, sqlx::Error> {
+    let mut handled = 0;
+    loop {
+        let now = Utc::now();
+        // Claim one due mail atomically: from here on no other worker can take it.
+        let claimed = sqlx::query_as::<_, Claimed>(
+            "update email_outbox set status = 'sending', attempts = attempts + 1
+             where email_id = (select email_id from email_outbox
+                               where status = 'queued' and next_attempt_at <= $1
+                               order by next_attempt_at, email_id limit 1)
+               and status = 'queued'
+             returning email_id, recipient, subject, body_text, body_html, template, attempts",
+        )
+        .bind(now)
+        .fetch_optional(pool)
+        .await?;
+        let Some(c) = claimed else {
+            return Ok(handled);
+        };
+        handled += 1;
+        let outcome = deliver(settings, transport, &c).await;
+        let done = Utc::now();
+        match outcome {
+            Outcome::Sent | Outcome::Kept => {
+                let status = if matches!(outcome, Outcome::Sent) {
+                    "sent"
+                } else {
+                    "kept"
+                };
+                sqlx::query(
+                    "update email_outbox set status = $1, sent_at = $2, last_error = null
+                     where email_id = $3",
+                )
+                .bind(status)
+                .bind(done)
+                .bind(c.email_id)
+                .execute(pool)
+                .await?;
+            }
+            Outcome::Retry(err) if c.attempts < settings.max_attempts => {
+                let next = done
+                    + chrono::Duration::from_std(backoff(settings.base_delay, c.attempts))
+                        .unwrap_or_else(|_| chrono::Duration::hours(1));
+                tracing::warn!(email_id = c.email_id, attempts = c.attempts, err = %err, "mail not delivered, will retry");
+                sqlx::query(
+                    "update email_outbox set status = 'queued', next_attempt_at = $1, last_error = $2
+                     where email_id = $3",
+                )
+                .bind(next)
+                .bind(err)
+                .bind(c.email_id)
+                .execute(pool)
+                .await?;
+            }
+            Outcome::Retry(err) | Outcome::Permanent(err) => {
+                let err = if c.attempts >= settings.max_attempts {
+                    format!("Gave up after {} attempts: {err}", c.attempts)
+                } else {
+                    err
+                };
+                tracing::warn!(email_id = c.email_id, err = %err, "mail failed for good");
+                sqlx::query(
+                    "update email_outbox set status = 'failed', last_error = $1 where email_id = $2",
+                )
+                .bind(err)
+                .bind(c.email_id)
+                .execute(pool)
+                .await?;
+            }
+        }
+    }
+}
+
+/// The background worker: delivers due mail now, whenever woken, and every few seconds.
+pub fn spawn_worker(pool: SqlitePool, settings: MailSettings, wake: Arc<Notify>) {
+    tokio::spawn(async move {
+        match recover_interrupted(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(n, "mails interrupted while sending are marked failed"),
+            Err(e) => tracing::error!(err = %e, "mail recovery failed"),
+        }
+        let transport = match transport(&settings) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!("{e}; mails stay queued");
+                return;
+            }
+        };
+        loop {
+            if let Err(e) = deliver_due(&pool, &settings, transport.as_ref()).await {
+                tracing::error!(err = %e, "mail worker");
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            }
+        }
+    });
+}
+
+/// The newest mails first, for the Mail page.
+pub async fn list(pool: &SqlitePool, limit: i64) -> Result<Vec<MailRow>, sqlx::Error> {
+    sqlx::query_as::<_, MailRow>(
+        "select email_id, created_at, recipient, subject, template, status, attempts,
+                next_attempt_at, last_error, sent_at
+         from email_outbox order by email_id desc limit $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Put a failed mail back in the queue, due now. Only failed mails can be retried.
+pub async fn retry(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "update email_outbox set status = 'queued', next_attempt_at = $1
+         where email_id = $2 and status = 'failed'",
+    )
+    .bind(Utc::now())
+    .bind(id)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub async fn body(pool: &SqlitePool, id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("select body_text from email_outbox where email_id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps_at_an_hour() {
+        let base = Duration::from_secs(30);
+        for _ in 0..50 {
+            let first = backoff(base, 1);
+            assert!(
+                first >= Duration::from_millis(22_500) && first <= Duration::from_millis(37_500)
+            );
+            let third = backoff(base, 3);
+            assert!(third >= Duration::from_secs(90) && third <= Duration::from_secs(150));
+            assert!(backoff(base, 40) <= Duration::from_secs(4500));
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! The e-mail outbox against a real SMTP listener on 127.0.0.1 (a small SMTP server inside
+//! the test): delivered exactly once, kept queued while the server is down and delivered
+//! once after it comes back, permanent failures stop, embedded mode writes .eml files, and
+//! the Mail page's functions are for Admins.
+
+mod common;
+
+use app::mail::ssr::{deliver_due, enqueue, recover_interrupted, transport, MailSettings, NewMail};
+use common::*;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+const ACCEPT: u8 = 0;
+const TRANSIENT: u8 = 1;
+const PERMANENT: u8 = 2;
+
+/// Just enough SMTP (RFC 5321) to receive mail: EHLO, MAIL, RCPT, DATA, QUIT. `mode`
+/// chooses how RCPT TO is answered.
+struct FakeSmtp {
+    addr: SocketAddr,
+    received: Arc<Mutex<Vec<String>>>,
+    mode: Arc<AtomicU8>,
+}
+
+impl FakeSmtp {
+    async fn start_on(addr: &str) -> FakeSmtp {
+        let listener = TcpListener::bind(addr).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let mode = Arc::new(AtomicU8::new(ACCEPT));
+        let (r, m) = (received.clone(), mode.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let (r, m) = (r.clone(), m.clone());
+                tokio::spawn(async move {
+                    let (read, mut write) = socket.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 fake.smtp ESMTP\r\n").await;
+                    let mut in_data = false;
+                    let mut data = String::new();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if in_data {
+                            if line == "." {
+                                in_data = false;
+                                r.lock().unwrap().push(std::mem::take(&mut data));
+                                let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
+                            } else {
+                                data.push_str(&line);
+                                data.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" | "HELO" => b"250-fake.smtp\r\n250 8BITMIME\r\n",
+                            "MAIL" => b"250 2.1.0 ok\r\n",
+                            "RCPT" => match m.load(Ordering::SeqCst) {
+                                TRANSIENT => b"451 4.3.0 try again later\r\n",
+                                PERMANENT => b"550 5.1.1 no such user\r\n",
+                                _ => b"250 2.1.5 ok\r\n",
+                            },
+                            "DATA" => {
+                                in_data = true;
+                                b"354 go ahead\r\n"
+                            }
+                            "RSET" | "NOOP" => b"250 ok\r\n",
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                return;
+                            }
+                            _ => b"502 5.5.2 what?\r\n",
+                        };
+                        let _ = write.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        FakeSmtp {
+            addr,
+            received,
+            mode,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+}
+
+fn settings(smtp: Option<SocketAddr>, dir: &std::path::Path) -> MailSettings {
+    MailSettings {
+        smtp_url: smtp.map(|a| format!("smtp://{a}")),
+        from: "Customers <no-reply@example.com>".into(),
+        dir: dir.to_path_buf(),
+        base_delay: Duration::from_millis(20),
+        max_attempts: 4,
+    }
+}
+
+async fn queue(app: &TestApp, to: &str) -> i64 {
+    let mut conn = app.pool.acquire().await.unwrap();
+    enqueue(
+        &mut conn,
+        &NewMail {
+            recipient: to,
+            subject: "Welcome to the portal",
+            body_text: "Open https://example.com/portal/accept?token=abc to set your password.",
+            body_html: "<p>Open <a href=\"https://example.com/portal/accept?token=abc\">this link</a>.</p>",
+            template: "invitation",
+            customer_id: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn status(app: &TestApp, id: i64) -> (String, i64) {
+    sqlx::query_as("select status, attempts from email_outbox where email_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_queued_mail_is_delivered_over_smtp_exactly_once() {
+    let app = spawn_app().await;
+    let smtp = FakeSmtp::start_on("127.0.0.1:0").await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(Some(smtp.addr), dir.path());
+    let t = transport(&s).unwrap();
+    let id = queue(&app, "ana@example.com").await;
+    assert_eq!(deliver_due(&app.pool, &s, t.as_ref()).await.unwrap(), 1);
+    assert_eq!(status(&app, id).await, ("sent".into(), 1));
+    assert_eq!(smtp.count(), 1);
+    let mail = smtp.received.lock().unwrap()[0].clone();
+    assert!(mail.contains("Subject: Welcome to the portal"), "{mail}");
+    assert!(mail.contains("To: ana@example.com"), "{mail}");
+    assert!(mail.contains("multipart/alternative"), "{mail}");
+    assert!(mail.contains("/portal/accept?token=abc"), "{mail}");
+    // Running the worker again sends nothing more.
+    assert_eq!(deliver_due(&app.pool, &s, t.as_ref()).await.unwrap(), 0);
+    assert_eq!(smtp.count(), 1);
+}
+
+#[tokio::test]
+async fn while_the_server_is_down_the_mail_waits_and_goes_out_once_it_is_back() {
+    let app = spawn_app().await;
+    // A port nobody listens on (yet).
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(Some(port), dir.path());
+    let t = transport(&s).unwrap();
+    let id = queue(&app, "ben@example.com").await;
+    deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
+    let (st, attempts) = status(&app, id).await;
+    assert_eq!((st.as_str(), attempts), ("queued", 1));
+    let error: Option<String> =
+        sqlx::query_scalar("select last_error from email_outbox where email_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(error.is_some());
+    // Not due again before its backoff has passed.
+    assert_eq!(deliver_due(&app.pool, &s, t.as_ref()).await.unwrap(), 0);
+
+    let smtp = FakeSmtp::start_on(&port.to_string()).await;
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
+    assert_eq!(status(&app, id).await, ("sent".into(), 2));
+    assert_eq!(smtp.count(), 1);
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
+    assert_eq!(smtp.count(), 1, "delivered exactly once");
+}
+
+#[tokio::test]
+async fn transient_refusals_back_off_then_give_up_and_permanent_ones_stop_at_once() {
+    let app = spawn_app().await;
+    let smtp = FakeSmtp::start_on("127.0.0.1:0").await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(Some(smtp.addr), dir.path());
+    let t = transport(&s).unwrap();
+
+    smtp.mode.store(PERMANENT, Ordering::SeqCst);
+    let gone = queue(&app, "nobody@example.com").await;
+    deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
+    assert_eq!(status(&app, gone).await, ("failed".into(), 1));
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
+    assert_eq!(
+        status(&app, gone).await,
+        ("failed".into(), 1),
+        "no retry after a 5xx"
+    );
+
+    smtp.mode.store(TRANSIENT, Ordering::SeqCst);
+    let busy = queue(&app, "busy@example.com").await;
+    for _ in 0..10 {
+        deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        if status(&app, busy).await.0 == "failed" {
+            break;
+        }
+    }
+    assert_eq!(status(&app, busy).await, ("failed".into(), 4));
+    let error: String =
+        sqlx::query_scalar("select last_error from email_outbox where email_id = $1")
+            .bind(busy)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(error.starts_with("Gave up after 4 attempts"), "{error}");
+    assert_eq!(smtp.count(), 0);
+
+    // An Admin's Retry queues it again; this time the server takes it.
+    let staff = app.staff_cookies().await;
+    for cookie in [&staff.sales, &staff.support, &staff.accounting] {
+        let (code, _) = app.call(cookie, "retry_mail", json!({ "id": busy })).await;
+        assert_eq!(code, 403);
+        let (code, _) = app.call(cookie, "list_mail", json!({})).await;
+        assert_eq!(code, 403);
+    }
+    let (code, list) = app.call(&staff.admin, "list_mail", json!({})).await;
+    assert_eq!(code, 200);
+    assert_eq!(list[0]["email_id"], busy);
+    assert_eq!(list[0]["status"], "failed");
+    assert_eq!(list[0]["attempts"], 4);
+    let (code, _) = app
+        .call(&staff.admin, "retry_mail", json!({ "id": busy }))
+        .await;
+    assert_eq!(code, 200);
+    let (code, _) = app
+        .call(&staff.admin, "retry_mail", json!({ "id": busy }))
+        .await;
+    assert_eq!(code, 409, "only a failed mail can be retried");
+    smtp.mode.store(ACCEPT, Ordering::SeqCst);
+    deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
+    assert_eq!(status(&app, busy).await.0, "sent");
+    assert_eq!(smtp.count(), 1);
+}
+
+#[tokio::test]
+async fn without_smtp_mails_are_kept_as_eml_files_and_readable_by_admins() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(None, dir.path());
+    let id = queue(&app, "cara@example.com").await;
+    deliver_due(&app.pool, &s, None).await.unwrap();
+    assert_eq!(status(&app, id).await, ("kept".into(), 1));
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let eml = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
+    assert!(eml.contains("To: cara@example.com") && eml.contains("/portal/accept?token=abc"));
+    let staff = app.staff_cookies().await;
+    let (code, body) = app
+        .call(&staff.admin, "mail_body", json!({ "id": id }))
+        .await;
+    assert_eq!(code, 200);
+    assert!(body.as_str().unwrap().contains("/portal/accept?token=abc"));
+    let (code, _) = app
+        .call(&staff.sales, "mail_body", json!({ "id": id }))
+        .await;
+    assert_eq!(code, 403);
+}
+
+#[tokio::test]
+async fn a_mail_interrupted_while_sending_is_not_sent_again_by_itself() {
+    let app = spawn_app().await;
+    let id = queue(&app, "dan@example.com").await;
+    sqlx::query("update email_outbox set status = 'sending', attempts = 1 where email_id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(recover_interrupted(&app.pool).await.unwrap(), 1);
+    assert_eq!(status(&app, id).await, ("failed".into(), 1));
+    let smtp = FakeSmtp::start_on("127.0.0.1:0").await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(Some(smtp.addr), dir.path());
+    deliver_due(&app.pool, &s, transport(&s).unwrap().as_ref())
+        .await
+        .unwrap();
+    assert_eq!(smtp.count(), 0);
+}
