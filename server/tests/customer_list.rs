@@ -354,11 +354,22 @@ async fn short_prefixes_match_name_or_email_starts_exactly_and_are_counted() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     server::seed::seed_demo(&app.pool, 400).await.unwrap();
+    add(
+        &app,
+        &staff.admin,
+        "Özlem",
+        "Yıldız",
+        "oy@zzexample.org",
+        "",
+        "TR",
+    )
+    .await;
     for (q, status) in [
         ("ma", None),
         ("Jo", Some("active")),
         ("z", None),
         ("ó", None),
+        ("Öz", None),
     ] {
         let mut reference = String::from(
             "select customer_id from customer where deleted_at is null and (
@@ -373,6 +384,9 @@ async fn short_prefixes_match_name_or_email_starts_exactly_and_are_counted() {
             .fetch_all(&app.pool)
             .await
             .unwrap();
+        if q == "Öz" {
+            assert_eq!(want.len(), 1, "the reference finds Özlem");
+        }
         let mut got = Vec::new();
         let mut query = json!({ "q": q, "size": 100, "status": status });
         loop {

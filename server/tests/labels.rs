@@ -757,3 +757,49 @@ async fn label_filtered_pages_return_every_row_once_in_both_directions() {
         }
     }
 }
+
+#[tokio::test]
+async fn undo_of_a_bulk_delete_leaves_customers_deleted_later_on_their_own() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let a = add_customer(&app, &staff.admin, "a@example.com", &[]).await;
+    let b = add_customer(&app, &staff.admin, "b@example.com", &[]).await;
+    let (_, body) = bulk(
+        &app,
+        &staff.admin,
+        json!({ "kind": "ids", "ids": [a, b] }),
+        json!({ "kind": "delete" }),
+    )
+    .await;
+    let batch = body["batch"].as_str().unwrap().to_string();
+    // A comes back from the Trash, then is deleted again on its own.
+    app.call(&staff.admin, "restore_customer", json!({ "id": a }))
+        .await;
+    app.call(&staff.admin, "delete_customer", json!({ "id": a }))
+        .await;
+    let (status, body) = app
+        .call(
+            &staff.admin,
+            "restore_customer_batch",
+            json!({ "batch": batch }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["changed"], 1);
+    let deleted: Vec<i64> =
+        sqlx::query_scalar("select customer_id from customer where deleted_at is not null")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(deleted, [a]);
+    // More labels in one filter than the limit: refused, not half-applied.
+    let many: Vec<i64> = (1..=21).collect();
+    let (status, _) = app
+        .call(
+            &staff.admin,
+            "list_customers",
+            json!({ "query": { "labels": many } }),
+        )
+        .await;
+    assert_eq!(status, 400);
+}

@@ -145,6 +145,10 @@ async fn a_queued_mail_is_delivered_over_smtp_exactly_once() {
     assert!(mail.contains("Subject: Welcome to the portal"), "{mail}");
     assert!(mail.contains("To: ana@example.com"), "{mail}");
     assert!(mail.contains("multipart/alternative"), "{mail}");
+    assert!(
+        mail.contains(&format!("Message-ID: <outbox-{id}@example.com>")),
+        "{mail}"
+    );
     assert!(mail.contains("/portal/accept?token=abc"), "{mail}");
     // Running the worker again sends nothing more.
     assert_eq!(deliver_due(&app.pool, &s, t.as_ref()).await.unwrap(), 0);

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 /// Most ids one request may name (a page holds at most 100; selections span pages).
 pub const MAX_BULK_IDS: usize = 10_000;
+/// Most customers one "all matching" action may change: one transaction holds SQLite's
+/// write lock while it runs, and everyone else's saves wait for it.
+pub const MAX_BULK_MATCHING: usize = 100_000;
 
 /// Which customers a bulk action is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,7 +139,17 @@ pub mod ssr {
                 .await?)
             }
             BulkTarget::Matching { query, expected } => {
+                if !query.is_acceptable() {
+                    return Err(AppError::BadRequest);
+                }
                 let ids = super::super::search::matching_ids(pool, query).await?;
+                if ids.len() > MAX_BULK_MATCHING {
+                    return Err(AppError::Conflict(format!(
+                        "Bulk actions change at most {} customers at a time; this filter matches {}. Narrow it down and try again.",
+                        super::super::list::group_thousands(MAX_BULK_MATCHING as i64),
+                        super::super::list::group_thousands(ids.len() as i64),
+                    )));
+                }
                 if ids.len() as i64 != *expected {
                     return Err(AppError::Conflict(format!(
                         "The matching customers changed since you confirmed: {} now instead of {}. Nothing was changed; check the list and try again.",
@@ -157,7 +170,7 @@ pub mod ssr {
     ) -> Result<BulkOutcome, AppError> {
         let ids = resolve(pool, target).await?;
         let now = Utc::now();
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with("begin immediate").await?;
         let mut batch = None;
         let changed = match action {
             BulkAction::AddLabel { label_id } => {
@@ -247,7 +260,7 @@ pub mod ssr {
         batch: &str,
     ) -> Result<BulkOutcome, AppError> {
         let now = Utc::now();
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with("begin immediate").await?;
         let ids: Vec<i64> = sqlx::query_scalar(
             "select customer_id from customer where delete_batch = $1 and deleted_at is not null",
         )

@@ -251,8 +251,15 @@ pub struct SnapshotRow(
     pub Vec<crate::labels::LabelRef>,
 );
 
-/// At most this many labels in one filter.
+/// At most this many labels in one filter (more is refused as a bad request).
 pub const MAX_FILTER_LABELS: usize = 20;
+
+impl CustomerQuery {
+    /// Within the limits every query must keep (checked by the server before it runs).
+    pub fn is_acceptable(&self) -> bool {
+        self.labels.len() <= MAX_FILTER_LABELS && self.q.chars().count() <= 500
+    }
+}
 
 /// Does the customer pass the query's label filter?
 pub fn has_labels(c: &Customer, q: &CustomerQuery) -> bool {

@@ -40,6 +40,9 @@ fn validated(input: &CustomerInput) -> Result<validate::ValidCustomer, AppError>
 pub async fn list_customers(query: list::CustomerQuery) -> Result<list::CustomerPage, AppError> {
     use crate::auth::{ssr::require, Capability};
     let me = require(Capability::ViewCustomers)?;
+    if !query.is_acceptable() {
+        return Err(AppError::BadRequest);
+    }
     let pool = pool()?;
     let mut query = query;
     if !list::PAGE_SIZES.contains(&query.size) {
@@ -140,6 +143,9 @@ pub async fn email_in_use(email: String, except: Option<i64>) -> Result<Option<i
 pub async fn count_matching_customers(query: list::CustomerQuery) -> Result<i64, AppError> {
     use crate::auth::{ssr::require, Capability};
     require(Capability::ViewCustomers)?;
+    if !query.is_acceptable() {
+        return Err(AppError::BadRequest);
+    }
     Ok(search::matching_ids(&pool()?, &query).await?.len() as i64)
 }
 

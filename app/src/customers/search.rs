@@ -81,7 +81,8 @@ pub fn parse_search(q: &str) -> ParsedSearch {
         if term.chars().count() >= 3 {
             phrases.push(phrase(term));
         } else {
-            prefixes.push(term.to_lowercase());
+            // ASCII-only folding, like SQLite's LIKE and NOCASE: "Öz" stays "Öz".
+            prefixes.push(term.to_ascii_lowercase());
         }
     }
     ParsedSearch {

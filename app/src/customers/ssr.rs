@@ -390,7 +390,8 @@ pub async fn soft_delete(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Res
     let now = Utc::now();
     let mut tx = pool.begin().await?;
     let r = sqlx::query(
-        "update customer set deleted_at = $1, deleted_by = $2 where customer_id = $3 and deleted_at is null",
+        "update customer set deleted_at = $1, deleted_by = $2, delete_batch = null
+         where customer_id = $3 and deleted_at is null",
     )
     .bind(now)
     .bind(actor.id)
@@ -423,7 +424,8 @@ pub async fn restore(
     let now = Utc::now();
     let mut tx = pool.begin().await?;
     let r = sqlx::query(
-        "update customer set deleted_at = null, deleted_by = null where customer_id = $1 and deleted_at is not null",
+        "update customer set deleted_at = null, deleted_by = null, delete_batch = null
+         where customer_id = $1 and deleted_at is not null",
     )
     .bind(id)
     .execute(&mut *tx)

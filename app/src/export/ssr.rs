@@ -102,7 +102,10 @@ pub async fn export(
     user: &CurrentUser,
     req: &ExportRequest,
 ) -> Result<Exported, AppError> {
-    if req.scope == ExportScope::Selected && (req.ids.is_empty() || req.ids.len() > MAX_SELECTED) {
+    if !req.query.is_acceptable()
+        || (req.scope == ExportScope::Selected
+            && (req.ids.is_empty() || req.ids.len() > MAX_SELECTED))
+    {
         return Err(AppError::BadRequest);
     }
     let columns = export_columns(&req.columns);

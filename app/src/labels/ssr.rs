@@ -38,16 +38,6 @@ async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Label>, sqlx
         .await
 }
 
-/// A no-op write, so the transaction holds SQLite's write lock before it reads (a read
-/// transaction that later writes fails if another writer committed in between).
-async fn lock(conn: &mut SqliteConnection, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("update label set updated_at = updated_at where label_id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 fn name_taken(name: &str) -> AppError {
     AppError::field("name", format!("A label named “{name}” already exists."))
 }
@@ -105,8 +95,9 @@ pub async fn update(
     color: &str,
 ) -> Result<Label, AppError> {
     let now = Utc::now();
-    let mut tx = pool.begin().await?;
-    lock(&mut tx, id).await?;
+    // Immediate: this transaction reads, then writes; it must hold the write lock from the
+    // start (a read transaction that later writes fails if another write came in between).
+    let mut tx = pool.begin_with("begin immediate").await?;
     let Some(old) = get(&mut tx, id).await? else {
         return Err(AppError::NotFound);
     };
@@ -145,8 +136,9 @@ pub async fn update(
 /// Returns how many live customers lost it.
 pub async fn delete(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<i64, AppError> {
     let now = Utc::now();
-    let mut tx = pool.begin().await?;
-    lock(&mut tx, id).await?;
+    // Immediate: this transaction reads, then writes; it must hold the write lock from the
+    // start (a read transaction that later writes fails if another write came in between).
+    let mut tx = pool.begin_with("begin immediate").await?;
     let Some(label) = get(&mut tx, id).await? else {
         return Err(AppError::NotFound);
     };

@@ -120,11 +120,15 @@ fn build_message(from: &str, c: &Claimed) -> Result<Message, String> {
     let from: Mailbox = from
         .parse()
         .map_err(|e| format!("MAIL_FROM is not a valid address: {e}"))?;
+    // A stable Message-ID per outbox row: if a connection drops after the server took the
+    // message and it is sent again, receiving systems can tell it is the same mail.
+    let message_id = format!("<outbox-{}@{}>", c.email_id, from.email.domain());
     let to: Mailbox = c
         .recipient
         .parse()
         .map_err(|e| format!("not a valid recipient address: {e}"))?;
     Message::builder()
+        .message_id(Some(message_id))
         .from(from)
         .to(to)
         .subject(c.subject.clone())
@@ -213,30 +217,14 @@ pub async fn deliver_due(
                 } else {
                     "kept"
                 };
-                sqlx::query(
-                    "update email_outbox set status = $1, sent_at = $2, last_error = null
-                     where email_id = $3",
-                )
-                .bind(status)
-                .bind(done)
-                .bind(c.email_id)
-                .execute(pool)
-                .await?;
+                settle(pool, c.email_id, status, None, None, Some(done)).await?;
             }
             Outcome::Retry(err) if c.attempts < settings.max_attempts => {
                 let next = done
                     + chrono::Duration::from_std(backoff(settings.base_delay, c.attempts))
                         .unwrap_or_else(|_| chrono::Duration::hours(1));
                 tracing::warn!(email_id = c.email_id, attempts = c.attempts, err = %err, "mail not delivered, will retry");
-                sqlx::query(
-                    "update email_outbox set status = 'queued', next_attempt_at = $1, last_error = $2
-                     where email_id = $3",
-                )
-                .bind(next)
-                .bind(err)
-                .bind(c.email_id)
-                .execute(pool)
-                .await?;
+                settle(pool, c.email_id, "queued", Some(next), Some(err), None).await?;
             }
             Outcome::Retry(err) | Outcome::Permanent(err) => {
                 let err = if c.attempts >= settings.max_attempts {
@@ -245,14 +233,46 @@ pub async fn deliver_due(
                     err
                 };
                 tracing::warn!(email_id = c.email_id, err = %err, "mail failed for good");
-                sqlx::query(
-                    "update email_outbox set status = 'failed', last_error = $1 where email_id = $2",
-                )
-                .bind(err)
-                .bind(c.email_id)
-                .execute(pool)
-                .await?;
+                settle(pool, c.email_id, "failed", None, Some(err), None).await?;
             }
+        }
+    }
+}
+
+/// Record what became of a claimed mail. Only a row still `sending` is touched (another
+/// process's recovery may have taken it), and a busy database is retried for a while: a row
+/// left `sending` would wait for the next start.
+async fn settle(
+    pool: &SqlitePool,
+    id: i64,
+    status: &str,
+    next_attempt_at: Option<chrono::DateTime<Utc>>,
+    error: Option<String>,
+    sent_at: Option<chrono::DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    let mut wait = Duration::from_millis(100);
+    loop {
+        let r = sqlx::query(
+            "update email_outbox set status = $1,
+                    next_attempt_at = coalesce($2, next_attempt_at),
+                    last_error = $3, sent_at = coalesce($4, sent_at)
+             where email_id = $5 and status = 'sending'",
+        )
+        .bind(status)
+        .bind(next_attempt_at)
+        .bind(&error)
+        .bind(sent_at)
+        .bind(id)
+        .execute(pool)
+        .await;
+        match r {
+            Ok(_) => return Ok(()),
+            Err(e) if wait < Duration::from_secs(60) => {
+                tracing::warn!(email_id = id, err = %e, "cannot record the mail's outcome yet");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            Err(e) => return Err(e),
         }
     }
 }
@@ -299,7 +319,7 @@ pub async fn list(pool: &SqlitePool, limit: i64) -> Result<Vec<MailRow>, sqlx::E
 /// Put a failed mail back in the queue, due now. Only failed mails can be retried.
 pub async fn retry(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
-        "update email_outbox set status = 'queued', next_attempt_at = $1
+        "update email_outbox set status = 'queued', next_attempt_at = $1, attempts = 0
          where email_id = $2 and status = 'failed'",
     )
     .bind(Utc::now())
