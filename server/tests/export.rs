@@ -260,4 +260,6 @@ async fn chosen_columns_selected_rows_permissions_and_audit() {
         changes.contains("\"new\":\"Selected\"") && changes.contains("\"new\":\"2\""),
         "{changes}"
     );
+    // Which customers were in the file.
+    assert!(changes.contains(&format!("[{a},{b}]")), "{changes}");
 }

@@ -9,7 +9,7 @@ use super::list::{
 };
 use super::model::Customer;
 use super::ssr::SELECT;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 /// What a search box entry means.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -110,7 +110,10 @@ fn prefix_range(term: &str) -> Option<(String, String)> {
 /// list then reads just those rows; a common one ("jo") is left to the page's own index walk,
 /// which meets matches quickly because they are common. Sets `prefix_ids` and returns
 /// whether the prefix is common.
-async fn resolve_prefix(pool: &SqlitePool, search: &mut ParsedSearch) -> Result<bool, sqlx::Error> {
+async fn resolve_prefix(
+    conn: &mut SqliteConnection,
+    search: &mut ParsedSearch,
+) -> Result<bool, sqlx::Error> {
     let Some((lo, hi)) = search
         .fts
         .is_none()
@@ -130,7 +133,7 @@ async fn resolve_prefix(pool: &SqlitePool, search: &mut ParsedSearch) -> Result<
         .bind(&lo)
         .bind(&hi)
         .bind(DENSE_PREFIX + 1)
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
         if n > DENSE_PREFIX {
             return Ok(true);
@@ -144,7 +147,7 @@ async fn resolve_prefix(pool: &SqlitePool, search: &mut ParsedSearch) -> Result<
     )
     .bind(&lo)
     .bind(&hi)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     search.prefix_ids = Some(ids);
     Ok(false)
@@ -241,29 +244,30 @@ struct Row {
 
 /// One page of the list.
 pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPage, sqlx::Error> {
-    page(pool, query, i64::from(query.page_size()), true, SELECT).await
+    let mut conn = pool.acquire().await?;
+    page(&mut conn, query, i64::from(query.page_size()), true, SELECT).await
 }
 
 /// The next `size` rows of the list's order after `query.cursor`, without counting: the
 /// export walks the whole view with it, in the order the screen shows. Rows come without
 /// labels and editor names ([`super::ssr::EXPORT_SELECT`]).
 pub async fn chunk(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     query: &CustomerQuery,
     size: i64,
 ) -> Result<CustomerPage, sqlx::Error> {
-    page(pool, query, size, false, super::ssr::EXPORT_SELECT).await
+    page(conn, query, size, false, super::ssr::EXPORT_SELECT).await
 }
 
 async fn page(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     query: &CustomerQuery,
     size: i64,
     with_count: bool,
     select_sql: &str,
 ) -> Result<CustomerPage, sqlx::Error> {
     let mut search = parse_search(&query.q);
-    let common_prefix = resolve_prefix(pool, &mut search).await?;
+    let common_prefix = resolve_prefix(&mut *conn, &mut search).await?;
     let forward = query.cursor.as_ref().is_none_or(|c| c.after);
     // Walking backwards: the opposite order, then reversed.
     let desc = if forward {
@@ -286,7 +290,7 @@ async fn page(
             "{SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
         ))
         .bind(whole_email)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await?
         .filter(|c| query.status.is_none_or(|s| s == c.status) && has_labels(c, query));
         if let Some(c) = hit {
@@ -325,7 +329,7 @@ async fn page(
                  order by used limit 1",
             )
             .bind(serde_json::to_string(&query.labels).expect("ids serialize"))
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?
         } else {
             None
@@ -391,7 +395,7 @@ async fn page(
             qb.push(format!(" order by {expr} {dir}, c.customer_id {dir}"));
         }
         qb.push(" limit ").push_bind(size + 1);
-        rows = qb.build_query_as::<Row>().fetch_all(pool).await?;
+        rows = qb.build_query_as::<Row>().fetch_all(&mut *conn).await?;
     }
     let has_more = rows.len() as i64 > size;
     rows.truncate(size as usize);
@@ -424,11 +428,15 @@ async fn page(
 
     let mut exact: Option<Customer> = None;
     if let Some(id) = search.exact_id {
-        exact = super::ssr::get(pool, id).await?.filter(|c| {
-            c.deleted_at.is_none()
-                && query.status.is_none_or(|s| s == c.status)
-                && has_labels(c, query)
-        });
+        exact = sqlx::query_as::<_, Customer>(&format!("{SELECT} where c.customer_id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .filter(|c| {
+                c.deleted_at.is_none()
+                    && query.status.is_none_or(|s| s == c.status)
+                    && has_labels(c, query)
+            });
         if query.cursor.is_none() {
             if let Some(c) = exact.clone() {
                 customers.insert(0, c);
@@ -448,7 +456,7 @@ async fn page(
             capped: true,
         }
     } else {
-        count(pool, query, &search, id_only).await?
+        count(&mut *conn, query, &search, id_only).await?
     };
     if exact.is_some() {
         total.n += 1;
@@ -469,15 +477,17 @@ pub async fn matching_ids(
     pool: &SqlitePool,
     query: &CustomerQuery,
 ) -> Result<Vec<i64>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let conn = &mut *conn;
     let mut search = parse_search(&query.q);
-    resolve_prefix(pool, &mut search).await?;
+    resolve_prefix(conn, &mut search).await?;
     let whole_email = query.q.trim();
     if !whole_email.contains(char::is_whitespace) && whole_email.contains('@') {
         let hit = sqlx::query_as::<_, Customer>(&format!(
             "{SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
         ))
         .bind(whole_email)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await?
         .filter(|c| query.status.is_none_or(|s| s == c.status) && has_labels(c, query));
         if let Some(c) = hit {
@@ -508,11 +518,11 @@ pub async fn matching_ids(
         qb.push(")");
     }
     qb.push(" order by c.customer_id");
-    qb.build_query_scalar().fetch_all(pool).await
+    qb.build_query_scalar().fetch_all(&mut *conn).await
 }
 
 async fn count(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     query: &CustomerQuery,
     search: &ParsedSearch,
     id_only: bool,
@@ -533,7 +543,7 @@ async fn count(
         let n: i64 =
             sqlx::query_scalar("select coalesce(max(used), 0) from label where label_id = $1")
                 .bind(query.labels[0])
-                .fetch_one(pool)
+                .fetch_one(&mut *conn)
                 .await?;
         return Ok(Count { n, capped: false });
     }
@@ -567,7 +577,7 @@ async fn count(
             }
         }
         qb.push(" limit ").push_bind(cap + 1).push(")");
-        let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+        let n: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
         return Ok(if n > cap {
             Count {
                 n: cap,
@@ -582,7 +592,7 @@ async fn count(
         let n: i64 = match query.status {
             None => {
                 sqlx::query_scalar("select coalesce(sum(live), 0) from customer_count")
-                    .fetch_one(pool)
+                    .fetch_one(&mut *conn)
                     .await?
             }
             Some(s) => {
@@ -590,7 +600,7 @@ async fn count(
                     "select coalesce(sum(live), 0) from customer_count where status = $1",
                 )
                 .bind(s.as_str())
-                .fetch_one(pool)
+                .fetch_one(&mut *conn)
                 .await?
             }
         };
@@ -605,7 +615,7 @@ async fn count(
         )
         .bind(fts)
         .bind(COUNT_CAP + 1)
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
         let narrowed =
             query.status.is_some() || !query.labels.is_empty() || !search.prefixes.is_empty();
@@ -645,7 +655,7 @@ async fn count(
         push_filters(&mut qb, query, search);
     }
     qb.push(" limit ").push_bind(cap + 1).push(")");
-    let n: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+    let n: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
     Ok(if n > cap {
         Count {
             n: cap,

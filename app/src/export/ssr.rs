@@ -135,13 +135,17 @@ pub async fn export(
     let writer =
         tokio::task::spawn_blocking(move || write_workbook(&mut rx, &cols, info, MAX_DATA_ROWS));
 
+    // One read transaction for every chunk: the file is one consistent picture even while
+    // people edit (a row changed mid-export cannot show up twice or go missing).
+    let mut snapshot = pool.begin().await?;
     let produced: Result<(), AppError> = async {
+        let conn = &mut *snapshot;
         match req.scope {
             ExportScope::View | ExportScope::All => {
                 let mut q = query.clone();
                 loop {
-                    let mut page = search::chunk(pool, &q, CHUNK).await?;
-                    crate::labels::ssr::labels_of(pool, &mut page.rows).await?;
+                    let mut page = search::chunk(&mut *conn, &q, CHUNK).await?;
+                    crate::labels::ssr::labels_of(&mut *conn, &mut page.rows).await?;
                     if tx.send(page.rows).await.is_err() {
                         break; // the writer stopped; its error is reported below
                     }
@@ -161,9 +165,9 @@ pub async fn export(
                            and c.deleted_at is null order by c.customer_id desc"
                     ))
                     .bind(serde_json::to_string(part).expect("ids serialize"))
-                    .fetch_all(pool)
+                    .fetch_all(&mut *conn)
                     .await?;
-                    crate::labels::ssr::labels_of(pool, &mut rows).await?;
+                    crate::labels::ssr::labels_of(&mut *conn, &mut rows).await?;
                     if tx.send(rows).await.is_err() {
                         break;
                     }
@@ -174,6 +178,8 @@ pub async fn export(
     }
     .await;
     drop(tx);
+    // Read-only: nothing to commit.
+    let _ = snapshot.rollback().await;
     let written = writer
         .await
         .map_err(|e| AppError::internal("export writer panicked", e))?;
@@ -213,6 +219,14 @@ pub async fn export(
             ),
         },
     ];
+    let mut changes = changes;
+    if req.scope == ExportScope::Selected {
+        changes.push(FieldChange {
+            field: "ids".into(),
+            old: None,
+            new: Some(serde_json::to_string(&req.ids).expect("ids serialize")),
+        });
+    }
     record(
         &mut conn,
         Some(user),

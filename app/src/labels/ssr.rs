@@ -296,7 +296,7 @@ pub async fn set_for_customer(
 
 /// The labels of many customers at once (display order), for rows read without them.
 pub async fn labels_of(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     customers: &mut [crate::customers::model::Customer],
 ) -> Result<(), sqlx::Error> {
     if customers.is_empty() {
@@ -310,7 +310,7 @@ pub async fn labels_of(
           order by l.name_key, l.label_id",
     )
     .bind(serde_json::to_string(&ids).expect("ids serialize"))
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
     let mut by_customer: std::collections::HashMap<i64, Vec<super::LabelRef>> =
         std::collections::HashMap::new();
