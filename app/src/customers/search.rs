@@ -235,37 +235,68 @@ fn has_text_filter(search: &ParsedSearch) -> bool {
     search.fts.is_some() || !search.prefixes.is_empty()
 }
 
+/// What a page of the list is read as: the whole [`Customer`] for the screen, or a narrower
+/// row (the export's: every column read costs an allocation per row in sqlx).
+pub trait ListItem:
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + From<Customer> + Send + Unpin + 'static
+{
+    fn id(&self) -> i64;
+}
+
+impl ListItem for Customer {
+    fn id(&self) -> i64 {
+        self.customer_id
+    }
+}
+
 #[derive(sqlx::FromRow)]
-struct Row {
+struct Row<T> {
     #[sqlx(flatten)]
-    customer: Customer,
+    item: T,
     sort_key: String,
+}
+
+/// One page of rows in the list's order, with the cursors around it.
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: Count,
+    pub next: Option<Cursor>,
+    pub prev: Option<Cursor>,
 }
 
 /// One page of the list.
 pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPage, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    page(&mut conn, query, i64::from(query.page_size()), true, SELECT).await
+    let size = query.page_size();
+    let p = page::<Customer>(&mut conn, query, i64::from(size), true, SELECT).await?;
+    Ok(CustomerPage {
+        rows: p.rows,
+        size,
+        total: p.total,
+        next: p.next,
+        prev: p.prev,
+    })
 }
 
 /// The next `size` rows of the list's order after `query.cursor`, without counting: the
-/// export walks the whole view with it, in the order the screen shows. Rows come without
-/// labels and editor names ([`super::ssr::EXPORT_SELECT`]).
-pub async fn chunk(
+/// export walks the whole view with it, in the order the screen shows. `select_sql` must
+/// select what `T` reads, `from customer c`.
+pub async fn chunk<T: ListItem>(
     conn: &mut SqliteConnection,
     query: &CustomerQuery,
     size: i64,
-) -> Result<CustomerPage, sqlx::Error> {
-    page(conn, query, size, false, super::ssr::EXPORT_SELECT).await
+    select_sql: &str,
+) -> Result<Page<T>, sqlx::Error> {
+    page::<T>(conn, query, size, false, select_sql).await
 }
 
-async fn page(
+async fn page<T: ListItem>(
     conn: &mut SqliteConnection,
     query: &CustomerQuery,
     size: i64,
     with_count: bool,
     select_sql: &str,
-) -> Result<CustomerPage, sqlx::Error> {
+) -> Result<Page<T>, sqlx::Error> {
     let mut search = parse_search(&query.q);
     let common_prefix = resolve_prefix(&mut *conn, &mut search).await?;
     let forward = query.cursor.as_ref().is_none_or(|c| c.after);
@@ -294,9 +325,8 @@ async fn page(
         .await?
         .filter(|c| query.status.is_none_or(|s| s == c.status) && has_labels(c, query));
         if let Some(c) = hit {
-            return Ok(CustomerPage {
-                rows: vec![c],
-                size: size as u32,
+            return Ok(Page {
+                rows: vec![T::from(c)],
                 total: Count {
                     n: 1,
                     capped: false,
@@ -307,7 +337,7 @@ async fn page(
         }
     }
 
-    let mut rows: Vec<Row> = Vec::new();
+    let mut rows: Vec<Row<T>> = Vec::new();
     if !id_only {
         let select = select_sql.replacen(
             "select ",
@@ -395,17 +425,17 @@ async fn page(
             qb.push(format!(" order by {expr} {dir}, c.customer_id {dir}"));
         }
         qb.push(" limit ").push_bind(size + 1);
-        rows = qb.build_query_as::<Row>().fetch_all(&mut *conn).await?;
+        rows = qb.build_query_as::<Row<T>>().fetch_all(&mut *conn).await?;
     }
     let has_more = rows.len() as i64 > size;
     rows.truncate(size as usize);
     if !forward {
         rows.reverse();
     }
-    let cursor_of = |r: &Row, after: bool| Cursor {
+    let cursor_of = |r: &Row<T>, after: bool| Cursor {
         after,
         key: r.sort_key.clone(),
-        id: r.customer.customer_id,
+        id: r.item.id(),
     };
     let next = if forward {
         has_more
@@ -424,7 +454,7 @@ async fn page(
             .then(|| rows.first().map(|r| cursor_of(r, false)))
             .flatten()
     };
-    let mut customers: Vec<Customer> = rows.into_iter().map(|r| r.customer).collect();
+    let mut customers: Vec<T> = rows.into_iter().map(|r| r.item).collect();
 
     let mut exact: Option<Customer> = None;
     if let Some(id) = search.exact_id {
@@ -439,7 +469,7 @@ async fn page(
             });
         if query.cursor.is_none() {
             if let Some(c) = exact.clone() {
-                customers.insert(0, c);
+                customers.insert(0, T::from(c));
             }
         }
     }
@@ -461,9 +491,8 @@ async fn page(
     if exact.is_some() {
         total.n += 1;
     }
-    Ok(CustomerPage {
+    Ok(Page {
         rows: customers,
-        size: size as u32,
         total,
         next,
         prev,

@@ -26,16 +26,6 @@ pub const SELECT: &str =
     left join staff_user ub on ub.staff_user_id = c.updated_by
     left join staff_user db on db.staff_user_id = c.deleted_by";
 
-/// The same columns as [`SELECT`] without what an export does not write (who changed it)
-/// and with labels left empty for [`crate::labels::ssr::labels_of`] to fill per chunk.
-pub const EXPORT_SELECT: &str =
-    "select c.customer_id, c.first_name, c.middle_name, c.last_name, c.suffix, c.email,
-        c.gender, c.birthday, c.phone, c.phone_e164, c.street, c.city, c.state, c.zip, c.country,
-        c.status, c.contact_name, c.contact_email, c.contact_phone,
-        c.created_at, null as created_by_name, c.updated_at, null as updated_by_name,
-        c.version, c.deleted_at, null as deleted_by_name, '[]' as labels
-    from customer c";
-
 /// The editable fields as (name, display value), in form order: the basis of audit diffs.
 fn fields_of_valid(v: &ValidCustomer) -> Vec<(&'static str, String)> {
     vec![
