@@ -28,3 +28,16 @@ export async function signedIn(page: Page, path = "/customers", email = ADMIN_EM
 export function uniqueEmail(prefix: string) {
   return `${prefix}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@example.com`;
 }
+
+/** Add a customer through the "+ Add customer" modal; returns its unique e-mail. */
+export async function addCustomer(page: Page, first: string, last: string) {
+  const email = uniqueEmail(first.toLowerCase());
+  await page.getByRole("button", { name: "+ Add customer" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add customer" });
+  await dialog.getByRole("textbox", { name: "First name", exact: true }).fill(first);
+  await dialog.getByRole("textbox", { name: "Last name", exact: true }).fill(last);
+  await dialog.getByRole("textbox", { name: "Email", exact: true }).fill(email);
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  return email;
+}

@@ -1,19 +1,8 @@
 import { test, expect, Page } from "@playwright/test";
-import { signedIn, uniqueEmail } from "./helpers";
+import { addCustomer, signedIn } from "./helpers";
 
 const rows = (page: Page) => page.locator("table.data-table tbody tr");
 
-async function addCustomer(page: Page, first: string, last: string) {
-  const email = uniqueEmail(first.toLowerCase());
-  await page.getByRole("button", { name: "+ Add customer" }).click();
-  const dialog = page.getByRole("dialog", { name: "Add customer" });
-  await dialog.getByRole("textbox", { name: "First name", exact: true }).fill(first);
-  await dialog.getByRole("textbox", { name: "Last name", exact: true }).fill(last);
-  await dialog.getByRole("textbox", { name: "Email", exact: true }).fill(email);
-  await dialog.getByRole("button", { name: "Save" }).click();
-  await expect(dialog).toBeHidden();
-  return email;
-}
 
 async function createLabel(page: Page, name: string) {
   await page.getByRole("button", { name: "Manage labels" }).click();

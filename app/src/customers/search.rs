@@ -311,20 +311,8 @@ async fn page<T: ListItem>(
     // A search that is only a number with too few digits for text search: just the id.
     let id_only = search.exact_id.is_some() && !has_text_filter(&search);
 
-    // A whole email address (unique among live customers): answer from its index.
-    let whole_email = query.q.trim();
-    if query.cursor.is_none()
-        && !whole_email.contains(char::is_whitespace)
-        && whole_email.contains('@')
-    {
-        let hit = sqlx::query_as::<_, Customer>(&format!(
-            "{SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
-        ))
-        .bind(whole_email)
-        .fetch_optional(&mut *conn)
-        .await?
-        .filter(|c| query.status.is_none_or(|s| s == c.status) && has_labels(c, query));
-        if let Some(c) = hit {
+    if query.cursor.is_none() {
+        if let Some(c) = whole_email_hit(&mut *conn, query).await? {
             return Ok(Page {
                 rows: vec![T::from(c)],
                 total: Count {
@@ -499,6 +487,25 @@ async fn page<T: ListItem>(
     })
 }
 
+/// A search that is a whole e-mail address (unique among live customers) is answered from
+/// its index: that customer, if it passes the filters. The list and "all matching" share it.
+async fn whole_email_hit(
+    conn: &mut SqliteConnection,
+    query: &CustomerQuery,
+) -> Result<Option<Customer>, sqlx::Error> {
+    let email = query.q.trim();
+    if email.contains(char::is_whitespace) || !email.contains('@') {
+        return Ok(None);
+    }
+    Ok(sqlx::query_as::<_, Customer>(&format!(
+        "{SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
+    ))
+    .bind(email)
+    .fetch_optional(conn)
+    .await?
+    .filter(|c| query.status.is_none_or(|s| s == c.status) && has_labels(c, query)))
+}
+
 /// Every customer the list's filters match (all pages), in id order: what bulk actions and
 /// "Select all N matching" apply to. The same rows the list pages through, plus the exact
 /// User ID match and the whole-email hit the list puts first.
@@ -510,18 +517,8 @@ pub async fn matching_ids(
     let conn = &mut *conn;
     let mut search = parse_search(&query.q);
     resolve_prefix(conn, &mut search).await?;
-    let whole_email = query.q.trim();
-    if !whole_email.contains(char::is_whitespace) && whole_email.contains('@') {
-        let hit = sqlx::query_as::<_, Customer>(&format!(
-            "{SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
-        ))
-        .bind(whole_email)
-        .fetch_optional(&mut *conn)
-        .await?
-        .filter(|c| query.status.is_none_or(|s| s == c.status) && has_labels(c, query));
-        if let Some(c) = hit {
-            return Ok(vec![c.customer_id]);
-        }
+    if let Some(c) = whole_email_hit(&mut *conn, query).await? {
+        return Ok(vec![c.customer_id]);
     }
     let mut qb = QueryBuilder::<Sqlite>::new(
         "select c.customer_id from customer c where c.deleted_at is null",
