@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod labels;
 pub mod mail;
+pub mod portal;
 pub mod prefs;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -60,6 +61,13 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <ui::NotFound/> }>
                 <Route path=path!("/login") view=auth::LoginPage/>
+                <ParentRoute path=path!("/portal") view=portal::pages::PortalShell ssr=SsrMode::InOrder>
+                    <Route path=path!("") view=portal::pages::PortalHomePage/>
+                    <Route path=path!("/login") view=portal::pages::PortalLoginPage/>
+                    <Route path=path!("/accept") view=portal::pages::PortalAcceptPage/>
+                    <Route path=path!("/reset") view=portal::pages::PortalResetPage/>
+                    <Route path=path!("/forgot") view=portal::pages::PortalForgotPage/>
+                </ParentRoute>
                 // In-order streaming: each page arrives complete, so it reads right even
                 // before (or without) the wasm; out-of-order chunks need JavaScript to land.
                 <ParentRoute path=path!("") view=ui::AppShell ssr=SsrMode::InOrder>

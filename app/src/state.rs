@@ -17,6 +17,9 @@ pub struct AuthSettings {
     pub trust_forwarded_for: bool,
     /// The origin (`scheme://host[:port]`) browsers use to reach us; used by the CSRF check.
     pub public_origin: String,
+    /// The public base URL without a trailing slash: links in e-mails are built from it,
+    /// never from the request's Host header.
+    pub public_base_url: String,
 }
 
 #[derive(Clone, FromRef)]

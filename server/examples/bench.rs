@@ -348,6 +348,7 @@ async fn main() {
         cookie_secure: false,
         trust_forwarded_for: false,
         public_origin: "http://127.0.0.1".into(),
+        public_base_url: "http://127.0.0.1".into(),
     };
     let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);
     let router = server::build_router(state);

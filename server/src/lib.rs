@@ -69,6 +69,11 @@ pub fn auth_settings(config: &Config) -> AuthSettings {
         cookie_secure: config.cookie_secure(),
         trust_forwarded_for: config.trust_forwarded_for,
         public_origin: config.public_origin(),
+        public_base_url: config
+            .public_base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string(),
     }
 }
 
@@ -103,6 +108,11 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/auth/login", post(login_handler))
         .route("/auth/logout", post(logout_handler))
+        .route("/portal/auth/login", post(app::portal::ssr::login_handler))
+        .route("/portal/auth/logout", post(app::portal::ssr::logout_handler))
+        .route("/portal/auth/accept", post(app::portal::ssr::accept_handler))
+        .route("/portal/auth/reset", post(app::portal::ssr::reset_handler))
+        .route("/portal/auth/forgot", post(app::portal::ssr::forgot_handler))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -115,6 +125,10 @@ pub fn build_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::session,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::portal_session,
         ))
         .layer(axum::middleware::from_fn(middleware::api_error_status))
         .layer(axum::middleware::from_fn_with_state(
@@ -212,6 +226,11 @@ pub fn spawn_housekeeping(pool: SqlitePool, retention_days: u32) {
             if let Err(e) = app::auth::ssr::purge_expired_sessions(&pool, chrono::Utc::now()).await
             {
                 tracing::warn!(err = %e, "session purge failed");
+            }
+            if let Err(e) =
+                app::portal::ssr::purge_expired_sessions(&pool, chrono::Utc::now()).await
+            {
+                tracing::warn!(err = %e, "portal session purge failed");
             }
             match purge_trash(&pool, retention_days).await {
                 Ok(0) => {}

@@ -5,6 +5,7 @@ use app::auth::ssr::{
     clear_session_cookie, resolve_session, safe_next_from_query, see_other, session_token,
 };
 use app::error::AppError;
+use app::portal::ssr as portal;
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -54,11 +55,71 @@ fn is_public_path(path: &str) -> bool {
         || path == "/robots.txt"
 }
 
+/// Customer portal paths: their own sign-in, their own session cookie.
+fn is_portal_path(path: &str) -> bool {
+    path == "/portal" || path.starts_with("/portal/")
+}
+
+/// Portal pages anyone may open (the link pages carry their token).
+fn is_public_portal_page(path: &str) -> bool {
+    matches!(
+        path,
+        "/portal/login" | "/portal/accept" | "/portal/reset" | "/portal/forgot"
+    )
+}
+
+/// Resolve the customer's session cookie into a [`PortalUser`] request extension on portal
+/// pages and server functions; portal pages other than sign-in and the link pages need it.
+pub async fn portal_session(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_string();
+    let is_api = path.starts_with("/api/");
+    if !(is_api || is_portal_path(&path)) || path.starts_with("/portal/auth/") {
+        return next.run(req).await;
+    }
+    let mut stale_cookie = false;
+    let mut user = None;
+    if let Some(token) = portal::session_token(req.headers(), &state.auth) {
+        match portal::resolve_session(&state.pool, &token, &state.auth, chrono::Utc::now()).await {
+            Ok(Some(u)) => user = Some(u),
+            Ok(None) => stale_cookie = true,
+            Err(e) => return error_response(&path, AppError::from(e)),
+        }
+    }
+    if !is_api && req.method() == Method::GET {
+        if path == "/portal/login" && user.is_some() {
+            return see_other("/portal");
+        }
+        if !is_public_portal_page(&path) && user.is_none() {
+            let mut res = see_other(if stale_cookie {
+                "/portal/login?error=expired"
+            } else {
+                "/portal/login"
+            });
+            if stale_cookie {
+                append_cookie(&mut res, &portal::clear_session_cookie(&state.auth));
+            }
+            return res;
+        }
+    }
+    if let Some(u) = user {
+        req.extensions_mut().insert(u);
+    }
+    let mut res = next.run(req).await;
+    if stale_cookie {
+        append_cookie(&mut res, &portal::clear_session_cookie(&state.auth));
+    }
+    res
+}
+
 /// Resolve the session cookie into a [`app::auth::ssr::SessionUser`] request extension.
 /// Page loads without a valid session go to the login page (and come back after it).
 pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    if is_public_path(&path) {
+    if is_public_path(&path) || is_portal_path(&path) {
         return next.run(req).await;
     }
     let mut stale_cookie = false;

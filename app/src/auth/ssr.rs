@@ -681,6 +681,7 @@ mod tests {
             cookie_secure: secure,
             trust_forwarded_for: false,
             public_origin: "http://127.0.0.1:3000".into(),
+            public_base_url: "http://127.0.0.1:3000".into(),
         }
     }
 

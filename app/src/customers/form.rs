@@ -88,6 +88,8 @@ pub fn CustomerFormModal(
     let errors = RwSignal::new(FieldErrors::new());
     let banner = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
+    // "Send invitation e-mail": on by default for a new customer (the e-mail is required).
+    let invite = RwSignal::new(true);
     // The labels to choose from (the modal only ever renders in the browser).
     let all_labels = RwSignal::new(Vec::new());
     spawn_local(async move {
@@ -149,7 +151,7 @@ pub fn CustomerFormModal(
         spawn_local(async move {
             let result = match existing {
                 Some((id, version)) => update_customer(id, version, input).await,
-                None => create_customer(input).await,
+                None => create_customer(input, Some(invite.get_untracked())).await,
             };
             saving.set(false);
             match result {
@@ -284,6 +286,15 @@ pub fn CustomerFormModal(
                         })
                         error=Signal::derive(move || errors.with(|e| e.get("labels").cloned()))
                     />
+                    {existing.is_none().then(|| view! {
+                        <label class="checkbox">
+                            <input type="checkbox" name="send_invitation"
+                                prop:checked=move || invite.get()
+                                on:change=move |ev| invite.set(event_target_checked(&ev))/>
+                            "Send invitation e-mail"
+                            <span class="muted">" — a link to verify the address and choose a portal password"</span>
+                        </label>
+                    })}
                 </fieldset>
                 <div class="modal-actions">
                     <button type="button" class="btn" on:click=move |_| on_close.run(())>"Cancel"</button>

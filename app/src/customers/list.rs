@@ -363,6 +363,9 @@ impl From<SnapshotRow> for Customer {
             deleted_at: None,
             deleted_by_name: None,
             labels: r.12,
+            portal_state: Default::default(),
+            portal_verified: false,
+            last_access_at: None,
         }
     }
 }

@@ -77,12 +77,24 @@ pub async fn customer_history(id: i64) -> Result<Vec<HistoryEntry>, AppError> {
     Ok(crate::audit::ssr::history(&pool()?, ssr::ENTITY, id).await?)
 }
 
+/// Add a customer; with `invite: Some(true)` they also get the portal invitation e-mail
+/// (the modal's "Send invitation e-mail", on by default there; API callers opt in).
 #[server(endpoint = "create_customer", input = Json)]
-pub async fn create_customer(input: CustomerInput) -> Result<Customer, AppError> {
+pub async fn create_customer(
+    input: CustomerInput,
+    invite: Option<bool>,
+) -> Result<Customer, AppError> {
     use crate::auth::{ssr::require, Capability};
     let me = require(Capability::EditCustomers)?;
     let valid = validated(&input)?;
-    ssr::create(&pool()?, &me, &valid).await
+    let state = crate::state::AppState::from_context()?;
+    let invite = invite.unwrap_or(false);
+    let base = state.auth.public_base_url.clone();
+    let customer = ssr::create(&state.pool, &me, &valid, invite.then_some(base.as_str())).await?;
+    if invite {
+        state.mail_wake.notify_one();
+    }
+    Ok(customer)
 }
 
 /// Save an edit made from `version`; refused with Conflict if anyone saved since.

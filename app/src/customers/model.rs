@@ -140,6 +140,12 @@ pub struct Customer {
     /// In display order (by name).
     #[cfg_attr(feature = "ssr", sqlx(json))]
     pub labels: Vec<LabelRef>,
+    /// Where the customer's portal login stands (the actions menu offers what fits).
+    pub portal_state: crate::portal::PortalState,
+    /// The customer has verified their e-mail address (accepted an invitation).
+    pub portal_verified: bool,
+    /// The portal's last sign-in or activity.
+    pub last_access_at: Option<DateTime<Utc>>,
 }
 
 impl Customer {

@@ -18,6 +18,8 @@ use crate::error::AppError;
 use crate::export::ui::ExportMenu;
 use crate::labels::list_labels;
 use crate::labels::ui::{LabelChips, LabelFilter, ManageLabelsDialog};
+use crate::portal::staff_ui::{send_invitation, ResetPasswordModal};
+use crate::portal::PortalState;
 use crate::prefs::{get_list_prefs, save_list_prefs, ListPrefs};
 use crate::ui::{can, use_toasts, ActionsMenu, StatusChip, Toasts};
 use leptos::prelude::*;
@@ -123,6 +125,11 @@ fn cell_text(c: &Customer, key: &str) -> String {
         "status" => c.status.label().to_string(),
         "created" => fmt_datetime(&c.created_at),
         "updated" => fmt_datetime(&c.updated_at),
+        "last_access" => c
+            .last_access_at
+            .as_ref()
+            .map(fmt_datetime)
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -165,6 +172,8 @@ pub fn CustomersPage() -> impl IntoView {
     let hidden_rows = RwSignal::new(HashSet::<i64>::new());
     let status_override = RwSignal::new(HashMap::<i64, Status>::new());
     let modal = RwSignal::new(None::<FormTarget>);
+    // The Reset password modal: (customer id, name).
+    let resetting = RwSignal::new(None::<(i64, String)>);
     let hidden_cols = RwSignal::new(None::<HashSet<String>>);
     let columns_open = RwSignal::new(false);
     let pending = RwSignal::new(false);
@@ -486,12 +495,32 @@ pub fn CustomersPage() -> impl IntoView {
 
     let actions = move |c: &Customer| {
         let id = c.customer_id;
+        let name = c.full_name();
+        let email = c.email.clone();
+        let invite_label = (!c.portal_verified && c.portal_state != PortalState::Disabled)
+            .then_some(if c.portal_state == PortalState::None {
+                "Send invitation"
+            } else {
+                "Resend invitation"
+            });
         view! {
             <ActionsMenu label=format!("Actions for {}", c.full_name())>
                 <a role="menuitem" href=format!("/customers/{id}")>"View"</a>
                 {can_edit.then(|| view! {
                     <button type="button" role="menuitem" disabled=move || offline.get()
                         on:click=move |_| open_edit(id)>"Edit"</button>
+                    <button type="button" role="menuitem" disabled=move || offline.get()
+                        on:click={
+                            let name = name.clone();
+                            move |_| resetting.set(Some((id, name.clone())))
+                        }>"Reset password"</button>
+                    {invite_label.map(|label| {
+                        let email = email.clone();
+                        view! {
+                            <button type="button" role="menuitem" disabled=move || offline.get()
+                                on:click=move |_| send_invitation(toasts, id, email.clone(), Some(refresh))>{label}</button>
+                        }
+                    })}
                     <button type="button" role="menuitem" class="danger" disabled=move || offline.get()
                         on:click=move |_| delete_with_undo(toasts, id, hidden_rows, refresh)>"Delete"</button>
                 })}
@@ -987,6 +1016,11 @@ pub fn CustomersPage() -> impl IntoView {
                     </div>
                 </crate::ui::Modal>
             }
+        })}
+        {move || resetting.get().map(|(id, name)| view! {
+            <ResetPasswordModal customer_id=id name
+                on_close=Callback::new(move |_| resetting.set(None))
+                on_done=refresh/>
         })}
         {move || modal.get().map(|target| {
             let adding = target == FormTarget::Add;

@@ -6,6 +6,8 @@ use super::model::{
 };
 use super::{customer_history, get_customer};
 use crate::auth::Capability;
+use crate::portal::staff_ui::{send_invitation, PortalTab, ResetPasswordModal};
+use crate::portal::PortalState;
 use crate::ui::{can, use_toasts, StatusChip};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -27,6 +29,7 @@ pub fn CustomerProfilePage() -> impl IntoView {
     let history = Resource::new(move || (id(), reload.get()), |(id, _)| customer_history(id));
     let can_edit = can(Capability::EditCustomers);
     let editing = RwSignal::new(None::<Customer>);
+    let resetting = RwSignal::new(None::<String>);
     let toasts = use_toasts();
 
     view! {
@@ -42,6 +45,11 @@ pub fn CustomerProfilePage() -> impl IntoView {
                         Ok(c) => {
                             let c2 = c.clone();
                             let cid = c.customer_id;
+                            let name3 = c.full_name();
+                            let invite = (!c.portal_verified && c.portal_state != PortalState::Disabled).then(|| {
+                                let label = if c.portal_state == PortalState::None { "Send invitation" } else { "Resend invitation" };
+                                (label, c.email.clone())
+                            });
                             view! {
                                 <leptos_meta::Title text=page_title(&c.full_name())/>
                                 <div class="profile-head">
@@ -51,12 +59,16 @@ pub fn CustomerProfilePage() -> impl IntoView {
                                 </div>
                                 <nav class="tabs" aria-label="Profile sections">
                                     <a href=format!("/customers/{cid}") aria-current=move || (tab() == "overview").then_some("page")>"Overview"</a>
+                                    <a href=format!("/customers/{cid}?tab=portal") aria-current=move || (tab() == "portal").then_some("page")>"Portal"</a>
                                     <a href=format!("/customers/{cid}?tab=history") aria-current=move || (tab() == "history").then_some("page")>"History"</a>
                                 </nav>
                                 <div class="profile-layout">
                                     <div class="card profile-main">
-                                        {move || if tab() == "history" {
+                                        {let name = c.full_name();
+                                        move || if tab() == "history" {
                                             view! { <HistoryList history/> }.into_any()
+                                        } else if tab() == "portal" {
+                                            view! { <PortalTab customer_id=cid name=name.clone() can_edit/> }.into_any()
                                         } else {
                                             view! { <Overview c=c.clone()/> }.into_any()
                                         }}
@@ -68,6 +80,15 @@ pub fn CustomerProfilePage() -> impl IntoView {
                                                 <button type="button" class="btn" on:click=move |_| editing.set(Some(c2.clone()))>
                                                     "Edit customer"
                                                 </button>
+                                                <button type="button" class="btn" on:click=move |_| resetting.set(Some(name3.clone()))>
+                                                    "Reset password"
+                                                </button>
+                                                {invite.clone().map(|(label, email)| view! {
+                                                    <button type="button" class="btn"
+                                                        on:click=move |_| send_invitation(toasts, cid, email.clone(), Some(Callback::new(move |_| reload.update(|n| *n += 1))))>
+                                                        {label}
+                                                    </button>
+                                                })}
                                             }.into_any()
                                         } else {
                                             view! { <p class="muted">"You can view this customer; changes need the Admin or Sales role."</p> }.into_any()
@@ -81,6 +102,11 @@ pub fn CustomerProfilePage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        {move || resetting.get().map(|name| view! {
+            <ResetPasswordModal customer_id=id() name
+                on_close=Callback::new(move |_| resetting.set(None))
+                on_done=Callback::new(move |_| reload.update(|n| *n += 1))/>
+        })}
         {move || editing.get().map(|c| view! {
             <CustomerFormModal
                 target=FormTarget::Edit(Box::new(c))
@@ -170,6 +196,20 @@ fn action_label(action: &str) -> &str {
         "restore" => "Restored",
         "purge" => "Purged",
         "labels" => "Changed labels",
+        "portal_invite" => "Sent portal invitation",
+        "portal_invite_resent" => "Resent portal invitation",
+        "portal_verify" => "Verified e-mail and chose a password",
+        "portal_login" => "Signed in to the portal",
+        "portal_login_failed" => "Failed portal sign-in",
+        "portal_password_reset" => "Reset portal password",
+        "portal_reset_link" => "E-mailed a password reset link",
+        "portal_reset_requested" => "Password reset requested (forgot password)",
+        "portal_password_reset_by_link" => "Chose a new password from a reset link",
+        "portal_password_changed" => "Changed portal password",
+        "portal_disable" => "Disabled portal access",
+        "portal_enable" => "Enabled portal access",
+        "portal_features" => "Changed portal features",
+        "portal_update" => "Updated own details in the portal",
         other => other,
     }
 }
@@ -194,26 +234,36 @@ fn HistoryList(
                 match history.await {
                     Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
                     Ok(entries) if entries.is_empty() => view! { <p class="muted">"No changes recorded."</p> }.into_any(),
-                    Ok(entries) => view! {
-                        <ol class="history" data-testid="history">
-                            {entries.into_iter().map(|e| view! {
-                                <li>
-                                    <div class="history-head">
-                                        <strong>{action_label(&e.action).to_string()}</strong>
-                                        " by " {e.actor_name.clone().unwrap_or_else(|| "the system".into())}
-                                        <span class="muted">" · " {fmt_datetime(&e.at)}</span>
-                                    </div>
-                                    <ul class="changes">
-                                        {e.changes.iter().map(|ch| view! { <li>{change_line(ch)}</li> }).collect_view()}
-                                    </ul>
-                                </li>
-                            }).collect_view()}
-                        </ol>
-                    }.into_any(),
+                    Ok(entries) => view! { <HistoryEntries entries/> }.into_any(),
                 }
             })}
         </Transition>
     }
+}
+
+/// Audit events as a list, newest first (History tab, Portal tab).
+#[component]
+pub fn HistoryEntries(entries: Vec<HistoryEntry>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="muted">"Nothing recorded yet."</p> }.into_any();
+    }
+    view! {
+        <ol class="history" data-testid="history">
+            {entries.into_iter().map(|e| view! {
+                <li>
+                    <div class="history-head">
+                        <strong>{action_label(&e.action).to_string()}</strong>
+                        " by " {e.actor_name.clone().unwrap_or_else(|| "the system".into())}
+                        <span class="muted">" · " {fmt_datetime(&e.at)}</span>
+                    </div>
+                    <ul class="changes">
+                        {e.changes.iter().map(|ch| view! { <li>{change_line(ch)}</li> }).collect_view()}
+                    </ul>
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -20,8 +20,14 @@ pub const SELECT: &str =
         (select json_group_array(json_object('id', l.label_id, 'name', l.name, 'color', l.color))
            from (select l.label_id, l.name, l.color from customer_label cl
                    join label l on l.label_id = cl.label_id
-                  where cl.customer_id = c.customer_id order by l.name_key, l.label_id) l) as labels
+                  where cl.customer_id = c.customer_id order by l.name_key, l.label_id) l) as labels,
+        case when pa.disabled_at is not null then 'disabled'
+             when pa.password_hash is not null then 'active'
+             when pa.invited_at is not null then 'invited'
+             else 'none' end as portal_state,
+        pa.verified_at is not null as portal_verified, pa.last_access_at
     from customer c
+    left join portal_account pa on pa.customer_id = c.customer_id
     left join staff_user cb on cb.staff_user_id = c.created_by
     left join staff_user ub on ub.staff_user_id = c.updated_by
     left join staff_user db on db.staff_user_id = c.deleted_by";
@@ -215,10 +221,13 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+/// Add a customer. With `invite_base` (the public base URL) the customer is also sent the
+/// portal invitation, in the same transaction.
 pub async fn create(
     pool: &SqlitePool,
     actor: &CurrentUser,
     v: &ValidCustomer,
+    invite_base: Option<&str>,
 ) -> Result<Customer, AppError> {
     if let Some(owner) = email_owner(pool, &v.email, None).await? {
         return Err(email_taken(owner));
@@ -259,6 +268,9 @@ pub async fn create(
     let mut changes = diff(&blank, &fields_of_valid(v));
     changes.extend(crate::labels::ssr::set_for_customer(&mut tx, id, &v.labels).await?);
     record(&mut tx, Some(actor), "create", ENTITY, id, &changes, now).await?;
+    if let Some(base) = invite_base {
+        crate::portal::ssr::invite_new_customer(&mut tx, base, actor, id, now).await?;
+    }
     tx.commit().await?;
     get_live(pool, id).await
 }
@@ -333,6 +345,10 @@ pub async fn update(
         Err(e) => return Err(e.into()),
     }
     changes.extend(crate::labels::ssr::set_for_customer(&mut tx, id, &v.labels).await?);
+    if changes.iter().any(|c| c.field == "email") {
+        // Invitation and reset links went to the old address: they stop working.
+        crate::portal::ssr::revoke_tokens(&mut tx, id).await?;
+    }
     record(&mut tx, Some(actor), "update", ENTITY, id, &changes, now).await?;
     tx.commit().await?;
     get_live(pool, id).await

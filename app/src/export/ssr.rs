@@ -38,12 +38,15 @@ pub struct ExportRow {
     pub status: Status,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub last_access_at: Option<DateTime<Utc>>,
     #[sqlx(skip)]
     pub labels: Vec<LabelRef>,
 }
 
 const EXPORT_SELECT: &str = "select c.customer_id, c.first_name, c.last_name, c.email, c.phone,
-        c.birthday, c.country, c.status, c.created_at, c.updated_at
+        c.birthday, c.country, c.status, c.created_at, c.updated_at,
+        (select pa.last_access_at from portal_account pa where pa.customer_id = c.customer_id)
+          as last_access_at
     from customer c";
 
 impl From<Customer> for ExportRow {
@@ -59,6 +62,7 @@ impl From<Customer> for ExportRow {
             status: c.status,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            last_access_at: c.last_access_at,
             labels: c.labels,
         }
     }
@@ -459,6 +463,12 @@ fn write_cell(
         }
         "updated" => {
             ws.write_datetime_with_format(row, col, c.updated_at.naive_utc(), &f.stamp)?;
+            Ok(())
+        }
+        "last_access" => {
+            if let Some(t) = &c.last_access_at {
+                ws.write_datetime_with_format(row, col, t.naive_utc(), &f.stamp)?;
+            }
             Ok(())
         }
         _ => Ok(()),

@@ -1,6 +1,8 @@
 //! Shared test helpers: a real app on a random port over a fresh SQLite file.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use app::auth::Role;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use sqlx::SqlitePool;
@@ -40,6 +42,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::state::AuthSettings)) -
         cookie_secure: false,
         trust_forwarded_for: false,
         public_origin: "http://app.test".into(),
+        public_base_url: "http://app.test".into(),
     };
     tweak(&mut auth);
     let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);

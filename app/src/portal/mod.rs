@@ -1,0 +1,359 @@
+//! The customer portal: staff invite customers, resend invitations, reset their passwords
+//! and switch portal access and features; customers accept the invitation, sign in, see and
+//! edit their own details and change their password.
+//!
+//! Staff actions are server functions guarded by the staff role table; the customer's side
+//! uses its own session (a separate cookie and table) and every customer server function
+//! reads the customer id from that session only — never from the request body. Sign-in,
+//! sign-out and the two link forms (accept invitation, reset password) are plain form posts
+//! to axum routes in [`ssr`], so they work before the wasm has loaded.
+
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod staff_ui;
+
+use crate::customers::model::HistoryEntry;
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+/// How long an invitation link works.
+pub const INVITE_TTL_DAYS: i64 = 7;
+/// How long a password-reset link works.
+pub const RESET_TTL_MINUTES: i64 = 60;
+/// A customer gets at most one invitation or reset e-mail per this many seconds.
+pub const MAIL_COOLDOWN_SECS: i64 = 60;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_SUGGESTED: usize = 12;
+pub const PASSWORD_MAX: usize = 128;
+
+/// Where a customer's portal login stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", sqlx(rename_all = "lowercase"))]
+pub enum PortalState {
+    /// Never invited, no password.
+    #[default]
+    None,
+    /// Invited; has not chosen a password yet.
+    Invited,
+    /// Has a password and may sign in.
+    Active,
+    /// Staff switched access off.
+    Disabled,
+}
+
+impl PortalState {
+    pub fn label(self) -> &'static str {
+        match self {
+            PortalState::None => "Not invited",
+            PortalState::Invited => "Invited",
+            PortalState::Active => "Active",
+            PortalState::Disabled => "Disabled",
+        }
+    }
+}
+
+/// What a customer may do in the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalFeatures {
+    /// Edit their own phone and address.
+    pub edit_details: bool,
+    /// Change their own password.
+    pub change_password: bool,
+}
+
+impl Default for PortalFeatures {
+    fn default() -> Self {
+        PortalFeatures {
+            edit_details: true,
+            change_password: true,
+        }
+    }
+}
+
+/// The profile's Portal tab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalInfo {
+    pub customer_id: i64,
+    pub login_email: String,
+    pub state: PortalState,
+    pub invited_at: Option<DateTime<Utc>>,
+    pub invite_expires_at: Option<DateTime<Utc>>,
+    /// The last invitation's link has expired (and the customer has not verified).
+    pub invite_expired: bool,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub password_set: bool,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub last_access_at: Option<DateTime<Utc>>,
+    /// A reset link is outstanding until then.
+    pub reset_link_expires_at: Option<DateTime<Utc>>,
+    pub active_sessions: i64,
+    pub features: PortalFeatures,
+    /// Portal events (invitations, verification, sign-ins, resets, access changes), newest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+impl PortalInfo {
+    /// "Resend invitation" is offered only until the customer has verified.
+    pub fn can_invite(&self) -> bool {
+        self.verified_at.is_none() && self.disabled_at.is_none()
+    }
+}
+
+/// What staff ask for in the Reset password modal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum PasswordReset {
+    /// Set this password now; optionally tell the customer (never the password itself).
+    Set { password: String, notify: bool },
+    /// E-mail the customer a one-hour link to choose a password themselves.
+    EmailLink,
+}
+
+/// The signed-in customer's own record, as the portal shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalMe {
+    pub customer_id: i64,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub country: String,
+    pub version: i64,
+    pub features: PortalFeatures,
+}
+
+/// The contact details a customer may edit themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PortalDetailsInput {
+    pub phone: String,
+    pub street: String,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub country: String,
+}
+
+/// Length limits of the password policy (the common-password check runs on the server).
+pub fn password_length_error(password: &str) -> Option<String> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN {
+        Some(format!(
+            "Use at least {PASSWORD_MIN} characters ({PASSWORD_SUGGESTED} or more is better)."
+        ))
+    } else if n > PASSWORD_MAX {
+        Some(format!("Use at most {PASSWORD_MAX} characters."))
+    } else {
+        None
+    }
+}
+
+/// Characters of generated passwords: no look-alikes (0/O, 1/l/I).
+const GENERATED_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+const GENERATED_GROUPS: usize = 4;
+const GENERATED_GROUP_LEN: usize = 4;
+
+/// A password like `Xk7p-Qm2r-Fh9w-Ta4z` (16 random characters, ~93 bits) from a
+/// cryptographic random source `fill`. Unbiased: bytes that would favour some characters are
+/// drawn again.
+pub fn generate_password(mut fill: impl FnMut(&mut [u8])) -> String {
+    let n = GENERATED_ALPHABET.len();
+    let limit = (256 / n * n) as u8;
+    let mut out = String::new();
+    let mut buf = [0u8; 32];
+    let mut chars = 0;
+    while chars < GENERATED_GROUPS * GENERATED_GROUP_LEN {
+        fill(&mut buf);
+        for b in buf {
+            if chars == GENERATED_GROUPS * GENERATED_GROUP_LEN {
+                break;
+            }
+            if b >= limit {
+                continue;
+            }
+            if chars > 0 && chars % GENERATED_GROUP_LEN == 0 {
+                out.push('-');
+            }
+            out.push(GENERATED_ALPHABET[b as usize % n] as char);
+            chars += 1;
+        }
+    }
+    out
+}
+
+/// A generated password from the platform's cryptographic RNG.
+pub fn generate_password_now() -> String {
+    generate_password(fill_random)
+}
+
+#[cfg(feature = "hydrate")]
+fn fill_random(buf: &mut [u8]) {
+    let crypto = window().crypto().expect("window.crypto");
+    crypto
+        .get_random_values_with_u8_array(buf)
+        .expect("crypto.getRandomValues");
+}
+
+#[cfg(all(feature = "ssr", not(feature = "hydrate")))]
+fn fill_random(buf: &mut [u8]) {
+    use rand::RngCore;
+    rand::rngs::OsRng.fill_bytes(buf);
+}
+
+#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+fn fill_random(_buf: &mut [u8]) {
+    unreachable!("built without a random source")
+}
+
+// ---------------------------------------------------------------- staff server functions
+
+#[cfg(feature = "ssr")]
+fn state() -> Result<crate::state::AppState, AppError> {
+    crate::state::AppState::from_context()
+}
+
+/// The profile's Portal tab.
+#[server(endpoint = "portal_info", input = Json)]
+pub async fn load_portal_info(id: i64) -> Result<PortalInfo, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    require(Capability::ViewCustomers)?;
+    ssr::info(&state()?.pool, id).await
+}
+
+/// Send (or send again) the invitation e-mail; every earlier invitation link stops working.
+#[server(endpoint = "send_portal_invitation", input = Json)]
+pub async fn send_portal_invitation(id: i64) -> Result<PortalInfo, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    let st = state()?;
+    ssr::invite(&st, &me, id).await?;
+    ssr::info(&st.pool, id).await
+}
+
+/// Reset a customer's password: set one now, or e-mail them a reset link.
+#[server(endpoint = "reset_customer_password", input = Json)]
+pub async fn reset_customer_password(
+    id: i64,
+    reset: PasswordReset,
+) -> Result<PortalInfo, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    let st = state()?;
+    ssr::staff_reset(&st, &me, id, reset).await?;
+    ssr::info(&st.pool, id).await
+}
+
+/// Switch a customer's portal access off (their sessions end at once) or on again.
+#[server(endpoint = "set_portal_access", input = Json)]
+pub async fn set_portal_access(id: i64, enabled: bool) -> Result<PortalInfo, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    let st = state()?;
+    ssr::set_access(&st.pool, &me, id, enabled).await?;
+    ssr::info(&st.pool, id).await
+}
+
+/// What the customer may do in the portal.
+#[server(endpoint = "set_portal_features", input = Json)]
+pub async fn set_portal_features(
+    id: i64,
+    features: PortalFeatures,
+) -> Result<PortalInfo, AppError> {
+    use crate::auth::{ssr::require, Capability};
+    let me = require(Capability::EditCustomers)?;
+    let st = state()?;
+    ssr::set_features(&st.pool, &me, id, features).await?;
+    ssr::info(&st.pool, id).await
+}
+
+// ---------------------------------------------------------------- customer server functions
+
+/// The signed-in customer's own record.
+#[server(endpoint = "portal_me", input = Json)]
+pub async fn load_portal_me() -> Result<PortalMe, AppError> {
+    let who = ssr::require_customer()?;
+    ssr::me(&state()?.pool, who.customer_id).await
+}
+
+/// The signed-in customer edits their own contact details (when that feature is on).
+#[server(endpoint = "portal_update_details", input = Json)]
+pub async fn portal_update_details(
+    version: i64,
+    input: PortalDetailsInput,
+) -> Result<PortalMe, AppError> {
+    let who = ssr::require_customer()?;
+    let pool = state()?.pool;
+    ssr::update_details(&pool, &who, version, &input).await?;
+    ssr::me(&pool, who.customer_id).await
+}
+
+/// The signed-in customer changes their password (their other sessions end).
+#[server(endpoint = "portal_change_password", input = Json)]
+pub async fn portal_change_password(current: String, new: String) -> Result<(), AppError> {
+    let who = ssr::require_customer()?;
+    ssr::change_password(&state()?, &who, &current, &new).await
+}
+
+/// Whether a link's token can still be used (the accept / reset pages ask before showing
+/// their form). Anyone may ask: a token is 256 random bits.
+#[server(endpoint = "portal_link_status", input = Json)]
+pub async fn portal_link_status(token: String, purpose: String) -> Result<bool, AppError> {
+    if token.len() > 128 || !matches!(purpose.as_str(), "invite" | "reset") {
+        return Err(AppError::BadRequest);
+    }
+    Ok(ssr::token_customer(&state()?.pool, &token, &purpose)
+        .await?
+        .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_meet_the_policy_and_differ() {
+        let a = generate_password_now();
+        let b = generate_password_now();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 19, "{a}");
+        assert!(password_length_error(&a).is_none());
+        let groups: Vec<&str> = a.split('-').collect();
+        assert_eq!(groups.len(), 4);
+        assert!(groups
+            .iter()
+            .all(|g| g.len() == 4 && g.bytes().all(|c| GENERATED_ALPHABET.contains(&c))));
+    }
+
+    #[test]
+    fn generator_skips_biased_bytes() {
+        // Only bytes ≥ the limit first: they must all be skipped, then 0s give 'A's.
+        let mut calls = 0;
+        let p = generate_password(|buf| {
+            calls += 1;
+            buf.fill(if calls == 1 { 255 } else { 0 });
+        });
+        assert_eq!(p, "AAAA-AAAA-AAAA-AAAA");
+        assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn length_policy() {
+        assert!(password_length_error("short").is_some());
+        assert!(password_length_error("exactly8").is_none());
+        assert!(password_length_error(&"x".repeat(128)).is_none());
+        assert!(password_length_error(&"x".repeat(129)).is_some());
+        // Characters, not bytes.
+        assert!(password_length_error("ééééééé").is_some());
+    }
+}

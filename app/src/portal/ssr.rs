@@ -1,0 +1,1478 @@
+//! Server side of the portal: accounts, link tokens, customer sessions, the e-mails, the
+//! sign-in / link form routes and the guard of the customer's server functions.
+//!
+//! Tokens are 256 random bits; only their SHA-256 is stored, each is tied to one customer
+//! and one purpose, expires (invitation 7 days, reset 1 hour) and is deleted by the
+//! transaction that uses it — so a link works once. Issuing a new link of a purpose deletes
+//! the customer's earlier ones.
+
+use super::{
+    password_length_error, PasswordReset, PortalDetailsInput, PortalFeatures, PortalInfo, PortalMe,
+    PortalState, INVITE_TTL_DAYS, MAIL_COOLDOWN_SECS, RESET_TTL_MINUTES,
+};
+use crate::audit::ssr::{history_of_actions, record_by, Actor};
+use crate::auth::ssr::{
+    client_ip, hash_password, hash_token, new_token, see_other, throttle_clear, throttle_key,
+    throttle_record_failure, throttle_retry_after, verify_password,
+};
+use crate::auth::CurrentUser;
+use crate::customers::model::FieldChange;
+use crate::error::AppError;
+use crate::mail::ssr::{enqueue, NewMail};
+use crate::state::{AppState, AuthSettings};
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
+use chrono::{DateTime, Duration, Utc};
+use http::request::Parts;
+use leptos::prelude::use_context;
+use serde::Deserialize;
+use sqlx::{SqliteConnection, SqlitePool};
+use std::net::SocketAddr;
+
+const ENTITY: &str = "customer";
+
+// ---------------------------------------------------------------- accounts
+
+/// A customer with their portal account (if any). Holds the password hash: not `Serialize`.
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    customer_id: i64,
+    email: String,
+    first_name: String,
+    last_name: String,
+    deleted: bool,
+    has_account: bool,
+    password_hash: Option<String>,
+    invited_at: Option<DateTime<Utc>>,
+    invite_expires_at: Option<DateTime<Utc>>,
+    verified_at: Option<DateTime<Utc>>,
+    password_changed_at: Option<DateTime<Utc>>,
+    disabled_at: Option<DateTime<Utc>>,
+    last_login_at: Option<DateTime<Utc>>,
+    last_access_at: Option<DateTime<Utc>>,
+    can_edit_details: Option<bool>,
+    can_change_password: Option<bool>,
+}
+
+impl AccountRow {
+    fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
+    }
+
+    fn state(&self) -> PortalState {
+        if self.disabled_at.is_some() {
+            PortalState::Disabled
+        } else if self.password_hash.is_some() {
+            PortalState::Active
+        } else if self.invited_at.is_some() {
+            PortalState::Invited
+        } else {
+            PortalState::None
+        }
+    }
+
+    fn features(&self) -> PortalFeatures {
+        PortalFeatures {
+            edit_details: self.can_edit_details.unwrap_or(true),
+            change_password: self.can_change_password.unwrap_or(true),
+        }
+    }
+}
+
+const ACCOUNT_SELECT: &str = "select c.customer_id, c.email, c.first_name, c.last_name,
+        c.deleted_at is not null as deleted, pa.customer_id is not null as has_account,
+        pa.password_hash, pa.invited_at, pa.invite_expires_at, pa.verified_at,
+        pa.password_changed_at, pa.disabled_at, pa.last_login_at, pa.last_access_at,
+        pa.can_edit_details, pa.can_change_password
+    from customer c left join portal_account pa on pa.customer_id = c.customer_id";
+
+async fn account(conn: &mut SqliteConnection, id: i64) -> Result<AccountRow, AppError> {
+    let row =
+        sqlx::query_as::<_, AccountRow>(&format!("{ACCOUNT_SELECT} where c.customer_id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    match row {
+        Some(r) if !r.deleted => Ok(r),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+async fn account_by_email(
+    conn: &mut SqliteConnection,
+    email: &str,
+) -> Result<Option<AccountRow>, sqlx::Error> {
+    sqlx::query_as::<_, AccountRow>(&format!(
+        "{ACCOUNT_SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
+    ))
+    .bind(email.trim())
+    .fetch_optional(conn)
+    .await
+}
+
+async fn ensure_account(
+    conn: &mut SqliteConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into portal_account (customer_id, created_at) values ($1, $2)
+         on conflict (customer_id) do nothing",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A new link token for `purpose`; the customer's earlier ones of that purpose stop working.
+async fn issue_token(
+    conn: &mut SqliteConnection,
+    id: i64,
+    purpose: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
+    sqlx::query("delete from portal_token where customer_id = $1 and purpose = $2")
+        .bind(id)
+        .bind(purpose)
+        .execute(&mut *conn)
+        .await?;
+    let (token, hash) = new_token();
+    sqlx::query(
+        "insert into portal_token (token_hash, customer_id, purpose, created_at, expires_at)
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash)
+    .bind(id)
+    .bind(purpose)
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+/// Every outstanding link of a customer stops working (e-mail changed, access disabled).
+pub async fn revoke_tokens(conn: &mut SqliteConnection, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from portal_token where customer_id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn end_sessions(
+    conn: &mut SqliteConnection,
+    id: i64,
+    except_hash: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from portal_session where customer_id = $1 and session_hash != $2")
+        .bind(id)
+        .bind(except_hash.unwrap_or(""))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+fn change(field: &str, old: Option<&str>, new: Option<&str>) -> FieldChange {
+    FieldChange {
+        field: field.to_string(),
+        old: old.map(str::to_string),
+        new: new.map(str::to_string),
+    }
+}
+
+fn link(base: &str, path: &str, token: &str) -> String {
+    format!("{base}{path}?token={token}")
+}
+
+fn cooldown_left(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<u64> {
+    let left = MAIL_COOLDOWN_SECS - (now - last?).num_seconds();
+    (left > 0).then_some(left as u64)
+}
+
+// ---------------------------------------------------------------- e-mails
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+struct Mail {
+    subject: String,
+    text: String,
+    html: String,
+}
+
+/// A short mail: greeting, paragraphs, an optional button link, a closing line.
+fn compose(
+    name: &str,
+    subject: &str,
+    paragraphs: &[String],
+    button: Option<(&str, &str)>,
+    footer: &str,
+) -> Mail {
+    let mut text = format!("Hello {name},\n\n");
+    let mut html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5\"><p>Hello {},</p>",
+        escape_html(name)
+    );
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape_html(p)));
+    }
+    if let Some((label, url)) = button {
+        text.push_str(&format!("{label}: {url}\n\n"));
+        html.push_str(&format!(
+            "<p><a href=\"{url}\" style=\"display:inline-block;padding:10px 16px;background:#2563eb;color:#fff;text-decoration:none;border-radius:6px\">{}</a></p>\
+             <p style=\"font-size:90%;color:#555\">Or paste this address into your browser: {url}</p>",
+            escape_html(label),
+            url = escape_html(url)
+        ));
+    }
+    text.push_str(footer);
+    text.push('\n');
+    html.push_str(&format!(
+        "<p style=\"font-size:90%;color:#555\">{}</p></body></html>",
+        escape_html(footer)
+    ));
+    Mail {
+        subject: subject.to_string(),
+        text,
+        html,
+    }
+}
+
+fn invitation_mail(name: &str, url: &str, expires: DateTime<Utc>) -> Mail {
+    compose(
+        name,
+        "Your customer portal invitation",
+        &[
+            "You have been invited to our customer portal. Open the link below to confirm your e-mail address and choose your password.".into(),
+            format!("The link works once and until {}.", expires.format("%Y-%m-%d %H:%M UTC")),
+        ],
+        Some(("Accept invitation", url)),
+        "If you did not expect this e-mail, you can ignore it.",
+    )
+}
+
+fn reset_link_mail(name: &str, url: &str) -> Mail {
+    compose(
+        name,
+        "Reset your portal password",
+        &[format!(
+            "Open the link below to choose a new password for the customer portal. It works once, for {RESET_TTL_MINUTES} minutes."
+        )],
+        Some(("Choose a new password", url)),
+        "If you did not ask for this, you can ignore this e-mail: your password stays as it is.",
+    )
+}
+
+fn password_changed_mail(name: &str, base: &str, by_staff: bool) -> Mail {
+    let who = if by_staff {
+        "Our staff have set a new password for your customer portal account."
+    } else {
+        "The password of your customer portal account was changed."
+    };
+    let sign_in = format!("{base}/portal/login");
+    compose(
+        name,
+        "Your portal password was changed",
+        &[
+            who.to_string(),
+            "For your security this e-mail does not contain the password. If you did not expect this change, please contact us.".into(),
+        ],
+        Some(("Sign in to the portal", &sign_in)),
+        "You receive this e-mail because your password changed.",
+    )
+}
+
+async fn queue(
+    conn: &mut SqliteConnection,
+    to: &str,
+    template: &str,
+    customer_id: i64,
+    mail: &Mail,
+) -> Result<(), sqlx::Error> {
+    enqueue(
+        conn,
+        &NewMail {
+            recipient: to,
+            subject: &mail.subject,
+            body_text: &mail.text,
+            body_html: &mail.html,
+            template,
+            customer_id: Some(customer_id),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- password policy
+
+/// The whole policy: length, then "not common or easily guessed" (zxcvbn, on a blocking
+/// thread), also against the customer's own name and e-mail.
+pub async fn check_password(password: &str, name: &str, email: &str) -> Result<(), String> {
+    if let Some(msg) = password_length_error(password) {
+        return Err(msg);
+    }
+    let (pw, name, email) = (password.to_string(), name.to_string(), email.to_string());
+    let weak = tokio::task::spawn_blocking(move || {
+        let mut inputs: Vec<&str> = name.split_whitespace().collect();
+        inputs.push(&email);
+        if let Some((local, _)) = email.split_once('@') {
+            inputs.push(local);
+        }
+        u8::from(zxcvbn::zxcvbn(&pw, &inputs).score()) < 2
+    })
+    .await
+    .unwrap_or(true);
+    if weak {
+        Err("This password is too common or easy to guess. Try a longer one, or Generate.".into())
+    } else {
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- staff actions
+
+/// The Portal tab's view of a customer.
+pub async fn info(pool: &SqlitePool, id: i64) -> Result<PortalInfo, AppError> {
+    let mut conn = pool.acquire().await?;
+    let row = account(&mut conn, id).await?;
+    let now = Utc::now();
+    let reset_link_expires_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "select max(expires_at) from portal_token
+         where customer_id = $1 and purpose = 'reset' and expires_at > $2",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let active_sessions: i64 = sqlx::query_scalar(
+        "select count(*) from portal_session where customer_id = $1 and expires_at > $2",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    drop(conn);
+    let history = history_of_actions(pool, ENTITY, id, "portal_").await?;
+    Ok(PortalInfo {
+        customer_id: id,
+        login_email: row.email.clone(),
+        state: row.state(),
+        invited_at: row.invited_at,
+        invite_expires_at: row.invite_expires_at,
+        invite_expired: row.verified_at.is_none()
+            && row.password_hash.is_none()
+            && row.invite_expires_at.is_some_and(|t| t <= now),
+        verified_at: row.verified_at,
+        password_set: row.password_hash.is_some(),
+        password_changed_at: row.password_changed_at,
+        disabled_at: row.disabled_at,
+        last_login_at: row.last_login_at,
+        last_access_at: row.last_access_at,
+        reset_link_expires_at,
+        active_sessions,
+        features: row.features(),
+        history,
+    })
+}
+
+/// Invite (or re-invite) inside the caller's transaction: new token, earlier invitation
+/// links dead, the mail queued, the event audited.
+async fn invite_tx(
+    conn: &mut SqliteConnection,
+    base: &str,
+    actor: &CurrentUser,
+    row: &AccountRow,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let id = row.customer_id;
+    ensure_account(conn, id, now).await?;
+    let expires = now + Duration::days(INVITE_TTL_DAYS);
+    let token = issue_token(conn, id, "invite", expires, now).await?;
+    sqlx::query(
+        "update portal_account set invited_at = $1, invite_expires_at = $2 where customer_id = $3",
+    )
+    .bind(now)
+    .bind(expires)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let mail = invitation_mail(&row.name(), &link(base, "/portal/accept", &token), expires);
+    queue(conn, &row.email, "invitation", id, &mail).await?;
+    let action = if row.invited_at.is_some() {
+        "portal_invite_resent"
+    } else {
+        "portal_invite"
+    };
+    record_by(
+        conn,
+        &Actor::staff(actor),
+        action,
+        ENTITY,
+        Some(id),
+        &[change("invitation", None, Some(&row.email))],
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The invitation of a customer being created, in the create's transaction.
+pub async fn invite_new_customer(
+    conn: &mut SqliteConnection,
+    base: &str,
+    actor: &CurrentUser,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let row = account(conn, id).await?;
+    invite_tx(conn, base, actor, &row, now).await
+}
+
+/// Staff send (or resend) the invitation.
+pub async fn invite(st: &AppState, actor: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut tx = st.pool.begin_with("begin immediate").await?;
+    let row = account(&mut tx, id).await?;
+    if row.disabled_at.is_some() {
+        return Err(AppError::Conflict(
+            "Portal access is disabled for this customer. Enable it first.".into(),
+        ));
+    }
+    if row.verified_at.is_some() {
+        return Err(AppError::Conflict(
+            "This customer has already verified their e-mail address.".into(),
+        ));
+    }
+    if let Some(secs) = cooldown_left(row.invited_at, now) {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: secs,
+        });
+    }
+    invite_tx(&mut tx, &st.auth.public_base_url, actor, &row, now).await?;
+    tx.commit().await?;
+    st.mail_wake.notify_one();
+    Ok(())
+}
+
+pub async fn staff_reset(
+    st: &AppState,
+    actor: &CurrentUser,
+    id: i64,
+    reset: PasswordReset,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    match reset {
+        PasswordReset::Set { password, notify } => {
+            let row = account(&mut *st.pool.acquire().await?, id).await?;
+            check_password(&password, &row.name(), &row.email)
+                .await
+                .map_err(|m| AppError::field("password", m))?;
+            let hash = hash_password(password).await?;
+            let mut tx = st.pool.begin_with("begin immediate").await?;
+            let row = account(&mut tx, id).await?;
+            ensure_account(&mut tx, id, now).await?;
+            sqlx::query(
+                "update portal_account set password_hash = $1, password_changed_at = $2
+                 where customer_id = $3",
+            )
+            .bind(hash)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            // A reset link still in someone's inbox must not undo this.
+            sqlx::query("delete from portal_token where customer_id = $1 and purpose = 'reset'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            end_sessions(&mut tx, id, None).await?;
+            if notify {
+                let mail = password_changed_mail(&row.name(), &st.auth.public_base_url, true);
+                queue(&mut tx, &row.email, "password_changed", id, &mail).await?;
+            }
+            record_by(
+                &mut tx,
+                &Actor::staff(actor),
+                "portal_password_reset",
+                ENTITY,
+                Some(id),
+                &[
+                    change("password", None, Some("set by staff")),
+                    change(
+                        "notification",
+                        None,
+                        Some(if notify { "e-mailed" } else { "not sent" }),
+                    ),
+                ],
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        PasswordReset::EmailLink => {
+            let mut tx = st.pool.begin_with("begin immediate").await?;
+            let row = account(&mut tx, id).await?;
+            if row.disabled_at.is_some() {
+                return Err(AppError::Conflict(
+                    "Portal access is disabled for this customer. Enable it first.".into(),
+                ));
+            }
+            let last: Option<DateTime<Utc>> = sqlx::query_scalar(
+                "select max(created_at) from portal_token where customer_id = $1 and purpose = 'reset'",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(secs) = cooldown_left(last, now) {
+                return Err(AppError::TooManyRequests {
+                    retry_after_secs: secs,
+                });
+            }
+            send_reset_link_tx(&mut tx, &st.auth.public_base_url, &row, now).await?;
+            record_by(
+                &mut tx,
+                &Actor::staff(actor),
+                "portal_reset_link",
+                ENTITY,
+                Some(id),
+                &[change("reset link", None, Some(&row.email))],
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+    }
+    st.mail_wake.notify_one();
+    Ok(())
+}
+
+async fn send_reset_link_tx(
+    conn: &mut SqliteConnection,
+    base: &str,
+    row: &AccountRow,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let id = row.customer_id;
+    ensure_account(conn, id, now).await?;
+    let token = issue_token(
+        conn,
+        id,
+        "reset",
+        now + Duration::minutes(RESET_TTL_MINUTES),
+        now,
+    )
+    .await?;
+    let mail = reset_link_mail(&row.name(), &link(base, "/portal/reset", &token));
+    queue(conn, &row.email, "password_reset", id, &mail).await?;
+    Ok(())
+}
+
+pub async fn set_access(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    enabled: bool,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut tx = pool.begin_with("begin immediate").await?;
+    let row = account(&mut tx, id).await?;
+    if row.disabled_at.is_none() == enabled && row.has_account {
+        return Ok(()); // already so
+    }
+    ensure_account(&mut tx, id, now).await?;
+    sqlx::query("update portal_account set disabled_at = $1 where customer_id = $2")
+        .bind((!enabled).then_some(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if !enabled {
+        end_sessions(&mut tx, id, None).await?;
+        revoke_tokens(&mut tx, id).await?;
+    }
+    let (action, old, new) = if enabled {
+        ("portal_enable", "disabled", "enabled")
+    } else {
+        ("portal_disable", "enabled", "disabled")
+    };
+    record_by(
+        &mut tx,
+        &Actor::staff(actor),
+        action,
+        ENTITY,
+        Some(id),
+        &[change("portal access", Some(old), Some(new))],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_features(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    features: PortalFeatures,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut tx = pool.begin_with("begin immediate").await?;
+    let row = account(&mut tx, id).await?;
+    let old = row.features();
+    if old == features {
+        return Ok(());
+    }
+    ensure_account(&mut tx, id, now).await?;
+    sqlx::query(
+        "update portal_account set can_edit_details = $1, can_change_password = $2
+         where customer_id = $3",
+    )
+    .bind(features.edit_details)
+    .bind(features.change_password)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    let mut changes = Vec::new();
+    if old.edit_details != features.edit_details {
+        changes.push(change(
+            "edit own contact details",
+            Some(on_off(old.edit_details)),
+            Some(on_off(features.edit_details)),
+        ));
+    }
+    if old.change_password != features.change_password {
+        changes.push(change(
+            "change own password",
+            Some(on_off(old.change_password)),
+            Some(on_off(features.change_password)),
+        ));
+    }
+    record_by(
+        &mut tx,
+        &Actor::staff(actor),
+        "portal_features",
+        ENTITY,
+        Some(id),
+        &changes,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- customer sessions
+
+/// The signed-in customer (a request extension set by the session middleware).
+#[derive(Clone, Debug)]
+pub struct PortalUser {
+    pub customer_id: i64,
+    pub name: String,
+    pub session_hash: String,
+}
+
+pub fn cookie_name(settings: &AuthSettings) -> &'static str {
+    if settings.cookie_secure {
+        "__Host-psid"
+    } else {
+        "psid"
+    }
+}
+
+pub fn session_cookie(token: &str, settings: &AuthSettings) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        cookie_name(settings),
+        settings.absolute_timeout.as_secs(),
+        if settings.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
+}
+
+pub fn clear_session_cookie(settings: &AuthSettings) -> String {
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        cookie_name(settings),
+        if settings.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
+}
+
+pub fn session_token(headers: &HeaderMap, settings: &AuthSettings) -> Option<String> {
+    let name = cookie_name(settings);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, v)| *k == name && !v.is_empty())
+        .map(|(_, v)| v.to_string())
+}
+
+async fn create_session(
+    conn: &mut SqliteConnection,
+    customer_id: i64,
+    settings: &AuthSettings,
+    ip: &str,
+    user_agent: &str,
+    now: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
+    let (token, hash) = new_token();
+    let expires = now + Duration::from_std(settings.absolute_timeout).unwrap_or_default();
+    sqlx::query(
+        "insert into portal_session
+           (session_hash, customer_id, created_at, last_seen_at, expires_at, ip, user_agent)
+         values ($1, $2, $3, $3, $4, $5, $6)",
+    )
+    .bind(&hash)
+    .bind(customer_id)
+    .bind(now)
+    .bind(expires)
+    .bind(ip)
+    .bind(user_agent.chars().take(300).collect::<String>())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "update portal_account set last_login_at = $1, last_access_at = $1 where customer_id = $2",
+    )
+    .bind(now)
+    .bind(customer_id)
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    customer_id: i64,
+    last_seen_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    first_name: String,
+    last_name: String,
+    usable: bool,
+}
+
+/// Look a customer's session up. Expired sessions, and sessions of disabled or deleted
+/// customers, are deleted and give `None`. Activity refreshes `last_seen_at` and the
+/// account's last access at most once a minute.
+pub async fn resolve_session(
+    pool: &SqlitePool,
+    token: &str,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+) -> Result<Option<PortalUser>, sqlx::Error> {
+    let hash = hash_token(token);
+    let row = sqlx::query_as::<_, SessionRow>(
+        "select s.customer_id, s.last_seen_at, s.expires_at, c.first_name, c.last_name,
+                (c.deleted_at is null and pa.disabled_at is null and pa.password_hash is not null) as usable
+         from portal_session s
+         join customer c on c.customer_id = s.customer_id
+         join portal_account pa on pa.customer_id = s.customer_id
+         where s.session_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let idle = Duration::from_std(settings.idle_timeout).unwrap_or_default();
+    if now >= row.expires_at || now - row.last_seen_at >= idle || !row.usable {
+        sqlx::query("delete from portal_session where session_hash = $1")
+            .bind(&hash)
+            .execute(pool)
+            .await?;
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= Duration::seconds(60) {
+        let mut tx = pool.begin().await?;
+        sqlx::query("update portal_session set last_seen_at = $1 where session_hash = $2")
+            .bind(now)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("update portal_account set last_access_at = $1 where customer_id = $2")
+            .bind(now)
+            .bind(row.customer_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(Some(PortalUser {
+        customer_id: row.customer_id,
+        name: format!("{} {}", row.first_name, row.last_name)
+            .trim()
+            .to_string(),
+        session_hash: hash,
+    }))
+}
+
+/// First line of every customer server function.
+pub fn require_customer() -> Result<PortalUser, AppError> {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<PortalUser>().cloned())
+        .ok_or(AppError::Unauthorized)
+}
+
+/// Remove customer sessions past their absolute expiry (run periodically).
+pub async fn purge_expired_sessions(
+    pool: &SqlitePool,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("delete from portal_session where expires_at < $1")
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
+
+// ---------------------------------------------------------------- customer actions
+
+pub async fn me(pool: &SqlitePool, id: i64) -> Result<PortalMe, AppError> {
+    let c = crate::customers::ssr::get_live(pool, id).await?;
+    let row = account(&mut *pool.acquire().await?, id).await?;
+    Ok(PortalMe {
+        customer_id: c.customer_id,
+        name: c.full_name(),
+        email: c.email,
+        phone: c.phone,
+        street: c.street,
+        city: c.city,
+        state: c.state,
+        zip: c.zip,
+        country: c.country,
+        version: c.version,
+        features: row.features(),
+    })
+}
+
+pub async fn update_details(
+    pool: &SqlitePool,
+    who: &PortalUser,
+    version: i64,
+    input: &PortalDetailsInput,
+) -> Result<(), AppError> {
+    let id = who.customer_id;
+    let row = account(&mut *pool.acquire().await?, id).await?;
+    if !row.features().edit_details {
+        return Err(AppError::Forbidden);
+    }
+    let current = crate::customers::ssr::get_live(pool, id).await?;
+    let mut edited = current.to_input();
+    edited.phone = input.phone.clone();
+    edited.street = input.street.clone();
+    edited.city = input.city.clone();
+    edited.state = input.state.clone();
+    edited.zip = input.zip.clone();
+    edited.country = input.country.clone();
+    let valid = crate::customers::validate::validate_customer(&edited, Utc::now().date_naive())
+        .map_err(|errors| {
+            // Only the fields the customer can see and change.
+            let mine = ["phone", "street", "city", "state", "zip", "country"];
+            let errors: crate::error::FieldErrors = errors
+                .into_iter()
+                .filter(|(k, _)| mine.contains(&k.as_str()))
+                .collect();
+            if errors.is_empty() {
+                AppError::Conflict(
+                    "Your record cannot be saved from the portal right now. Please contact us."
+                        .into(),
+                )
+            } else {
+                AppError::Validation(errors)
+            }
+        })?;
+    let pairs = |phone: &str, street: &str, city: &str, state: &str, zip: &str, country: &str| {
+        vec![
+            ("phone", phone.to_string()),
+            ("street", street.to_string()),
+            ("city", city.to_string()),
+            ("state", state.to_string()),
+            ("zip", zip.to_string()),
+            ("country", country.to_string()),
+        ]
+    };
+    let old = pairs(
+        &current.phone,
+        &current.street,
+        &current.city,
+        &current.state,
+        &current.zip,
+        &current.country,
+    );
+    let new = pairs(
+        &valid.phone,
+        &valid.street,
+        &valid.city,
+        &valid.state,
+        &valid.zip,
+        &valid.country,
+    );
+    let changes = crate::customers::ssr::diff(&old, &new);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let mut tx = pool.begin_with("begin immediate").await?;
+    let done = sqlx::query(
+        "update customer set phone = $1, phone_e164 = $2, street = $3, city = $4, state = $5,
+            zip = $6, country = $7, updated_at = $8, updated_by = null, version = version + 1
+         where customer_id = $9 and version = $10 and deleted_at is null",
+    )
+    .bind(&valid.phone)
+    .bind(&valid.phone_e164)
+    .bind(&valid.street)
+    .bind(&valid.city)
+    .bind(&valid.state)
+    .bind(&valid.zip)
+    .bind(&valid.country)
+    .bind(now)
+    .bind(id)
+    .bind(version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done == 0 || current.version != version {
+        return Err(AppError::Conflict(
+            "Your details were changed in the meantime. Reload the page to see them, then edit again."
+                .into(),
+        ));
+    }
+    record_by(
+        &mut tx,
+        &Actor::customer(id, &who.name),
+        "portal_update",
+        ENTITY,
+        Some(id),
+        &changes,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn change_password(
+    st: &AppState,
+    who: &PortalUser,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    let id = who.customer_id;
+    let pool = &st.pool;
+    let row = account(&mut *pool.acquire().await?, id).await?;
+    if !row.features().change_password {
+        return Err(AppError::Forbidden);
+    }
+    let key = throttle_key(&format!("portal-password|{id}"), "");
+    let now = Utc::now();
+    if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: secs,
+        });
+    }
+    let ok = current.len() <= 1024
+        && verify_password(current.to_string(), row.password_hash.clone()).await;
+    if !ok {
+        throttle_record_failure(pool, &key, now).await?;
+        return Err(AppError::field(
+            "current",
+            "This is not your current password.",
+        ));
+    }
+    throttle_clear(pool, &key).await?;
+    check_password(new, &row.name(), &row.email)
+        .await
+        .map_err(|m| AppError::field("new", m))?;
+    let hash = hash_password(new.to_string()).await?;
+    let mut tx = pool.begin_with("begin immediate").await?;
+    sqlx::query(
+        "update portal_account set password_hash = $1, password_changed_at = $2 where customer_id = $3",
+    )
+    .bind(hash)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    end_sessions(&mut tx, id, Some(&who.session_hash)).await?;
+    sqlx::query("delete from portal_token where customer_id = $1 and purpose = 'reset'")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let mail = password_changed_mail(&row.name(), &st.auth.public_base_url, false);
+    queue(&mut tx, &row.email, "password_changed", id, &mail).await?;
+    record_by(
+        &mut tx,
+        &Actor::customer(id, &who.name),
+        "portal_password_changed",
+        ENTITY,
+        Some(id),
+        &[change("password", None, Some("changed by the customer"))],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    st.mail_wake.notify_one();
+    Ok(())
+}
+
+/// The customer a still-usable link token belongs to.
+pub async fn token_customer(
+    pool: &SqlitePool,
+    token: &str,
+    purpose: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select t.customer_id from portal_token t
+           join customer c on c.customer_id = t.customer_id
+           join portal_account pa on pa.customer_id = t.customer_id
+          where t.token_hash = $1 and t.purpose = $2 and t.expires_at > $3
+            and c.deleted_at is null and pa.disabled_at is null",
+    )
+    .bind(hash_token(token))
+    .bind(purpose)
+    .bind(Utc::now())
+    .fetch_optional(pool)
+    .await
+}
+
+// ---------------------------------------------------------------- routes
+
+fn peer_ip(parts: &Parts, settings: &AuthSettings) -> String {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    client_ip(&parts.headers, peer, settings)
+}
+
+fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn with_cookie(mut res: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
+    with_cookie(see_other(to), &session_cookie(token, &state.auth))
+}
+
+fn server_error<E: std::fmt::Display>(to: &str, err: E) -> Response {
+    let _ = AppError::internal("portal route", err);
+    see_other(&format!("{to}error=server"))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// `POST /portal/auth/login`.
+pub async fn login_handler(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    match login(&state, &parts, &form).await {
+        Ok(res) => res,
+        Err(e) => server_error("/portal/login?", e),
+    }
+}
+
+async fn login(state: &AppState, parts: &Parts, form: &LoginForm) -> Result<Response, AppError> {
+    let pool = &state.pool;
+    let now = Utc::now();
+    let ip = peer_ip(parts, &state.auth);
+    let email = form.email.trim().to_lowercase();
+    let key = throttle_key(&format!("portal|{email}"), &ip);
+    if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
+        let mut res = see_other("/portal/login?error=throttled");
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return Ok(res);
+    }
+    let row = if email.len() <= 254 {
+        account_by_email(&mut *pool.acquire().await?, &email).await?
+    } else {
+        None
+    };
+    let password = if form.password.len() > 1024 {
+        String::new()
+    } else {
+        form.password.clone()
+    };
+    let hash = row.as_ref().and_then(|r| r.password_hash.clone());
+    let ok = verify_password(password, hash).await && !form.password.is_empty();
+    let mut tx = pool.begin_with("begin immediate").await?;
+    match row {
+        Some(row) if ok && row.disabled_at.is_none() => {
+            if let Some(old) = session_token(&parts.headers, &state.auth) {
+                sqlx::query("delete from portal_session where session_hash = $1")
+                    .bind(hash_token(&old))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let token = create_session(
+                &mut tx,
+                row.customer_id,
+                &state.auth,
+                &ip,
+                user_agent(&parts.headers),
+                now,
+            )
+            .await?;
+            record_by(
+                &mut tx,
+                &Actor::customer(row.customer_id, &row.name()),
+                "portal_login",
+                ENTITY,
+                Some(row.customer_id),
+                &[change("ip", None, Some(&ip))],
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            throttle_clear(pool, &key).await?;
+            Ok(signed_in(state, &token, "/portal"))
+        }
+        row => {
+            if let Some(row) = &row {
+                let reason = if row.disabled_at.is_some() && ok {
+                    "access disabled"
+                } else {
+                    "wrong password"
+                };
+                record_by(
+                    &mut tx,
+                    &Actor::anonymous(),
+                    "portal_login_failed",
+                    ENTITY,
+                    Some(row.customer_id),
+                    &[
+                        change("ip", None, Some(&ip)),
+                        change("reason", None, Some(reason)),
+                    ],
+                    now,
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            throttle_record_failure(pool, &key, now).await?;
+            tracing::warn!(%ip, "failed portal login");
+            Ok(see_other("/portal/login?error=invalid"))
+        }
+    }
+}
+
+/// `POST /portal/auth/logout`.
+pub async fn logout_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers, &state.auth) {
+        if let Err(e) = sqlx::query("delete from portal_session where session_hash = $1")
+            .bind(hash_token(&token))
+            .execute(&state.pool)
+            .await
+        {
+            return server_error("/portal/login?", e);
+        }
+    }
+    with_cookie(
+        see_other("/portal/login?signed_out=1"),
+        &clear_session_cookie(&state.auth),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// `POST /portal/auth/accept`: the invitation link's form (choose a password).
+pub async fn accept_handler(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(form): Form<LinkForm>,
+) -> Response {
+    use_link(&state, &parts, &form, "invite", "/portal/accept").await
+}
+
+/// `POST /portal/auth/reset`: the reset link's form (choose a new password).
+pub async fn reset_handler(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(form): Form<LinkForm>,
+) -> Response {
+    use_link(&state, &parts, &form, "reset", "/portal/reset").await
+}
+
+async fn use_link(
+    state: &AppState,
+    parts: &Parts,
+    form: &LinkForm,
+    purpose: &str,
+    page: &str,
+) -> Response {
+    let back = |error: &str| {
+        see_other(&format!(
+            "{page}?token={}&error={}",
+            urlencoding::encode(&form.token),
+            urlencoding::encode(error)
+        ))
+    };
+    if form.token.len() > 128 {
+        return see_other(&format!("{page}?error=link"));
+    }
+    match consume_link(state, parts, form, purpose).await {
+        Ok(LinkOutcome::SignedIn(token)) => signed_in(state, &token, "/portal?welcome=1"),
+        Ok(LinkOutcome::Dead) => see_other(&format!("{page}?error=link")),
+        Ok(LinkOutcome::Mismatch) => back("mismatch"),
+        Ok(LinkOutcome::Weak(code)) => back(code),
+        Err(e) => server_error(&format!("{page}?token={}&", form.token), e),
+    }
+}
+
+enum LinkOutcome {
+    SignedIn(String),
+    Dead,
+    Mismatch,
+    /// `length` or `common`: the page shows the matching message (no text from the URL).
+    Weak(&'static str),
+}
+
+async fn consume_link(
+    state: &AppState,
+    parts: &Parts,
+    form: &LinkForm,
+    purpose: &str,
+) -> Result<LinkOutcome, AppError> {
+    let pool = &state.pool;
+    let Some(id) = token_customer(pool, &form.token, purpose).await? else {
+        return Ok(LinkOutcome::Dead);
+    };
+    if form.password != form.confirm {
+        return Ok(LinkOutcome::Mismatch);
+    }
+    let row = account(&mut *pool.acquire().await?, id).await?;
+    if password_length_error(&form.password).is_some() {
+        return Ok(LinkOutcome::Weak("length"));
+    }
+    if check_password(&form.password, &row.name(), &row.email)
+        .await
+        .is_err()
+    {
+        return Ok(LinkOutcome::Weak("common"));
+    }
+    let hash = hash_password(form.password.clone()).await?;
+    let now = Utc::now();
+    let mut tx = pool.begin_with("begin immediate").await?;
+    // Single use: the delete that finds the token is the one that may use it.
+    let used: Option<i64> = sqlx::query_scalar(
+        "delete from portal_token where token_hash = $1 and purpose = $2 and expires_at > $3
+         returning customer_id",
+    )
+    .bind(hash_token(&form.token))
+    .bind(purpose)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if used != Some(id) {
+        return Ok(LinkOutcome::Dead);
+    }
+    let row = account(&mut tx, id).await?;
+    if row.disabled_at.is_some() {
+        return Ok(LinkOutcome::Dead);
+    }
+    sqlx::query(
+        "update portal_account set password_hash = $1, password_changed_at = $2,
+            verified_at = coalesce(verified_at, $2), invite_expires_at = null
+         where customer_id = $3",
+    )
+    .bind(hash)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    revoke_tokens(&mut tx, id).await?;
+    end_sessions(&mut tx, id, None).await?;
+    let name = row.name();
+    let (action, what) = if purpose == "invite" {
+        ("portal_verify", "e-mail verified, password chosen")
+    } else {
+        ("portal_password_reset_by_link", "new password chosen")
+    };
+    record_by(
+        &mut tx,
+        &Actor::customer(id, &name),
+        action,
+        ENTITY,
+        Some(id),
+        &[change("portal", None, Some(what))],
+        now,
+    )
+    .await?;
+    let ip = peer_ip(parts, &state.auth);
+    let token = create_session(
+        &mut tx,
+        id,
+        &state.auth,
+        &ip,
+        user_agent(&parts.headers),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(LinkOutcome::SignedIn(token))
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    pub email: String,
+}
+
+/// `POST /portal/auth/forgot`: answers the same whether or not the address has an account.
+pub async fn forgot_handler(
+    State(state): State<AppState>,
+    parts: Parts,
+    Form(form): Form<ForgotForm>,
+) -> Response {
+    if let Err(e) = forgot(&state, &parts, &form).await {
+        let _ = AppError::internal("forgot password", e);
+    }
+    see_other("/portal/forgot?sent=1")
+}
+
+async fn forgot(state: &AppState, parts: &Parts, form: &ForgotForm) -> Result<(), AppError> {
+    let pool = &state.pool;
+    let now = Utc::now();
+    let email = form.email.trim().to_lowercase();
+    if email.is_empty() || email.len() > 254 {
+        return Ok(());
+    }
+    let ip = peer_ip(parts, &state.auth);
+    // Every request counts: a few per address and IP, then quiet for a while.
+    let key = throttle_key(&format!("forgot|{email}"), &ip);
+    if throttle_retry_after(pool, &key, now).await?.is_some() {
+        return Ok(());
+    }
+    throttle_record_failure(pool, &key, now).await?;
+    let mut tx = pool.begin_with("begin immediate").await?;
+    let Some(row) = account_by_email(&mut tx, &email).await? else {
+        return Ok(());
+    };
+    // Only accounts that can sign in (or were invited) get a link.
+    if row.disabled_at.is_some() || !row.has_account {
+        return Ok(());
+    }
+    let last: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "select max(created_at) from portal_token where customer_id = $1 and purpose = 'reset'",
+    )
+    .bind(row.customer_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if cooldown_left(last, now).is_some() {
+        return Ok(());
+    }
+    send_reset_link_tx(&mut tx, &state.auth.public_base_url, &row, now).await?;
+    record_by(
+        &mut tx,
+        &Actor::anonymous(),
+        "portal_reset_requested",
+        ENTITY,
+        Some(row.customer_id),
+        &[change("ip", None, Some(&ip))],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mails_escape_names_and_never_mention_a_password_value() {
+        let m = invitation_mail(
+            "<b>Ann</b> & Co",
+            "http://x/portal/accept?token=abc",
+            Utc::now(),
+        );
+        assert!(m.html.contains("&lt;b&gt;Ann&lt;/b&gt; &amp; Co"));
+        assert!(m.text.contains("http://x/portal/accept?token=abc"));
+        let m = password_changed_mail("Ann", "http://x", true);
+        assert!(m.text.contains("does not contain the password"));
+    }
+
+    #[tokio::test]
+    async fn policy_refuses_common_and_personal_passwords() {
+        assert!(check_password("short", "Ann Lee", "ann@x.com")
+            .await
+            .is_err());
+        assert!(check_password("password123", "Ann Lee", "ann@x.com")
+            .await
+            .is_err());
+        assert!(check_password("annlee2024", "Ann Lee", "annlee@x.com")
+            .await
+            .is_err());
+        assert!(
+            check_password("Tall-Window-Quiet-42", "Ann Lee", "ann@x.com")
+                .await
+                .is_ok()
+        );
+        assert!(
+            check_password(&super::super::generate_password_now(), "Ann Lee", "a@x.com")
+                .await
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn cooldown() {
+        let now = Utc::now();
+        assert_eq!(cooldown_left(None, now), None);
+        assert_eq!(cooldown_left(Some(now - Duration::seconds(61)), now), None);
+        assert_eq!(
+            cooldown_left(Some(now - Duration::seconds(10)), now),
+            Some(50)
+        );
+    }
+}

@@ -1,0 +1,274 @@
+//! Staff side of the portal: the profile's Portal tab, the Reset password modal, and the
+//! invitation action shared by the list's ⚙️ menu and the profile's Quick Actions.
+
+use super::{
+    generate_password_now, load_portal_info, password_length_error, reset_customer_password,
+    send_portal_invitation, set_portal_access, set_portal_features, PasswordReset, PortalFeatures,
+    PortalInfo, PASSWORD_MAX, PASSWORD_SUGGESTED,
+};
+use crate::customers::model::fmt_datetime;
+use crate::error::AppError;
+use crate::ui::{use_toasts, Modal, Toasts};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+fn when(t: &Option<DateTime<Utc>>) -> String {
+    t.as_ref().map(fmt_datetime).unwrap_or_else(|| "—".into())
+}
+
+/// Send (or resend) the invitation and say so in a toast.
+pub fn send_invitation(toasts: Toasts, id: i64, email: String, after: Option<Callback<()>>) {
+    spawn_local(async move {
+        match send_portal_invitation(id).await {
+            Ok(_) => {
+                toasts.info(format!("Invitation sent to {email}"));
+                if let Some(cb) = after {
+                    cb.run(());
+                }
+            }
+            Err(e) => toasts.error(e.to_string()),
+        }
+    });
+}
+
+/// The Reset password modal: type or Generate (🔄) a password, reveal it (👁️), optionally
+/// notify the customer (the e-mail never contains the password) — or e-mail a reset link.
+#[component]
+pub fn ResetPasswordModal(
+    customer_id: i64,
+    #[prop(into)] name: String,
+    on_close: Callback<()>,
+    #[prop(optional)] on_done: Option<Callback<()>>,
+) -> impl IntoView {
+    let toasts = use_toasts();
+    let password = RwSignal::new(String::new());
+    let reveal = RwSignal::new(false);
+    let notify = RwSignal::new(true);
+    let error = RwSignal::new(None::<String>);
+    let banner = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let finish = move |msg: String| {
+        toasts.info(msg);
+        if let Some(cb) = on_done {
+            cb.run(());
+        }
+        on_close.run(());
+    };
+    let run = move |reset: PasswordReset| {
+        if busy.get_untracked() {
+            return;
+        }
+        banner.set(None);
+        let link = reset == PasswordReset::EmailLink;
+        let notified = matches!(reset, PasswordReset::Set { notify: true, .. });
+        busy.set(true);
+        spawn_local(async move {
+            let result = reset_customer_password(customer_id, reset).await;
+            busy.set(false);
+            match result {
+                Ok(_) if link => finish("A reset link was e-mailed to the customer".into()),
+                Ok(_) if notified => {
+                    finish("Password changed; the customer was notified by e-mail".into())
+                }
+                Ok(_) => finish("Password changed".into()),
+                Err(AppError::Validation(fields)) => {
+                    error.set(fields.get("password").cloned());
+                }
+                Err(e) => banner.set(Some(e.to_string())),
+            }
+        });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let pw = password.get_untracked();
+        if let Some(msg) = password_length_error(&pw) {
+            error.set(Some(msg));
+            return;
+        }
+        error.set(None);
+        run(PasswordReset::Set {
+            password: pw,
+            notify: notify.get_untracked(),
+        });
+    };
+    view! {
+        <Modal title="Reset password" on_close>
+            <form class="reset-password-form" on:submit=save novalidate>
+                <p class="muted">"For " {name}</p>
+                {move || banner.get().map(|b| view! { <p class="form-error" role="alert" data-testid="reset-banner">{b}</p> })}
+                <div class="field" class:has-error=move || error.with(Option::is_some)>
+                    <label for="rp-password">"New Password"</label>
+                    <div class="password-row">
+                        <input
+                            id="rp-password"
+                            name="new-password"
+                            autocomplete="new-password"
+                            maxlength=PASSWORD_MAX.to_string()
+                            type=move || if reveal.get() { "text" } else { "password" }
+                            prop:value=move || password.get()
+                            aria-invalid=move || error.with(Option::is_some).to_string()
+                            aria-describedby="rp-hint"
+                            on:input=move |ev| {
+                                password.set(event_target_value(&ev));
+                                error.set(None);
+                            }
+                        />
+                        <button type="button" class="btn icon-btn" title="Generate a strong password"
+                            aria-label="Generate"
+                            on:click=move |_| {
+                                password.set(generate_password_now());
+                                reveal.set(true);
+                                error.set(None);
+                            }>"🔄"</button>
+                        <button type="button" class="btn icon-btn"
+                            aria-label=move || if reveal.get() { "Hide password" } else { "Show password" }
+                            aria-pressed=move || reveal.get().to_string()
+                            on:click=move |_| reveal.update(|r| *r = !*r)>"👁️"</button>
+                    </div>
+                    <p class="field-hint" id="rp-hint">
+                        {format!("At least 8 characters ({PASSWORD_SUGGESTED} or more is better); not a common password.")}
+                    </p>
+                    <p class="field-error" role="alert">{move || error.get()}</p>
+                </div>
+                <label class="checkbox">
+                    <input type="checkbox" name="notify" prop:checked=move || notify.get()
+                        on:change=move |ev| notify.set(event_target_checked(&ev))/>
+                    "Send e-mail notification"
+                    <span class="muted">" (tells the customer the password changed; never contains it)"</span>
+                </label>
+                <div class="modal-actions">
+                    <button type="button" class="btn link-btn" disabled=move || busy.get()
+                        on:click=move |_| run(PasswordReset::EmailLink)>"E-mail a reset link instead"</button>
+                    <button type="button" class="btn" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" class="btn btn-primary" disabled=move || busy.get()>
+                        {move || if busy.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// The profile's Portal tab.
+#[component]
+pub fn PortalTab(customer_id: i64, #[prop(into)] name: String, can_edit: bool) -> impl IntoView {
+    let toasts = use_toasts();
+    let reload = RwSignal::new(0u32);
+    let info = Resource::new(move || reload.get(), move |_| load_portal_info(customer_id));
+    let resetting = RwSignal::new(false);
+    let refresh = Callback::new(move |_| reload.update(|n| *n += 1));
+    let apply = move |fut: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<PortalInfo, AppError>>>,
+    >,
+                      msg: &'static str| {
+        spawn_local(async move {
+            match fut.await {
+                Ok(_) => {
+                    toasts.info(msg);
+                    refresh.run(());
+                }
+                Err(e) => toasts.error(e.to_string()),
+            }
+        });
+    };
+    let name2 = name.clone();
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading portal…"</p> }>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
+                    Ok(p) => {
+                        let state_text = if p.invite_expired {
+                            "Invitation expired".to_string()
+                        } else {
+                            p.state.label().to_string()
+                        };
+                        let invite_label = if p.invited_at.is_some() { "Resend invitation" } else { "Send invitation" };
+                        let can_invite = can_edit && p.can_invite();
+                        let email = p.login_email.clone();
+                        let enabled = p.disabled_at.is_none();
+                        let features = p.features;
+                        view! {
+                            <div data-testid="portal-tab">
+                                <dl class="overview">
+                                    <div class="kv"><dt>"Login e-mail"</dt><dd>{p.login_email.clone()}</dd></div>
+                                    <div class="kv"><dt>"State"</dt><dd data-testid="portal-state">{state_text}</dd></div>
+                                    <div class="kv"><dt>"Invited"</dt><dd>{when(&p.invited_at)}</dd></div>
+                                    <div class="kv"><dt>"Invitation link expires"</dt><dd>{
+                                        if p.verified_at.is_some() { "—".to_string() } else { when(&p.invite_expires_at) }
+                                    }</dd></div>
+                                    <div class="kv"><dt>"Verified"</dt><dd data-testid="portal-verified">{when(&p.verified_at)}</dd></div>
+                                    <div class="kv"><dt>"Password"</dt><dd>{
+                                        if p.password_set { format!("Set · changed {}", when(&p.password_changed_at)) } else { "Not set".into() }
+                                    }</dd></div>
+                                    <div class="kv"><dt>"Reset link outstanding until"</dt><dd>{when(&p.reset_link_expires_at)}</dd></div>
+                                    <div class="kv"><dt>"Last sign-in"</dt><dd>{when(&p.last_login_at)}</dd></div>
+                                    <div class="kv"><dt>"Last access"</dt><dd data-testid="portal-last-access">{when(&p.last_access_at)}</dd></div>
+                                    <div class="kv"><dt>"Signed-in sessions"</dt><dd>{p.active_sessions}</dd></div>
+                                </dl>
+                                <h3>"Portal features"</h3>
+                                <div class="feature-switches">
+                                    <label class="checkbox">
+                                        <input type="checkbox" name="feature-edit-details" disabled=!can_edit
+                                            prop:checked=features.edit_details
+                                            on:change=move |ev| apply(Box::pin(set_portal_features(customer_id, PortalFeatures {
+                                                edit_details: event_target_checked(&ev),
+                                                ..features
+                                            })), "Portal features saved")/>
+                                        "Edit own contact details"
+                                    </label>
+                                    <label class="checkbox">
+                                        <input type="checkbox" name="feature-change-password" disabled=!can_edit
+                                            prop:checked=features.change_password
+                                            on:change=move |ev| apply(Box::pin(set_portal_features(customer_id, PortalFeatures {
+                                                change_password: event_target_checked(&ev),
+                                                ..features
+                                            })), "Portal features saved")/>
+                                        "Change own password"
+                                    </label>
+                                </div>
+                                {can_edit.then(|| view! {
+                                    <div class="page-actions">
+                                        {can_invite.then(|| {
+                                            let email = email.clone();
+                                            view! {
+                                                <button type="button" class="btn" on:click=move |_| send_invitation(toasts, customer_id, email.clone(), Some(refresh))>
+                                                    {invite_label}
+                                                </button>
+                                            }
+                                        })}
+                                        <button type="button" class="btn" on:click=move |_| resetting.set(true)>"Reset password"</button>
+                                        {if enabled {
+                                            view! {
+                                                <button type="button" class="btn btn-danger"
+                                                    on:click=move |_| apply(Box::pin(set_portal_access(customer_id, false)), "Portal access disabled")>
+                                                    "Disable portal access"
+                                                </button>
+                                            }.into_any()
+                                        } else {
+                                            view! {
+                                                <button type="button" class="btn"
+                                                    on:click=move |_| apply(Box::pin(set_portal_access(customer_id, true)), "Portal access enabled")>
+                                                    "Enable portal access"
+                                                </button>
+                                            }.into_any()
+                                        }}
+                                    </div>
+                                })}
+                                <h3>"Invitations, sign-ins and resets"</h3>
+                                <crate::customers::profile::HistoryEntries entries=p.history.clone()/>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+        {move || resetting.get().then(|| view! {
+            <ResetPasswordModal customer_id name=name2.clone()
+                on_close=Callback::new(move |_| resetting.set(false))
+                on_done=refresh/>
+        })}
+    }
+}
