@@ -18,6 +18,8 @@ create table portal_account (
     last_login_at       timestamp,
     -- Last sign-in or activity in the portal (refreshed at most once a minute).
     last_access_at      timestamp,
+    -- The last invitation or reset link mailed (staff or forgot-password): at most one a minute.
+    last_link_sent_at   timestamp,
     -- What the customer may do in the portal.
     can_edit_details    boolean not null default true,
     can_change_password boolean not null default true
@@ -43,3 +45,14 @@ create table portal_session (
 );
 create index portal_session_customer_idx on portal_session (customer_id);
 create index portal_session_expires_idx on portal_session (expires_at);
+
+-- A deleted customer's sessions end and their links die, whichever way they were deleted
+-- (one, a bulk delete); a restore does not bring them back.
+create trigger customer_deleted_portal_au after update of deleted_at on customer
+when new.deleted_at is not null and old.deleted_at is null
+begin
+    delete from portal_session where customer_id = new.customer_id;
+    delete from portal_token where customer_id = new.customer_id;
+    update portal_account set invite_expires_at = min(invite_expires_at, new.deleted_at)
+     where customer_id = new.customer_id and invite_expires_at is not null;
+end;

@@ -38,16 +38,16 @@ pub mod ssr {
 
 #[server(endpoint = "get_list_prefs", input = Json)]
 pub async fn get_list_prefs() -> Result<ListPrefs, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::ViewCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("get_list_prefs")?;
     let pool = crate::state::AppState::from_context()?.pool;
     Ok(ssr::list_prefs(&pool, me.id).await?)
 }
 
 #[server(endpoint = "save_list_prefs", input = Json)]
 pub async fn save_list_prefs(prefs: ListPrefs) -> Result<(), AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::ViewCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("save_list_prefs")?;
     if prefs.hidden_columns.len() > 50 || prefs.hidden_columns.iter().any(|c| c.len() > 40) {
         return Err(AppError::BadRequest);
     }

@@ -74,6 +74,17 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Wait (up to 5 s) until `n` mails of a template exist for a customer.
+    async fn wait_for_mails(&self, customer: i64, template: &str, n: i64) {
+        for _ in 0..100 {
+            if self.mails(customer, template).await >= n {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(self.mails(customer, template).await, n);
+    }
+
     async fn invite_token(&self, customer: i64) -> String {
         token_in(
             &self.last_mail(customer, "invitation").await.2,
@@ -186,6 +197,9 @@ async fn an_invitation_is_delivered_over_smtp_and_its_link_lets_the_customer_in(
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
+    // The form works before the wasm loads: the token is in the served HTML.
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("value=\"{token}\"")), "{html}");
     let (_, ok) = app
         .call(
             "",
@@ -263,7 +277,7 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
         .call(&staff.admin, "send_portal_invitation", json!({ "id": id }))
         .await;
     assert_eq!(status, 429, "{body}");
-    sqlx::query("update portal_account set invited_at = datetime('now', '-2 minutes')")
+    sqlx::query("update portal_account set last_link_sent_at = datetime('now', '-2 minutes')")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -379,6 +393,34 @@ async fn staff_reset_a_password_and_the_notification_never_contains_it() {
         .portal_login("dina@example.com", new_password)
         .await
         .is_some());
+    // A password set by staff kills an open invitation, and there is nothing to resend.
+    let invited = app
+        .add_customer(&staff.admin, "ivo@example.com", true)
+        .await;
+    let token = app.invite_token(invited).await;
+    let (status, _) = app
+        .call(
+            &staff.sales,
+            "reset_customer_password",
+            json!({ "id": invited, "reset": { "mode": "set", "password": "Quiet-River-Stone-94", "notify": false } }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, to, _) = app.use_link("accept", &token, CUSTOMER_PASSWORD).await;
+    assert!(to.contains("error=link"), "{to}");
+    let (status, _) = app
+        .call(
+            &staff.admin,
+            "send_portal_invitation",
+            json!({ "id": invited }),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let (_, info) = app
+        .call(&staff.admin, "portal_info", json!({ "id": invited }))
+        .await;
+    assert_eq!(info["state"], "active");
+    assert_eq!(info["invite_expired"], false);
     // Without "notify" no mail goes out.
     app.call(
         &staff.sales,
@@ -402,6 +444,19 @@ async fn reset_links_from_staff_or_forgot_password_work_once_for_an_hour() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     let (id, _) = app.active_customer(&staff.admin, "emil@example.com").await;
+    // The invitation went out just now: one link mail a minute per customer.
+    let (status, _) = app
+        .call(
+            &staff.admin,
+            "reset_customer_password",
+            json!({ "id": id, "reset": { "mode": "email_link" } }),
+        )
+        .await;
+    assert_eq!(status, 429);
+    sqlx::query("update portal_account set last_link_sent_at = null")
+        .execute(&app.pool)
+        .await
+        .unwrap();
 
     let (status, _) = app
         .call(
@@ -429,7 +484,8 @@ async fn reset_links_from_staff_or_forgot_password_work_once_for_an_hour() {
     let (_, to, _) = app.use_link("reset", &token, "Brave-Otter-Mirror-62").await;
     assert!(to.contains("error=link"));
 
-    // Forgot password answers the same for known and unknown addresses.
+    // Forgot password answers the same for known and unknown addresses (and at once: the
+    // mail follows in the background).
     let forgot = |email: &'static str| {
         let app = &app;
         async move {
@@ -448,11 +504,28 @@ async fn reset_links_from_staff_or_forgot_password_work_once_for_an_hour() {
         .await
         .unwrap();
     // The staff link above was under a minute ago: the cooldown counts tokens, now gone.
+    sqlx::query("update portal_account set last_link_sent_at = null")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let known = forgot("Emil@Example.com").await;
     let unknown = forgot("nobody@example.com").await;
     assert_eq!(known, unknown);
     assert_eq!(known, (303, "/portal/forgot?sent=1".to_string()));
-    assert_eq!(app.mails(id, "password_reset").await, 2);
+    app.wait_for_mails(id, "password_reset", 2).await;
+    // A customer never invited gets no link.
+    let quiet = app
+        .add_customer(&staff.admin, "never@example.com", false)
+        .await;
+    app.call(
+        &staff.admin,
+        "set_portal_features",
+        json!({ "id": quiet, "features": { "edit_details": false, "change_password": true } }),
+    )
+    .await;
+    forgot("never@example.com").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mails(quiet, "password_reset").await, 0);
     assert_eq!(
         app.count("select count(*) from email_outbox where recipient = 'nobody@example.com'")
             .await,
@@ -655,6 +728,15 @@ async fn disabling_access_ends_sessions_and_deleted_customers_cannot_sign_in() {
         .portal_login("gus@example.com", CUSTOMER_PASSWORD)
         .await
         .is_none());
+    // A restore does not bring the old session back.
+    assert_eq!(
+        app.count("select count(*) from portal_session").await,
+        0,
+        "sessions end with the delete"
+    );
+    app.call(&staff.sales, "restore_customer", json!({ "id": id }))
+        .await;
+    assert_eq!(app.call(&cookie, "portal_me", json!({})).await.0, 401);
     // Portal pages need a customer session.
     let res = app.client.get(app.url("/portal")).send().await.unwrap();
     assert_eq!(location(&res), "/portal/login");
@@ -688,6 +770,16 @@ async fn invitations_only_when_asked_and_each_portal_action_is_audited() {
     assert_eq!(
         actions,
         ["portal_invite", "portal_verify", "portal_login_failed"]
+    );
+    // So is one for an address nobody has.
+    assert!(app
+        .portal_login("ghost@example.com", "whatever-1")
+        .await
+        .is_none());
+    assert_eq!(
+        app.count("select count(*) from audit_event where entity = 'portal' and action = 'portal_login_failed' and changes like '%ghost@example.com%'")
+            .await,
+        1
     );
     // Changing the e-mail kills links sent to the old address.
     let other = app

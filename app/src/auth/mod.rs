@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+pub mod permissions;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -92,6 +93,7 @@ impl CurrentUser {
 /// Who is signed in, or `None`.
 #[server(endpoint = "current_user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    ssr::public_guard("current_user")?;
     Ok(ssr::current_user())
 }
 
@@ -125,7 +127,7 @@ pub fn LoginPage() -> impl IntoView {
                 <h1>"Sign in"</h1>
                 <p class="muted">"Customers · Sales"</p>
                 {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-                <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="next" value=next/>
                 <label for="login-email">"E-mail"</label>
                 <input id="login-email" name="email" type="email" autocomplete="username" required autofocus/>
                 <label for="login-password">"Password"</label>

@@ -353,6 +353,38 @@ pub fn require(capability: Capability) -> Result<CurrentUser, AppError> {
     }
 }
 
+/// First line of every staff server function: the caller must be signed-in staff whose role
+/// the permission table allows for `endpoint`. An endpoint the table does not list as a
+/// staff endpoint is refused for everyone.
+pub fn staff_guard(endpoint: &str) -> Result<CurrentUser, AppError> {
+    match super::permissions::server_fn_access(endpoint) {
+        Some(super::permissions::Access::Staff(capability)) => require(capability),
+        other => {
+            tracing::error!(
+                endpoint,
+                ?other,
+                "not a staff endpoint in the permission table"
+            );
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// First line of a server function anyone may call: checks the table says so.
+pub fn public_guard(endpoint: &str) -> Result<(), AppError> {
+    match super::permissions::server_fn_access(endpoint) {
+        Some(super::permissions::Access::Anyone) => Ok(()),
+        other => {
+            tracing::error!(
+                endpoint,
+                ?other,
+                "not a public endpoint in the permission table"
+            );
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 // ---------------------------------------------------------------- throttling
 
 /// Failures allowed per (account, IP) inside [`THROTTLE_WINDOW_SECS`] before blocking.
@@ -388,41 +420,36 @@ pub fn block_secs(failures: i64) -> i64 {
     }
 }
 
+/// Count one failure (or attempt) for `key`. Single statements, no read-then-write
+/// transaction: concurrent attempts each count, and none fails on a busy snapshot.
 pub async fn throttle_record_failure(
     pool: &SqlitePool,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let row: Option<(i64, DateTime<Utc>)> = sqlx::query_as(
-        "select failures, window_started_at from login_throttle where throttle_key = $1",
-    )
-    .bind(key)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (failures, started) = match row {
-        Some((f, started)) if (now - started).num_seconds() < THROTTLE_WINDOW_SECS => {
-            (f + 1, started)
-        }
-        _ => (1, now),
-    };
-    let block = block_secs(failures);
-    let blocked_until = (block > 0).then(|| now + chrono::Duration::seconds(block));
-    sqlx::query(
+    let window_start = now - chrono::Duration::seconds(THROTTLE_WINDOW_SECS);
+    let failures: i64 = sqlx::query_scalar(
         "insert into login_throttle (throttle_key, failures, window_started_at, blocked_until)
-         values ($1, $2, $3, $4)
+         values ($1, 1, $2, null)
          on conflict (throttle_key) do update
-           set failures = excluded.failures,
-               window_started_at = excluded.window_started_at,
-               blocked_until = excluded.blocked_until",
+           set failures = case when window_started_at > $3 then failures + 1 else 1 end,
+               window_started_at = case when window_started_at > $3 then window_started_at else $2 end
+         returning failures",
     )
     .bind(key)
-    .bind(failures)
-    .bind(started)
-    .bind(blocked_until)
-    .execute(&mut *tx)
+    .bind(now)
+    .bind(window_start)
+    .fetch_one(pool)
     .await?;
-    tx.commit().await
+    let block = block_secs(failures);
+    if block > 0 {
+        sqlx::query("update login_throttle set blocked_until = $1 where throttle_key = $2")
+            .bind(now + chrono::Duration::seconds(block))
+            .bind(key)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
 }
 
 pub async fn throttle_clear(pool: &SqlitePool, key: &str) -> Result<(), sqlx::Error> {
@@ -579,6 +606,9 @@ async fn login(
         None
     };
     let hash = staff.as_ref().map(|s| s.password_hash.clone());
+    // Counted before the (slow) check, so parallel guesses cannot all slip past the limit;
+    // a success clears it.
+    throttle_record_failure(pool, &key, now).await?;
     let ok = verify_password(password, hash).await;
     match staff {
         Some(staff) if ok && staff.active && !form.password.is_empty() => {
@@ -601,7 +631,6 @@ async fn login(
             Ok(LoginOutcome::SignedIn { token, next })
         }
         _ => {
-            throttle_record_failure(pool, &key, now).await?;
             tracing::warn!(%ip, "failed staff login");
             Ok(LoginOutcome::Invalid)
         }

@@ -38,8 +38,8 @@ fn validated(input: &CustomerInput) -> Result<validate::ValidCustomer, AppError>
 /// One page of the Customers list: search, filters, sort, keyset page.
 #[server(endpoint = "list_customers", input = Json)]
 pub async fn list_customers(query: list::CustomerQuery) -> Result<list::CustomerPage, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::ViewCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("list_customers")?;
     if !query.is_acceptable() {
         return Err(AppError::BadRequest);
     }
@@ -58,22 +58,22 @@ pub async fn list_customers(query: list::CustomerQuery) -> Result<list::Customer
 /// searching offline; `None` when it is bigger.
 #[server(endpoint = "customer_snapshot", input = Json)]
 pub async fn customer_snapshot() -> Result<Option<Vec<list::SnapshotRow>>, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::ViewCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("customer_snapshot")?;
     Ok(ssr::snapshot(&pool()?, list::SNAPSHOT_MAX).await?)
 }
 
 #[server(endpoint = "get_customer", input = Json)]
 pub async fn get_customer(id: i64) -> Result<Customer, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::ViewCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("get_customer")?;
     ssr::get_live(&pool()?, id).await
 }
 
 #[server(endpoint = "customer_history", input = Json)]
 pub async fn customer_history(id: i64) -> Result<Vec<HistoryEntry>, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::ViewCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("customer_history")?;
     Ok(crate::audit::ssr::history(&pool()?, ssr::ENTITY, id).await?)
 }
 
@@ -84,8 +84,8 @@ pub async fn create_customer(
     input: CustomerInput,
     invite: Option<bool>,
 ) -> Result<Customer, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("create_customer")?;
     let valid = validated(&input)?;
     let state = crate::state::AppState::from_context()?;
     let invite = invite.unwrap_or(false);
@@ -104,46 +104,46 @@ pub async fn update_customer(
     version: i64,
     input: CustomerInput,
 ) -> Result<Customer, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("update_customer")?;
     let valid = validated(&input)?;
     ssr::update(&pool()?, &me, id, version, &valid).await
 }
 
 #[server(endpoint = "set_customer_status", input = Json)]
 pub async fn set_customer_status(id: i64, status: Status) -> Result<Customer, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("set_customer_status")?;
     ssr::set_status(&pool()?, &me, id, status).await
 }
 
 #[server(endpoint = "delete_customer", input = Json)]
 pub async fn delete_customer(id: i64) -> Result<(), AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("delete_customer")?;
     ssr::soft_delete(&pool()?, &me, id).await
 }
 
 #[server(endpoint = "restore_customer", input = Json)]
 pub async fn restore_customer(id: i64) -> Result<Customer, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("restore_customer")?;
     ssr::restore(&pool()?, &me, id).await
 }
 
 /// Deleted customers, newest deletion first (Admins' Trash).
 #[server(endpoint = "list_deleted_customers", input = Json)]
 pub async fn list_deleted_customers() -> Result<Vec<Customer>, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::Administer)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("list_deleted_customers")?;
     Ok(ssr::list_trash(&pool()?).await?)
 }
 
 /// The live customer already using this email, if any (the modal warns while typing).
 #[server(endpoint = "email_in_use", input = Json)]
 pub async fn email_in_use(email: String, except: Option<i64>) -> Result<Option<i64>, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("email_in_use")?;
     if email.len() > 254 {
         return Ok(None);
     }
@@ -153,8 +153,8 @@ pub async fn email_in_use(email: String, except: Option<i64>) -> Result<Option<i
 /// Exactly how many customers the list's filters match (for the bulk confirmation).
 #[server(endpoint = "count_matching_customers", input = Json)]
 pub async fn count_matching_customers(query: list::CustomerQuery) -> Result<i64, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::ViewCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("count_matching_customers")?;
     if !query.is_acceptable() {
         return Err(AppError::BadRequest);
     }
@@ -167,16 +167,16 @@ pub async fn bulk_update_customers(
     target: bulk::BulkTarget,
     action: bulk::BulkAction,
 ) -> Result<bulk::BulkOutcome, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("bulk_update_customers")?;
     bulk::ssr::apply(&pool()?, &me, &target, action).await
 }
 
 /// Undo a bulk delete: the whole batch comes back.
 #[server(endpoint = "restore_customer_batch", input = Json)]
 pub async fn restore_customer_batch(batch: String) -> Result<bulk::BulkOutcome, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("restore_customer_batch")?;
     if batch.len() > 64 {
         return Err(AppError::BadRequest);
     }

@@ -497,12 +497,13 @@ pub fn CustomersPage() -> impl IntoView {
         let id = c.customer_id;
         let name = c.full_name();
         let email = c.email.clone();
-        let invite_label = (!c.portal_verified && c.portal_state != PortalState::Disabled)
-            .then_some(if c.portal_state == PortalState::None {
+        let invite_label = c.portal_state.can_invite(c.portal_verified).then_some(
+            if c.portal_state == PortalState::None {
                 "Send invitation"
             } else {
                 "Resend invitation"
-            });
+            },
+        );
         view! {
             <ActionsMenu label=format!("Actions for {}", c.full_name())>
                 <a role="menuitem" href=format!("/customers/{id}")>"View"</a>

@@ -46,7 +46,7 @@ pub fn CustomerProfilePage() -> impl IntoView {
                             let c2 = c.clone();
                             let cid = c.customer_id;
                             let name3 = c.full_name();
-                            let invite = (!c.portal_verified && c.portal_state != PortalState::Disabled).then(|| {
+                            let invite = c.portal_state.can_invite(c.portal_verified).then(|| {
                                 let label = if c.portal_state == PortalState::None { "Send invitation" } else { "Resend invitation" };
                                 (label, c.email.clone())
                             });
@@ -206,6 +206,7 @@ fn action_label(action: &str) -> &str {
         "portal_reset_requested" => "Password reset requested (forgot password)",
         "portal_password_reset_by_link" => "Chose a new password from a reset link",
         "portal_password_changed" => "Changed portal password",
+        "portal_password_change_failed" => "Failed portal password change",
         "portal_disable" => "Disabled portal access",
         "portal_enable" => "Enabled portal access",
         "portal_features" => "Changed portal features",

@@ -7,7 +7,7 @@
 use super::{export_columns, file_name, ExportRequest, ExportScope, MAX_SELECTED};
 use crate::audit::ssr::record;
 use crate::auth::ssr::SessionUser;
-use crate::auth::{Capability, CurrentUser};
+use crate::auth::CurrentUser;
 use crate::customers::list::{CustomerQuery, COLUMNS};
 use crate::customers::model::{country_name, Customer, FieldChange, Status};
 use crate::customers::search::{self, ListItem};
@@ -106,11 +106,14 @@ pub async fn export_handler(State(state): State<AppState>, req: Request<Body>) -
         .extensions()
         .get::<SessionUser>()
         .map(|s| s.user.clone());
+    let Some(crate::auth::permissions::Access::Staff(capability)) =
+        crate::auth::permissions::route_access("POST", super::EXPORT_PATH)
+    else {
+        return error_response(AppError::Forbidden);
+    };
     let user = match user {
         None => return error_response(AppError::Unauthorized),
-        Some(u) if !Capability::ExportCustomers.allows(u.role) => {
-            return error_response(AppError::Forbidden)
-        }
+        Some(u) if !capability.allows(u.role) => return error_response(AppError::Forbidden),
         Some(u) => u,
     };
     let Ok(body) = axum::body::to_bytes(req.into_body(), 1 << 20).await else {

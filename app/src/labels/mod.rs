@@ -129,15 +129,15 @@ fn pool() -> Result<sqlx::SqlitePool, AppError> {
 /// Every label, by name, with its usage count.
 #[server(endpoint = "list_labels", input = Json)]
 pub async fn list_labels() -> Result<Vec<Label>, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::ViewCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("list_labels")?;
     Ok(ssr::list(&pool()?).await?)
 }
 
 #[server(endpoint = "create_label", input = Json)]
 pub async fn create_label(input: LabelInput) -> Result<Label, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("create_label")?;
     let (name, color) = validate_label(&input).map_err(AppError::Validation)?;
     ssr::create(&pool()?, &me, &name, &color).await
 }
@@ -145,8 +145,8 @@ pub async fn create_label(input: LabelInput) -> Result<Label, AppError> {
 /// Rename and/or recolour.
 #[server(endpoint = "update_label", input = Json)]
 pub async fn update_label(id: i64, input: LabelInput) -> Result<Label, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("update_label")?;
     let (name, color) = validate_label(&input).map_err(AppError::Validation)?;
     ssr::update(&pool()?, &me, id, &name, &color).await
 }
@@ -154,8 +154,8 @@ pub async fn update_label(id: i64, input: LabelInput) -> Result<Label, AppError>
 /// Delete a label; every customer carrying it loses it. Returns how many did.
 #[server(endpoint = "delete_label", input = Json)]
 pub async fn delete_label(id: i64) -> Result<i64, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("delete_label")?;
     ssr::delete(&pool()?, &me, id).await
 }
 

@@ -59,16 +59,16 @@ fn pool() -> Result<sqlx::SqlitePool, AppError> {
 /// The newest 200 mails (Admins).
 #[server(endpoint = "list_mail", input = Json)]
 pub async fn list_mail() -> Result<Vec<MailRow>, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::Administer)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("list_mail")?;
     Ok(ssr::list(&pool()?, 200).await?)
 }
 
 /// Queue a failed mail again (Admins).
 #[server(endpoint = "retry_mail", input = Json)]
 pub async fn retry_mail(id: i64) -> Result<(), AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::Administer)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("retry_mail")?;
     if ssr::retry(&pool()?, id).await? {
         if let Ok(state) = crate::state::AppState::from_context() {
             state.mail_wake.notify_one();
@@ -84,7 +84,7 @@ pub async fn retry_mail(id: i64) -> Result<(), AppError> {
 /// A mail's plain-text body (Admins): in embedded mode this is how links are followed.
 #[server(endpoint = "mail_body", input = Json)]
 pub async fn mail_body(id: i64) -> Result<String, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::Administer)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("mail_body")?;
     ssr::body(&pool()?, id).await?.ok_or(AppError::NotFound)
 }

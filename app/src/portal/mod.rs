@@ -48,6 +48,12 @@ pub enum PortalState {
 }
 
 impl PortalState {
+    /// Whether (re)sending the invitation makes sense: not verified, no password yet, not
+    /// disabled.
+    pub fn can_invite(self, verified: bool) -> bool {
+        !verified && matches!(self, PortalState::None | PortalState::Invited)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             PortalState::None => "Not invited",
@@ -101,9 +107,10 @@ pub struct PortalInfo {
 }
 
 impl PortalInfo {
-    /// "Resend invitation" is offered only until the customer has verified.
+    /// "Resend invitation" is offered only until the customer has verified (or staff set
+    /// a password), and not while access is disabled.
     pub fn can_invite(&self) -> bool {
-        self.verified_at.is_none() && self.disabled_at.is_none()
+        self.verified_at.is_none() && !self.password_set && self.disabled_at.is_none()
     }
 }
 
@@ -226,16 +233,16 @@ fn state() -> Result<crate::state::AppState, AppError> {
 /// The profile's Portal tab.
 #[server(endpoint = "portal_info", input = Json)]
 pub async fn load_portal_info(id: i64) -> Result<PortalInfo, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    require(Capability::ViewCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    staff_guard("portal_info")?;
     ssr::info(&state()?.pool, id).await
 }
 
 /// Send (or send again) the invitation e-mail; every earlier invitation link stops working.
 #[server(endpoint = "send_portal_invitation", input = Json)]
 pub async fn send_portal_invitation(id: i64) -> Result<PortalInfo, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("send_portal_invitation")?;
     let st = state()?;
     ssr::invite(&st, &me, id).await?;
     ssr::info(&st.pool, id).await
@@ -247,8 +254,8 @@ pub async fn reset_customer_password(
     id: i64,
     reset: PasswordReset,
 ) -> Result<PortalInfo, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("reset_customer_password")?;
     let st = state()?;
     ssr::staff_reset(&st, &me, id, reset).await?;
     ssr::info(&st.pool, id).await
@@ -257,8 +264,8 @@ pub async fn reset_customer_password(
 /// Switch a customer's portal access off (their sessions end at once) or on again.
 #[server(endpoint = "set_portal_access", input = Json)]
 pub async fn set_portal_access(id: i64, enabled: bool) -> Result<PortalInfo, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("set_portal_access")?;
     let st = state()?;
     ssr::set_access(&st.pool, &me, id, enabled).await?;
     ssr::info(&st.pool, id).await
@@ -270,8 +277,8 @@ pub async fn set_portal_features(
     id: i64,
     features: PortalFeatures,
 ) -> Result<PortalInfo, AppError> {
-    use crate::auth::{ssr::require, Capability};
-    let me = require(Capability::EditCustomers)?;
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard("set_portal_features")?;
     let st = state()?;
     ssr::set_features(&st.pool, &me, id, features).await?;
     ssr::info(&st.pool, id).await
@@ -282,7 +289,7 @@ pub async fn set_portal_features(
 /// The signed-in customer's own record.
 #[server(endpoint = "portal_me", input = Json)]
 pub async fn load_portal_me() -> Result<PortalMe, AppError> {
-    let who = ssr::require_customer()?;
+    let who = ssr::customer_guard("portal_me")?;
     ssr::me(&state()?.pool, who.customer_id).await
 }
 
@@ -292,7 +299,7 @@ pub async fn portal_update_details(
     version: i64,
     input: PortalDetailsInput,
 ) -> Result<PortalMe, AppError> {
-    let who = ssr::require_customer()?;
+    let who = ssr::customer_guard("portal_update_details")?;
     let pool = state()?.pool;
     ssr::update_details(&pool, &who, version, &input).await?;
     ssr::me(&pool, who.customer_id).await
@@ -301,7 +308,7 @@ pub async fn portal_update_details(
 /// The signed-in customer changes their password (their other sessions end).
 #[server(endpoint = "portal_change_password", input = Json)]
 pub async fn portal_change_password(current: String, new: String) -> Result<(), AppError> {
-    let who = ssr::require_customer()?;
+    let who = ssr::customer_guard("portal_change_password")?;
     ssr::change_password(&state()?, &who, &current, &new).await
 }
 
@@ -309,6 +316,7 @@ pub async fn portal_change_password(current: String, new: String) -> Result<(), 
 /// their form). Anyone may ask: a token is 256 random bits.
 #[server(endpoint = "portal_link_status", input = Json)]
 pub async fn portal_link_status(token: String, purpose: String) -> Result<bool, AppError> {
+    crate::auth::ssr::public_guard("portal_link_status")?;
     if token.len() > 128 || !matches!(purpose.as_str(), "invite" | "reset") {
         return Err(AppError::BadRequest);
     }

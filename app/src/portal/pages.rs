@@ -137,7 +137,7 @@ fn LinkPasswordPage(purpose: &'static str) -> impl IntoView {
                             <h1>{title}</h1>
                             <p class="muted">{intro}</p>
                             {move || message().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
-                            <input type="hidden" name="token" prop:value=move || token().unwrap_or_default()/>
+                            <input type="hidden" name="token" value=move || token().unwrap_or_default()/>
                             <label for="link-password">"New password"</label>
                             <input id="link-password" name="password" type="password" autocomplete="new-password"
                                 minlength="8" maxlength="128" required aria-describedby="link-hint"/>

@@ -51,6 +51,7 @@ struct AccountRow {
     disabled_at: Option<DateTime<Utc>>,
     last_login_at: Option<DateTime<Utc>>,
     last_access_at: Option<DateTime<Utc>>,
+    last_link_sent_at: Option<DateTime<Utc>>,
     can_edit_details: Option<bool>,
     can_change_password: Option<bool>,
 }
@@ -86,6 +87,7 @@ const ACCOUNT_SELECT: &str = "select c.customer_id, c.email, c.first_name, c.las
         c.deleted_at is not null as deleted, pa.customer_id is not null as has_account,
         pa.password_hash, pa.invited_at, pa.invite_expires_at, pa.verified_at,
         pa.password_changed_at, pa.disabled_at, pa.last_login_at, pa.last_access_at,
+        pa.last_link_sent_at,
         pa.can_edit_details, pa.can_change_password
     from customer c left join portal_account pa on pa.customer_id = c.customer_id";
 
@@ -157,12 +159,21 @@ async fn issue_token(
     Ok(token)
 }
 
-/// Every outstanding link of a customer stops working (e-mail changed, access disabled).
+/// Every outstanding link of a customer stops working (a password was set, the e-mail
+/// changed, access was disabled); an open invitation shows as expired.
 pub async fn revoke_tokens(conn: &mut SqliteConnection, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("delete from portal_token where customer_id = $1")
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    sqlx::query(
+        "update portal_account set invite_expires_at = $1
+         where customer_id = $2 and invite_expires_at > $1",
+    )
+    .bind(Utc::now())
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -404,7 +415,8 @@ async fn invite_tx(
     let expires = now + Duration::days(INVITE_TTL_DAYS);
     let token = issue_token(conn, id, "invite", expires, now).await?;
     sqlx::query(
-        "update portal_account set invited_at = $1, invite_expires_at = $2 where customer_id = $3",
+        "update portal_account set invited_at = $1, invite_expires_at = $2, last_link_sent_at = $1
+         where customer_id = $3",
     )
     .bind(now)
     .bind(expires)
@@ -458,7 +470,12 @@ pub async fn invite(st: &AppState, actor: &CurrentUser, id: i64) -> Result<(), A
             "This customer has already verified their e-mail address.".into(),
         ));
     }
-    if let Some(secs) = cooldown_left(row.invited_at, now) {
+    if row.password_hash.is_some() {
+        return Err(AppError::Conflict(
+            "This customer already has a portal password. Use Reset password instead.".into(),
+        ));
+    }
+    if let Some(secs) = cooldown_left(row.last_link_sent_at, now) {
         return Err(AppError::TooManyRequests {
             retry_after_secs: secs,
         });
@@ -495,11 +512,8 @@ pub async fn staff_reset(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            // A reset link still in someone's inbox must not undo this.
-            sqlx::query("delete from portal_token where customer_id = $1 and purpose = 'reset'")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            // No invitation or reset link still in an inbox may undo this.
+            revoke_tokens(&mut tx, id).await?;
             end_sessions(&mut tx, id, None).await?;
             if notify {
                 let mail = password_changed_mail(&row.name(), &st.auth.public_base_url, true);
@@ -532,13 +546,7 @@ pub async fn staff_reset(
                     "Portal access is disabled for this customer. Enable it first.".into(),
                 ));
             }
-            let last: Option<DateTime<Utc>> = sqlx::query_scalar(
-                "select max(created_at) from portal_token where customer_id = $1 and purpose = 'reset'",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            if let Some(secs) = cooldown_left(last, now) {
+            if let Some(secs) = cooldown_left(row.last_link_sent_at, now) {
                 return Err(AppError::TooManyRequests {
                     retry_after_secs: secs,
                 });
@@ -577,6 +585,11 @@ async fn send_reset_link_tx(
         now,
     )
     .await?;
+    sqlx::query("update portal_account set last_link_sent_at = $1 where customer_id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     let mail = reset_link_mail(&row.name(), &link(base, "/portal/reset", &token));
     queue(conn, &row.email, "password_reset", id, &mail).await?;
     Ok(())
@@ -827,8 +840,14 @@ pub async fn resolve_session(
     }))
 }
 
-/// First line of every customer server function.
-pub fn require_customer() -> Result<PortalUser, AppError> {
+/// First line of every customer server function: the permission table must list
+/// `endpoint` as a customer endpoint, and the caller must be a signed-in customer.
+pub fn customer_guard(endpoint: &str) -> Result<PortalUser, AppError> {
+    use crate::auth::permissions::{server_fn_access, Access};
+    if server_fn_access(endpoint) != Some(Access::Customer) {
+        tracing::error!(endpoint, "not a customer endpoint in the permission table");
+        return Err(AppError::Forbidden);
+    }
     use_context::<Parts>()
         .and_then(|parts| parts.extensions.get::<PortalUser>().cloned())
         .ok_or(AppError::Unauthorized)
@@ -993,10 +1012,21 @@ pub async fn change_password(
             retry_after_secs: secs,
         });
     }
+    throttle_record_failure(pool, &key, now).await?;
     let ok = current.len() <= 1024
         && verify_password(current.to_string(), row.password_hash.clone()).await;
     if !ok {
-        throttle_record_failure(pool, &key, now).await?;
+        let mut conn = pool.acquire().await?;
+        record_by(
+            &mut conn,
+            &Actor::customer(id, &who.name),
+            "portal_password_change_failed",
+            ENTITY,
+            Some(id),
+            &[change("reason", None, Some("wrong current password"))],
+            now,
+        )
+        .await?;
         return Err(AppError::field(
             "current",
             "This is not your current password.",
@@ -1017,10 +1047,8 @@ pub async fn change_password(
     .execute(&mut *tx)
     .await?;
     end_sessions(&mut tx, id, Some(&who.session_hash)).await?;
-    sqlx::query("delete from portal_token where customer_id = $1 and purpose = 'reset'")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    // No link in any inbox may undo this.
+    revoke_tokens(&mut tx, id).await?;
     let mail = password_changed_mail(&row.name(), &st.auth.public_base_url, false);
     queue(&mut tx, &row.email, "password_changed", id, &mail).await?;
     record_by(
@@ -1115,19 +1143,56 @@ async fn login(state: &AppState, parts: &Parts, form: &LoginForm) -> Result<Resp
     let pool = &state.pool;
     let now = Utc::now();
     let ip = peer_ip(parts, &state.auth);
-    let email = form.email.trim().to_lowercase();
-    let key = throttle_key(&format!("portal|{email}"), &ip);
+    // SQLite's lower() folds ASCII only: the lookup compares lower() on both sides of what
+    // was typed and what is stored; the Unicode-folded form only keys the throttle.
+    let typed = form.email.trim();
+    let key = throttle_key(&format!("portal|{}", typed.to_lowercase()), &ip);
+    let row = if typed.len() <= 254 {
+        account_by_email(&mut *pool.acquire().await?, typed).await?
+    } else {
+        None
+    };
+    let failed = |reason: &'static str| {
+        let row_id = row.as_ref().map(|r| r.customer_id);
+        let ip = ip.clone();
+        let typed: String = typed.chars().take(254).collect();
+        async move {
+            let mut conn = pool.acquire().await?;
+            let mut changes = vec![
+                change("ip", None, Some(&ip)),
+                change("reason", None, Some(reason)),
+            ];
+            // The typed address only when it names nobody (for a customer it is theirs).
+            let entity = if row_id.is_some() {
+                ENTITY
+            } else {
+                changes.push(change("email", None, Some(&typed)));
+                "portal"
+            };
+            record_by(
+                &mut conn,
+                &Actor::anonymous(),
+                "portal_login_failed",
+                entity,
+                row_id,
+                &changes,
+                now,
+            )
+            .await?;
+            tracing::warn!(%ip, reason, "failed portal login");
+            Ok::<(), AppError>(())
+        }
+    };
     if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
+        failed("throttled").await?;
         let mut res = see_other("/portal/login?error=throttled");
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return Ok(res);
     }
-    let row = if email.len() <= 254 {
-        account_by_email(&mut *pool.acquire().await?, &email).await?
-    } else {
-        None
-    };
+    // Counted before the (slow) check, so parallel guesses cannot all slip past the limit;
+    // a success clears it.
+    throttle_record_failure(pool, &key, now).await?;
     let password = if form.password.len() > 1024 {
         String::new()
     } else {
@@ -1135,65 +1200,47 @@ async fn login(state: &AppState, parts: &Parts, form: &LoginForm) -> Result<Resp
     };
     let hash = row.as_ref().and_then(|r| r.password_hash.clone());
     let ok = verify_password(password, hash).await && !form.password.is_empty();
+    let Some(account) = row.as_ref().filter(|r| ok && r.disabled_at.is_none()) else {
+        let disabled = ok && row.as_ref().is_some_and(|r| r.disabled_at.is_some());
+        failed(if disabled {
+            "access disabled"
+        } else if row.is_some() {
+            "wrong password"
+        } else {
+            "unknown e-mail"
+        })
+        .await?;
+        return Ok(see_other("/portal/login?error=invalid"));
+    };
+    throttle_clear(pool, &key).await?;
     let mut tx = pool.begin_with("begin immediate").await?;
-    match row {
-        Some(row) if ok && row.disabled_at.is_none() => {
-            if let Some(old) = session_token(&parts.headers, &state.auth) {
-                sqlx::query("delete from portal_session where session_hash = $1")
-                    .bind(hash_token(&old))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let token = create_session(
-                &mut tx,
-                row.customer_id,
-                &state.auth,
-                &ip,
-                user_agent(&parts.headers),
-                now,
-            )
+    if let Some(old) = session_token(&parts.headers, &state.auth) {
+        sqlx::query("delete from portal_session where session_hash = $1")
+            .bind(hash_token(&old))
+            .execute(&mut *tx)
             .await?;
-            record_by(
-                &mut tx,
-                &Actor::customer(row.customer_id, &row.name()),
-                "portal_login",
-                ENTITY,
-                Some(row.customer_id),
-                &[change("ip", None, Some(&ip))],
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            throttle_clear(pool, &key).await?;
-            Ok(signed_in(state, &token, "/portal"))
-        }
-        row => {
-            if let Some(row) = &row {
-                let reason = if row.disabled_at.is_some() && ok {
-                    "access disabled"
-                } else {
-                    "wrong password"
-                };
-                record_by(
-                    &mut tx,
-                    &Actor::anonymous(),
-                    "portal_login_failed",
-                    ENTITY,
-                    Some(row.customer_id),
-                    &[
-                        change("ip", None, Some(&ip)),
-                        change("reason", None, Some(reason)),
-                    ],
-                    now,
-                )
-                .await?;
-            }
-            tx.commit().await?;
-            throttle_record_failure(pool, &key, now).await?;
-            tracing::warn!(%ip, "failed portal login");
-            Ok(see_other("/portal/login?error=invalid"))
-        }
     }
+    let token = create_session(
+        &mut tx,
+        account.customer_id,
+        &state.auth,
+        &ip,
+        user_agent(&parts.headers),
+        now,
+    )
+    .await?;
+    record_by(
+        &mut tx,
+        &Actor::customer(account.customer_id, &account.name()),
+        "portal_login",
+        ENTITY,
+        Some(account.customer_id),
+        &[change("ip", None, Some(&ip))],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(signed_in(state, &token, "/portal"))
 }
 
 /// `POST /portal/auth/logout`.
@@ -1263,7 +1310,10 @@ async fn use_link(
         Ok(LinkOutcome::Dead) => see_other(&format!("{page}?error=link")),
         Ok(LinkOutcome::Mismatch) => back("mismatch"),
         Ok(LinkOutcome::Weak(code)) => back(code),
-        Err(e) => server_error(&format!("{page}?token={}&", form.token), e),
+        Err(e) => server_error(
+            &format!("{page}?token={}&", urlencoding::encode(&form.token)),
+            e,
+        ),
     }
 }
 
@@ -1372,41 +1422,40 @@ pub async fn forgot_handler(
     parts: Parts,
     Form(form): Form<ForgotForm>,
 ) -> Response {
-    if let Err(e) = forgot(&state, &parts, &form).await {
-        let _ = AppError::internal("forgot password", e);
-    }
+    // The answer goes out at once and is the same for every address; the lookup and the
+    // mail happen afterwards, so the response time says nothing about the address either.
+    let ip = peer_ip(&parts, &state.auth);
+    tokio::spawn(async move {
+        if let Err(e) = forgot(&state, &form.email, &ip).await {
+            let _ = AppError::internal("forgot password", e);
+        }
+    });
     see_other("/portal/forgot?sent=1")
 }
 
-async fn forgot(state: &AppState, parts: &Parts, form: &ForgotForm) -> Result<(), AppError> {
+async fn forgot(state: &AppState, email: &str, ip: &str) -> Result<(), AppError> {
     let pool = &state.pool;
     let now = Utc::now();
-    let email = form.email.trim().to_lowercase();
-    if email.is_empty() || email.len() > 254 {
+    let typed = email.trim();
+    if typed.is_empty() || typed.len() > 254 {
         return Ok(());
     }
-    let ip = peer_ip(parts, &state.auth);
     // Every request counts: a few per address and IP, then quiet for a while.
-    let key = throttle_key(&format!("forgot|{email}"), &ip);
+    let key = throttle_key(&format!("forgot|{}", typed.to_lowercase()), ip);
     if throttle_retry_after(pool, &key, now).await?.is_some() {
         return Ok(());
     }
     throttle_record_failure(pool, &key, now).await?;
     let mut tx = pool.begin_with("begin immediate").await?;
-    let Some(row) = account_by_email(&mut tx, &email).await? else {
+    let Some(row) = account_by_email(&mut tx, typed).await? else {
         return Ok(());
     };
-    // Only accounts that can sign in (or were invited) get a link.
-    if row.disabled_at.is_some() || !row.has_account {
-        return Ok(());
-    }
-    let last: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "select max(created_at) from portal_token where customer_id = $1 and purpose = 'reset'",
-    )
-    .bind(row.customer_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if cooldown_left(last, now).is_some() {
+    // Only customers who were invited or have a password get a link; none while disabled
+    // or within a minute of the last link.
+    if row.disabled_at.is_some()
+        || (row.password_hash.is_none() && row.invited_at.is_none())
+        || cooldown_left(row.last_link_sent_at, now).is_some()
+    {
         return Ok(());
     }
     send_reset_link_tx(&mut tx, &state.auth.public_base_url, &row, now).await?;
@@ -1416,7 +1465,7 @@ async fn forgot(state: &AppState, parts: &Parts, form: &ForgotForm) -> Result<()
         "portal_reset_requested",
         ENTITY,
         Some(row.customer_id),
-        &[change("ip", None, Some(&ip))],
+        &[change("ip", None, Some(ip))],
         now,
     )
     .await?;

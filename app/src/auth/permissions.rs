@@ -1,0 +1,146 @@
+//! The one permission table: who may call each server function and each plain route.
+//!
+//! Every server function starts with a guard that looks its own endpoint up here
+//! (`ssr::staff_guard("list_customers")`, `ssr::customer_guard("portal_me")`); the plain
+//! routes do the same with their path. An endpoint missing from the table is refused for
+//! everyone (and logged), and the role × endpoint matrix test in `server/tests/permissions.rs`
+//! calls every registered server function and route as each role, anonymous and a portal
+//! customer, and checks the answer against this table — a new server function without an
+//! entry fails it.
+
+use super::{Capability, Role};
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (sign-in forms, "who am I", link checks).
+    Anyone,
+    /// A signed-in portal customer (for their own record only).
+    Customer,
+    /// Signed-in staff whose role has the capability.
+    Staff(Capability),
+}
+
+use Access::*;
+use Capability::*;
+
+/// Server functions by endpoint name (`/api/<name>`).
+pub const SERVER_FNS: &[(&str, Access)] = &[
+    // auth
+    ("current_user", Anyone),
+    // customers
+    ("list_customers", Staff(ViewCustomers)),
+    ("customer_snapshot", Staff(ViewCustomers)),
+    ("get_customer", Staff(ViewCustomers)),
+    ("customer_history", Staff(ViewCustomers)),
+    ("count_matching_customers", Staff(ViewCustomers)),
+    ("create_customer", Staff(EditCustomers)),
+    ("update_customer", Staff(EditCustomers)),
+    ("set_customer_status", Staff(EditCustomers)),
+    ("delete_customer", Staff(EditCustomers)),
+    ("restore_customer", Staff(EditCustomers)),
+    ("email_in_use", Staff(EditCustomers)),
+    ("bulk_update_customers", Staff(EditCustomers)),
+    ("restore_customer_batch", Staff(EditCustomers)),
+    ("list_deleted_customers", Staff(Administer)),
+    // labels
+    ("list_labels", Staff(ViewCustomers)),
+    ("create_label", Staff(EditCustomers)),
+    ("update_label", Staff(EditCustomers)),
+    ("delete_label", Staff(EditCustomers)),
+    // list preferences (each user's own)
+    ("get_list_prefs", Staff(ViewCustomers)),
+    ("save_list_prefs", Staff(ViewCustomers)),
+    // mail outbox
+    ("list_mail", Staff(Administer)),
+    ("retry_mail", Staff(Administer)),
+    ("mail_body", Staff(Administer)),
+    // portal, staff side
+    ("portal_info", Staff(ViewCustomers)),
+    ("send_portal_invitation", Staff(EditCustomers)),
+    ("reset_customer_password", Staff(EditCustomers)),
+    ("set_portal_access", Staff(EditCustomers)),
+    ("set_portal_features", Staff(EditCustomers)),
+    // portal, customer side
+    ("portal_me", Customer),
+    ("portal_update_details", Customer),
+    ("portal_change_password", Customer),
+    ("portal_link_status", Anyone),
+];
+
+/// Plain axum routes (method, path) that are not pages.
+pub const ROUTES: &[(&str, &str, Access)] = &[
+    ("POST", "/auth/login", Anyone),
+    ("POST", "/auth/logout", Anyone),
+    ("POST", "/export/customers", Staff(ExportCustomers)),
+    ("POST", "/portal/auth/login", Anyone),
+    ("POST", "/portal/auth/logout", Anyone),
+    ("POST", "/portal/auth/accept", Anyone),
+    ("POST", "/portal/auth/reset", Anyone),
+    ("POST", "/portal/auth/forgot", Anyone),
+    ("GET", "/healthz", Anyone),
+];
+
+/// The rule of a server function, if it has one.
+pub fn server_fn_access(endpoint: &str) -> Option<Access> {
+    SERVER_FNS
+        .iter()
+        .find(|(name, _)| *name == endpoint)
+        .map(|(_, a)| *a)
+}
+
+/// The rule of a plain route, if it has one.
+pub fn route_access(method: &str, path: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, _, a)| *a)
+}
+
+/// Who the caller is, as far as the table cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Anonymous,
+    Customer,
+    Staff(Role),
+}
+
+impl Access {
+    pub fn allows(self, caller: Caller) -> bool {
+        match (self, caller) {
+            (Anyone, _) => true,
+            (Customer, Caller::Customer) => true,
+            (Staff(cap), Caller::Staff(role)) => cap.allows(role),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_endpoint_is_listed_once() {
+        let mut seen = HashSet::new();
+        for (name, _) in SERVER_FNS {
+            assert!(seen.insert(*name), "{name} listed twice");
+        }
+        let mut seen = HashSet::new();
+        for (m, p, _) in ROUTES {
+            assert!(seen.insert((*m, *p)), "{m} {p} listed twice");
+        }
+    }
+
+    #[test]
+    fn callers_get_what_the_table_says() {
+        assert!(Staff(EditCustomers).allows(Caller::Staff(Role::Sales)));
+        assert!(!Staff(EditCustomers).allows(Caller::Staff(Role::Support)));
+        assert!(!Staff(ViewCustomers).allows(Caller::Customer));
+        assert!(!Staff(ViewCustomers).allows(Caller::Anonymous));
+        assert!(!Customer.allows(Caller::Staff(Role::Admin)));
+        assert!(Anyone.allows(Caller::Anonymous));
+        assert_eq!(server_fn_access("nope"), None);
+    }
+}
