@@ -24,8 +24,34 @@ use leptos_router::{
     path, SsrMode,
 };
 
+/// Content-Security-Policy of everything that is not a rendered page (the server's default).
+pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The policy of a rendered page: scripts only from us or carrying this response's nonce
+/// (Leptos puts it on its hydration and streaming scripts), wasm compilation allowed, inline
+/// `style` attributes (label colours) allowed, nothing may frame us.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(v) = http::HeaderValue::from_str(&page_csp(&nonce)) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -76,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/trash") view=customers::TrashPage/>
                     <Route path=path!("/customers/:id") view=customers::CustomerProfilePage/>
                     <Route path=path!("/mail") view=mail::page::MailPage/>
+                    <Route path=path!("/audit") view=audit::page::AuditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

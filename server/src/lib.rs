@@ -86,6 +86,9 @@ pub fn app_state(leptos_options: LeptosOptions, pool: SqlitePool, auth: AuthSett
     }
 }
 
+/// Requests with a bigger body are refused with 413.
+pub const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
+
 /// Every route of the app with its middleware.
 pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -134,6 +137,17 @@ pub fn build_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::refuse_cross_origin,
+        ))
+        // Bodies: server-function arguments and forms are small; the largest legitimate one is
+        // a bulk or export request naming up to 10,000 ids (~100 KB).
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_ip,
         ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {

@@ -213,3 +213,47 @@ fn append_cookie(res: &mut Response, cookie: &str) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
 }
+
+/// Security headers on every response. Rendered pages carry their own nonce-based
+/// Content-Security-Policy (set in `app::shell`); everything else gets the strict default.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(app::DEFAULT_CSP),
+        );
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Links carry tokens (invitations, resets): never pass the URL on.
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if state.auth.public_base_url.starts_with("https://") {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    res
+}
+
+/// Every request runs with its client IP in a task-local, so audit events record it.
+pub async fn request_ip(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let ip = app::auth::ssr::client_ip(req.headers(), peer, &state.auth);
+    app::audit::ssr::REQUEST_IP.scope(ip, next.run(req)).await
+}

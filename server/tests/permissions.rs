@@ -177,6 +177,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("retry_mail", json!({ "id": mail_id })),
         ("mail_body", json!({ "id": mail_id })),
         ("portal_info", json!({ "id": c })),
+        ("list_audit", json!({ "filter": { "action": "create" } })),
+        ("audit_choices", json!({})),
         ("send_portal_invitation", json!({ "id": c })),
         (
             "reset_customer_password",

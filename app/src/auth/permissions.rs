@@ -55,6 +55,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("list_mail", Staff(Administer)),
     ("retry_mail", Staff(Administer)),
     ("mail_body", Staff(Administer)),
+    // audit log
+    ("list_audit", Staff(Administer)),
+    ("audit_choices", Staff(Administer)),
     // portal, staff side
     ("portal_info", Staff(ViewCustomers)),
     ("send_portal_invitation", Staff(EditCustomers)),

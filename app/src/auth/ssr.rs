@@ -452,6 +452,36 @@ pub async fn throttle_record_failure(
     Ok(())
 }
 
+/// A fixed-window rate limit: counts this event for `key` and answers `Some(seconds)` to
+/// wait when it is more than `max` in the current `window_secs` (then it is not allowed).
+pub async fn rate_limit(
+    pool: &SqlitePool,
+    key: &str,
+    max: i64,
+    window_secs: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<u64>, sqlx::Error> {
+    let window_start = now - chrono::Duration::seconds(window_secs);
+    let (count, started): (i64, DateTime<Utc>) = sqlx::query_as(
+        "insert into login_throttle (throttle_key, failures, window_started_at, blocked_until)
+         values ($1, 1, $2, null)
+         on conflict (throttle_key) do update
+           set failures = case when window_started_at > $3 then failures + 1 else 1 end,
+               window_started_at = case when window_started_at > $3 then window_started_at else $2 end
+         returning failures, window_started_at",
+    )
+    .bind(hash_token(&format!("rate|{key}")))
+    .bind(now)
+    .bind(window_start)
+    .fetch_one(pool)
+    .await?;
+    if count <= max {
+        return Ok(None);
+    }
+    let reopens = started + chrono::Duration::seconds(window_secs);
+    Ok(Some((reopens - now).num_seconds().max(1) as u64))
+}
+
 pub async fn throttle_clear(pool: &SqlitePool, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("delete from login_throttle where throttle_key = $1")
         .bind(key)
@@ -592,6 +622,7 @@ async fn login(
     let email = form.email.trim().to_lowercase();
     let key = throttle_key(&email, ip);
     if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
+        audit_failed_login(pool, None, &email, "throttled", now).await?;
         return Ok(LoginOutcome::Throttled(secs));
     }
     // Over-long input is refused after the same work as a wrong password.
@@ -628,13 +659,71 @@ async fn login(
                 .execute(pool)
                 .await?;
             tracing::info!(staff_user_id = staff.staff_user_id, "staff login");
+            let me = CurrentUser {
+                id: staff.staff_user_id,
+                email: staff.email.clone(),
+                name: staff.name.clone(),
+                role: Role::parse(&staff.role).unwrap_or(Role::Support),
+            };
+            let mut conn = pool.acquire().await?;
+            crate::audit::ssr::record_by(
+                &mut conn,
+                &crate::audit::ssr::Actor::staff(&me),
+                "login",
+                "staff_user",
+                Some(me.id),
+                &[],
+                now,
+            )
+            .await?;
             Ok(LoginOutcome::SignedIn { token, next })
         }
-        _ => {
+        staff => {
             tracing::warn!(%ip, "failed staff login");
+            let reason = match &staff {
+                Some(s) if !s.active && ok => "deactivated",
+                Some(_) => "wrong password",
+                None => "unknown e-mail",
+            };
+            audit_failed_login(pool, staff.map(|s| s.staff_user_id), &email, reason, now).await?;
             Ok(LoginOutcome::Invalid)
         }
     }
+}
+
+/// A failed staff sign-in in the audit log (the typed address only when it names nobody).
+async fn audit_failed_login(
+    pool: &SqlitePool,
+    staff_user_id: Option<i64>,
+    email: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use crate::customers::model::FieldChange;
+    let mut changes = vec![FieldChange {
+        field: "reason".into(),
+        old: None,
+        new: Some(reason.into()),
+    }];
+    if staff_user_id.is_none() {
+        changes.push(FieldChange {
+            field: "email".into(),
+            old: None,
+            new: Some(email.chars().take(254).collect()),
+        });
+    }
+    let mut conn = pool.acquire().await?;
+    crate::audit::ssr::record_by(
+        &mut conn,
+        &crate::audit::ssr::Actor::anonymous(),
+        "login_failed",
+        "staff_user",
+        staff_user_id,
+        &changes,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 fn throttled_response(secs: u64, json: bool, next: &str) -> Response {

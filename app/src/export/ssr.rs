@@ -100,6 +100,10 @@ fn error_response(e: AppError) -> Response {
     (status, axum::Json(e)).into_response()
 }
 
+/// Exports one user may start per window.
+pub const EXPORTS_PER_WINDOW: i64 = 10;
+pub const EXPORT_WINDOW_SECS: i64 = 10 * 60;
+
 /// `POST /export/customers` with an [`ExportRequest`] as JSON: the `.xlsx` as an attachment.
 pub async fn export_handler(State(state): State<AppState>, req: Request<Body>) -> Response {
     let user = req
@@ -116,6 +120,27 @@ pub async fn export_handler(State(state): State<AppState>, req: Request<Body>) -
         Some(u) if !capability.allows(u.role) => return error_response(AppError::Forbidden),
         Some(u) => u,
     };
+    // Exports are heavy: at most EXPORTS_PER_WINDOW per user per window.
+    match crate::auth::ssr::rate_limit(
+        &state.pool,
+        &format!("export|{}", user.id),
+        EXPORTS_PER_WINDOW,
+        EXPORT_WINDOW_SECS,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(None) => {}
+        Ok(Some(secs)) => {
+            let mut res = error_response(AppError::TooManyRequests {
+                retry_after_secs: secs,
+            });
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+            return res;
+        }
+        Err(e) => return error_response(AppError::from(e)),
+    }
     let Ok(body) = axum::body::to_bytes(req.into_body(), 1 << 20).await else {
         return error_response(AppError::BadRequest);
     };
