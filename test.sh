@@ -77,8 +77,12 @@ export E2E_ADMIN_EMAIL=admin@example.com
 export E2E_ADMIN_PASSWORD=e2e-admin-password
 export E2E_SUPPORT_EMAIL=support@example.com
 export E2E_SUPPORT_PASSWORD=e2e-support-password
+export E2E_ACCOUNTING_EMAIL=accounting@example.com
+export E2E_ACCOUNTING_PASSWORD=e2e-accounting-password
 DATABASE_URL="sqlite://target/e2e/e2e.db" target/debug/server create-staff --role support \
   --name "Helpdesk Person" --email "$E2E_SUPPORT_EMAIL" --password "$E2E_SUPPORT_PASSWORD" >/dev/null
+DATABASE_URL="sqlite://target/e2e/e2e.db" target/debug/server create-staff --role accounting \
+  --name "Ledger Person" --email "$E2E_ACCOUNTING_EMAIL" --password "$E2E_ACCOUNTING_PASSWORD" >/dev/null
 DATABASE_URL="sqlite://target/e2e/e2e.db" target/debug/server seed-demo --count 45 >/dev/null
 DATABASE_URL="sqlite://target/e2e/e2e.db" BIND_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$E2E_BASE_URL" \
   ADMIN_EMAIL="$E2E_ADMIN_EMAIL" ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" LEPTOS_SITE_ROOT=target/site \

@@ -4,6 +4,8 @@ export const ADMIN_EMAIL = process.env.E2E_ADMIN_EMAIL ?? "admin@example.com";
 export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "e2e-admin-password";
 export const SUPPORT_EMAIL = process.env.E2E_SUPPORT_EMAIL ?? "support@example.com";
 export const SUPPORT_PASSWORD = process.env.E2E_SUPPORT_PASSWORD ?? "e2e-support-password";
+export const ACCOUNTING_EMAIL = process.env.E2E_ACCOUNTING_EMAIL ?? "accounting@example.com";
+export const ACCOUNTING_PASSWORD = process.env.E2E_ACCOUNTING_PASSWORD ?? "e2e-accounting-password";
 
 /** Wait until the wasm has hydrated the page (App sets body[data-hydrated]). */
 export async function hydrated(page: Page) {
