@@ -13,6 +13,7 @@ pub mod labels;
 pub mod mail;
 pub mod portal;
 pub mod prefs;
+pub mod staff;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod ui;
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <ui::NotFound/> }>
                 <Route path=path!("/login") view=auth::LoginPage/>
+                <Route path=path!("/staff/accept") view=portal::pages::StaffAcceptPage ssr=SsrMode::InOrder/>
                 <ParentRoute path=path!("/portal") view=portal::pages::PortalShell ssr=SsrMode::InOrder>
                     <Route path=path!("") view=portal::pages::PortalHomePage/>
                     <Route path=path!("/login") view=portal::pages::PortalLoginPage/>
@@ -103,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/:id") view=customers::CustomerProfilePage/>
                     <Route path=path!("/mail") view=mail::page::MailPage/>
                     <Route path=path!("/audit") view=audit::page::AuditPage/>
+                    <Route path=path!("/staff") view=staff::page::StaffPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -111,6 +111,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/auth/login", post(login_handler))
         .route("/auth/logout", post(logout_handler))
+        .route("/staff/auth/accept", post(app::staff::ssr::accept_handler))
         .route("/portal/auth/login", post(app::portal::ssr::login_handler))
         .route("/portal/auth/logout", post(app::portal::ssr::logout_handler))
         .route("/portal/auth/accept", post(app::portal::ssr::accept_handler))

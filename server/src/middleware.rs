@@ -143,6 +143,8 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             if user.is_some() {
                 return see_other(&safe_next_from_query(query));
             }
+        } else if path == "/staff/accept" {
+            // The invitation link's page: anyone holding the link may open it.
         } else if user.is_none() {
             let here = if query.is_empty() {
                 path.clone()

@@ -179,6 +179,21 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("portal_info", json!({ "id": c })),
         ("list_audit", json!({ "filter": { "action": "create" } })),
         ("audit_choices", json!({})),
+        ("list_staff", json!({})),
+        (
+            "create_staff_user",
+            json!({ "input": { "name": "New Person", "email": "newstaff@example.com", "role": "support", "password": "" } }),
+        ),
+        ("set_staff_role", json!({ "id": 9999, "role": "sales" })),
+        ("set_staff_active", json!({ "id": 9999, "active": true })),
+        (
+            "reset_staff_password",
+            json!({ "id": 9999, "password": "Quiet-River-Stone-93", "notify": false }),
+        ),
+        (
+            "change_own_password",
+            json!({ "current": "wrong-password", "new": "Another-Good-Pass-77" }),
+        ),
         ("send_portal_invitation", json!({ "id": c })),
         (
             "reset_customer_password",

@@ -58,6 +58,13 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     // audit log
     ("list_audit", Staff(Administer)),
     ("audit_choices", Staff(Administer)),
+    // staff management
+    ("list_staff", Staff(Administer)),
+    ("create_staff_user", Staff(Administer)),
+    ("set_staff_role", Staff(Administer)),
+    ("set_staff_active", Staff(Administer)),
+    ("reset_staff_password", Staff(Administer)),
+    ("change_own_password", Staff(ViewCustomers)),
     // portal, staff side
     ("portal_info", Staff(ViewCustomers)),
     ("send_portal_invitation", Staff(EditCustomers)),
@@ -76,6 +83,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/auth/login", Anyone),
     ("POST", "/auth/logout", Anyone),
     ("POST", "/export/customers", Staff(ExportCustomers)),
+    ("POST", "/staff/auth/accept", Anyone),
     ("POST", "/portal/auth/login", Anyone),
     ("POST", "/portal/auth/logout", Anyone),
     ("POST", "/portal/auth/accept", Anyone),

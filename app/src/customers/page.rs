@@ -770,6 +770,7 @@ pub fn CustomersPage() -> impl IntoView {
                 <div class="page-actions">
                     <button type="button" class="btn" on:click=move |_| manage_open.set(true)>"Manage labels"</button>
                     {is_admin.then(|| view! {
+                        <a class="btn" href="/staff">"Staff"</a>
                         <a class="btn" href="/audit">"Audit log"</a>
                         <a class="btn" href="/mail">"Mail"</a>
                         <a class="btn" href="/customers/trash">"Trash"</a>

@@ -317,10 +317,16 @@ pub async fn portal_change_password(current: String, new: String) -> Result<(), 
 #[server(endpoint = "portal_link_status", input = Json)]
 pub async fn portal_link_status(token: String, purpose: String) -> Result<bool, AppError> {
     crate::auth::ssr::public_guard("portal_link_status")?;
-    if token.len() > 128 || !matches!(purpose.as_str(), "invite" | "reset") {
+    if token.len() > 128 || !matches!(purpose.as_str(), "invite" | "reset" | "staff_invite") {
         return Err(AppError::BadRequest);
     }
-    Ok(ssr::token_customer(&state()?.pool, &token, &purpose)
+    let pool = state()?.pool;
+    if purpose == "staff_invite" {
+        return Ok(crate::staff::ssr::token_staff(&pool, &token)
+            .await?
+            .is_some());
+    }
+    Ok(ssr::token_customer(&pool, &token, &purpose)
         .await?
         .is_some())
 }

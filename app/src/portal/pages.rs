@@ -76,6 +76,12 @@ pub fn PortalResetPage() -> impl IntoView {
     view! { <LinkPasswordPage purpose="reset"/> }
 }
 
+/// A new staff member's invitation link (same form, posting to the staff route).
+#[component]
+pub fn StaffAcceptPage() -> impl IntoView {
+    view! { <div class="portal"><LinkPasswordPage purpose="staff_invite"/></div> }
+}
+
 #[component]
 fn LinkPasswordPage(purpose: &'static str) -> impl IntoView {
     let token = query("token");
@@ -86,7 +92,14 @@ fn LinkPasswordPage(purpose: &'static str) -> impl IntoView {
             _ => Ok(false),
         }
     });
-    let (title, intro, action, button) = if purpose == "invite" {
+    let (title, intro, action, button) = if purpose == "staff_invite" {
+        (
+            "Welcome to Customers",
+            "Choose the password you will sign in with.",
+            "/staff/auth/accept",
+            "Set password and sign in",
+        )
+    } else if purpose == "invite" {
         (
             "Welcome",
             "Choose a password for the customer portal. This also confirms your e-mail address.",
@@ -118,7 +131,9 @@ fn LinkPasswordPage(purpose: &'static str) -> impl IntoView {
                 {move || Suspend::new(async move {
                     let ok = status.await.unwrap_or(false) && error().as_deref() != Some("link");
                     if !ok {
-                        let help = if purpose == "invite" {
+                        let help = if purpose == "staff_invite" {
+                            view! { <p>"Please ask an Admin to add you again."</p> }.into_any()
+                        } else if purpose == "invite" {
                             view! { <p>"Please ask us to send you a new invitation."</p> }.into_any()
                         } else {
                             view! { <p><a href="/portal/forgot">"Request a new link"</a></p> }.into_any()
@@ -128,7 +143,7 @@ fn LinkPasswordPage(purpose: &'static str) -> impl IntoView {
                                 <h1>"This link no longer works"</h1>
                                 <p class="form-error" role="alert">"It has expired, was already used, or a newer one was sent."</p>
                                 {help}
-                                <a href="/portal/login">"Sign in"</a>
+                                <a href=if purpose == "staff_invite" { "/login" } else { "/portal/login" }>"Sign in"</a>
                             </div>
                         }.into_any();
                     }

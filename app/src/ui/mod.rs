@@ -21,6 +21,7 @@ pub fn AppShell() -> impl IntoView {
     let (nav_open, set_nav_open) = signal(false);
     let toasts = Toasts::new();
     provide_context(toasts);
+    let changing_password = RwSignal::new(false);
 
     // Session gone (expired, logged out elsewhere): go to the login page and come back later.
     Effect::new(move |_| {
@@ -80,6 +81,9 @@ pub fn AppShell() -> impl IntoView {
                                             <span class="user-name">{u.name.clone()}</span>
                                             <span class="role-badge">{u.role.label()}</span>
                                         </span>
+                                        <button type="button" class="btn btn-ghost" on:click=move |_| changing_password.set(true)>
+                                            "Change password"
+                                        </button>
                                         <form method="post" action="/auth/logout" class="inline-form">
                                             <button type="submit" class="btn btn-ghost">"Log out"</button>
                                         </form>
@@ -97,6 +101,9 @@ pub fn AppShell() -> impl IntoView {
                 </Transition>
             </div>
             <widgets::ToastHost toasts/>
+            {move || changing_password.get().then(|| view! {
+                <crate::staff::page::ChangeOwnPasswordModal on_close=Callback::new(move |_| changing_password.set(false))/>
+            })}
         </div>
     }
 }
