@@ -513,6 +513,22 @@ async fn reset_links_from_staff_or_forgot_password_work_once_for_an_hour() {
     assert_eq!(known, unknown);
     assert_eq!(known, (303, "/portal/forgot?sent=1".to_string()));
     app.wait_for_mails(id, "password_reset", 2).await;
+    // Throttled per address and IP: five requests in the window, then nothing is sent.
+    for n in 3..=6 {
+        sqlx::query("update portal_account set last_link_sent_at = null")
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        forgot("emil@example.com").await;
+        app.wait_for_mails(id, "password_reset", n).await;
+    }
+    sqlx::query("update portal_account set last_link_sent_at = null")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(forgot("emil@example.com").await, known, "the same answer");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mails(id, "password_reset").await, 6);
     // A customer never invited gets no link.
     let quiet = app
         .add_customer(&staff.admin, "never@example.com", false)

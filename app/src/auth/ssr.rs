@@ -173,43 +173,38 @@ pub struct SessionUser {
     pub session_hash: String,
 }
 
-pub fn cookie_name(settings: &AuthSettings) -> &'static str {
-    // The __Host- prefix makes the browser insist on Secure, Path=/ and no Domain.
+/// A session cookie's name: `base` (`sid` for staff, `psid` for portal customers), with the
+/// `__Host-` prefix when secure — the browser then insists on Secure, Path=/ and no Domain.
+pub fn named_cookie(base: &str, settings: &AuthSettings) -> String {
     if settings.cookie_secure {
-        "__Host-sid"
+        format!("__Host-{base}")
     } else {
-        "sid"
+        base.to_string()
     }
 }
 
-pub fn session_cookie(token: &str, settings: &AuthSettings) -> String {
-    let secure = if settings.cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        cookie_name(settings),
+/// `Set-Cookie` for a session token (`Some`) or its removal (`None`).
+pub fn cookie_header(base: &str, token: Option<&str>, settings: &AuthSettings) -> String {
+    let max_age = if token.is_some() {
         settings.absolute_timeout.as_secs()
-    )
-}
-
-pub fn clear_session_cookie(settings: &AuthSettings) -> String {
+    } else {
+        0
+    };
     let secure = if settings.cookie_secure {
         "; Secure"
     } else {
         ""
     };
     format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
-        cookie_name(settings)
+        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        named_cookie(base, settings),
+        token.unwrap_or("")
     )
 }
 
-/// The session token from the request's `Cookie` headers, if any.
-pub fn session_token(headers: &HeaderMap, settings: &AuthSettings) -> Option<String> {
-    let name = cookie_name(settings);
+/// A session cookie's token from the request's `Cookie` headers, if any.
+pub fn cookie_token(headers: &HeaderMap, base: &str, settings: &AuthSettings) -> Option<String> {
+    let name = named_cookie(base, settings);
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -218,6 +213,21 @@ pub fn session_token(headers: &HeaderMap, settings: &AuthSettings) -> Option<Str
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, v)| *k == name && !v.is_empty())
         .map(|(_, v)| v.to_string())
+}
+
+const STAFF_COOKIE: &str = "sid";
+
+pub fn session_cookie(token: &str, settings: &AuthSettings) -> String {
+    cookie_header(STAFF_COOKIE, Some(token), settings)
+}
+
+pub fn clear_session_cookie(settings: &AuthSettings) -> String {
+    cookie_header(STAFF_COOKIE, None, settings)
+}
+
+/// The staff session token from the request's `Cookie` headers, if any.
+pub fn session_token(headers: &HeaderMap, settings: &AuthSettings) -> Option<String> {
+    cookie_token(headers, STAFF_COOKIE, settings)
 }
 
 /// Start a new session for `staff_user_id`; returns the token for the cookie.

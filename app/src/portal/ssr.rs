@@ -12,8 +12,8 @@ use super::{
 };
 use crate::audit::ssr::{history_of_actions, record_by, Actor};
 use crate::auth::ssr::{
-    client_ip, hash_password, hash_token, new_token, see_other, throttle_clear, throttle_key,
-    throttle_record_failure, throttle_retry_after, verify_password,
+    client_ip, cookie_header, cookie_token, hash_password, hash_token, new_token, see_other,
+    throttle_clear, throttle_key, throttle_record_failure, throttle_retry_after, verify_password,
 };
 use crate::auth::CurrentUser;
 use crate::customers::model::FieldChange;
@@ -699,49 +699,19 @@ pub struct PortalUser {
     pub session_hash: String,
 }
 
-pub fn cookie_name(settings: &AuthSettings) -> &'static str {
-    if settings.cookie_secure {
-        "__Host-psid"
-    } else {
-        "psid"
-    }
-}
+const PORTAL_COOKIE: &str = "psid";
 
 pub fn session_cookie(token: &str, settings: &AuthSettings) -> String {
-    format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        cookie_name(settings),
-        settings.absolute_timeout.as_secs(),
-        if settings.cookie_secure {
-            "; Secure"
-        } else {
-            ""
-        }
-    )
+    cookie_header(PORTAL_COOKIE, Some(token), settings)
 }
 
 pub fn clear_session_cookie(settings: &AuthSettings) -> String {
-    format!(
-        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        cookie_name(settings),
-        if settings.cookie_secure {
-            "; Secure"
-        } else {
-            ""
-        }
-    )
+    cookie_header(PORTAL_COOKIE, None, settings)
 }
 
+/// The customer's session token from the request's `Cookie` headers, if any.
 pub fn session_token(headers: &HeaderMap, settings: &AuthSettings) -> Option<String> {
-    let name = cookie_name(settings);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, v)| *k == name && !v.is_empty())
-        .map(|(_, v)| v.to_string())
+    cookie_token(headers, PORTAL_COOKIE, settings)
 }
 
 async fn create_session(
@@ -1308,8 +1278,7 @@ async fn use_link(
     match consume_link(state, parts, form, purpose).await {
         Ok(LinkOutcome::SignedIn(token)) => signed_in(state, &token, "/portal?welcome=1"),
         Ok(LinkOutcome::Dead) => see_other(&format!("{page}?error=link")),
-        Ok(LinkOutcome::Mismatch) => back("mismatch"),
-        Ok(LinkOutcome::Weak(code)) => back(code),
+        Ok(LinkOutcome::Refused(code)) => back(code),
         Err(e) => server_error(
             &format!("{page}?token={}&", urlencoding::encode(&form.token)),
             e,
@@ -1320,9 +1289,29 @@ async fn use_link(
 enum LinkOutcome {
     SignedIn(String),
     Dead,
-    Mismatch,
-    /// `length` or `common`: the page shows the matching message (no text from the URL).
-    Weak(&'static str),
+    /// The new password: `mismatch`, `length` or `common` (the page shows the matching
+    /// message; no text from the URL).
+    Refused(&'static str),
+}
+
+/// What is wrong with a new password typed twice into a link's form, as the code the page
+/// shows (`mismatch`, `length`, `common`), or `None`. Shared by the portal's and the staff
+/// invitation's link forms.
+pub async fn link_password_problem(
+    password: &str,
+    confirm: &str,
+    name: &str,
+    email: &str,
+) -> Option<&'static str> {
+    if password != confirm {
+        Some("mismatch")
+    } else if password_length_error(password).is_some() {
+        Some("length")
+    } else if check_password(password, name, email).await.is_err() {
+        Some("common")
+    } else {
+        None
+    }
 }
 
 async fn consume_link(
@@ -1335,18 +1324,11 @@ async fn consume_link(
     let Some(id) = token_customer(pool, &form.token, purpose).await? else {
         return Ok(LinkOutcome::Dead);
     };
-    if form.password != form.confirm {
-        return Ok(LinkOutcome::Mismatch);
-    }
     let row = account(&mut *pool.acquire().await?, id).await?;
-    if password_length_error(&form.password).is_some() {
-        return Ok(LinkOutcome::Weak("length"));
-    }
-    if check_password(&form.password, &row.name(), &row.email)
-        .await
-        .is_err()
+    if let Some(code) =
+        link_password_problem(&form.password, &form.confirm, &row.name(), &row.email).await
     {
-        return Ok(LinkOutcome::Weak("common"));
+        return Ok(LinkOutcome::Refused(code));
     }
     let hash = hash_password(form.password.clone()).await?;
     let now = Utc::now();

@@ -547,18 +547,16 @@ async fn accept(
     let Some(id) = token_staff(pool, &form.token).await? else {
         return Ok(Err("link"));
     };
-    if form.password != form.confirm {
-        return Ok(Err("mismatch"));
-    }
-    if crate::portal::password_length_error(&form.password).is_some() {
-        return Ok(Err("length"));
-    }
     let row = get(&mut *pool.acquire().await?, id).await?;
-    if crate::portal::ssr::check_password(&form.password, &row.name, &row.email)
-        .await
-        .is_err()
+    if let Some(code) = crate::portal::ssr::link_password_problem(
+        &form.password,
+        &form.confirm,
+        &row.name,
+        &row.email,
+    )
+    .await
     {
-        return Ok(Err("common"));
+        return Ok(Err(code));
     }
     let hash = hash_password(form.password.clone()).await?;
     let now = Utc::now();
