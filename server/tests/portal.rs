@@ -816,3 +816,56 @@ async fn invitations_only_when_asked_and_each_portal_action_is_audited() {
     let (_, to, _) = app.use_link("accept", &token, CUSTOMER_PASSWORD).await;
     assert!(to.contains("error=link"), "{to}");
 }
+
+#[tokio::test]
+async fn customer_sessions_expire_when_idle_and_at_their_absolute_limit() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let (_, cookie) = app.active_customer(&staff.admin, "kim@example.com").await;
+    assert_eq!(app.call(&cookie, "portal_me", json!({})).await.0, 200);
+    // Idle for longer than the idle timeout (1 h in the test app).
+    sqlx::query("update portal_session set last_seen_at = datetime('now', '-2 hours')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call(&cookie, "portal_me", json!({})).await.0,
+        401,
+        "idle"
+    );
+    assert_eq!(app.count("select count(*) from portal_session").await, 0);
+
+    // Past the absolute limit, however active.
+    let cookie = app
+        .portal_login("kim@example.com", CUSTOMER_PASSWORD)
+        .await
+        .unwrap();
+    sqlx::query("update portal_session set expires_at = datetime('now', '-1 minute')")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call(&cookie, "portal_me", json!({})).await.0,
+        401,
+        "absolute"
+    );
+
+    // Sign-out deletes the session server-side and clears the cookie.
+    let cookie = app
+        .portal_login("kim@example.com", CUSTOMER_PASSWORD)
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url("/portal/auth/logout"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get_all(SET_COOKIE).iter().any(|v| {
+        let v = v.to_str().unwrap();
+        v.starts_with("psid=;") && v.contains("Max-Age=0") && v.contains("HttpOnly")
+    }));
+    assert_eq!(app.count("select count(*) from portal_session").await, 0);
+    assert_eq!(app.call(&cookie, "portal_me", json!({})).await.0, 401);
+}

@@ -852,6 +852,17 @@ mod tests {
         let c = session_cookie("abc", &settings(true));
         assert!(c.starts_with("__Host-sid=abc; ") && c.contains("; Secure"));
         assert!(clear_session_cookie(&settings(false)).contains("Max-Age=0"));
+        // The portal's cookie has the same flags under its own name.
+        let c = cookie_header("psid", Some("xyz"), &settings(true));
+        assert!(c.starts_with("__Host-psid=xyz; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200"));
+        assert!(c.ends_with("; Secure"));
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("sid=a; psid=b"));
+        assert_eq!(
+            cookie_token(&h, "psid", &settings(false)).as_deref(),
+            Some("b")
+        );
+        assert_eq!(session_token(&h, &settings(false)).as_deref(), Some("a"));
     }
 
     #[test]
