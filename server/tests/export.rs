@@ -173,6 +173,20 @@ async fn the_current_view_exports_exactly_the_listed_rows_in_order_with_typed_ce
     assert_eq!(row[col("Last name")], Data::String("@SUM(1)".into()));
     assert_eq!(row[col("Contact")], Data::String("0917 123 4567".into()));
     assert_eq!(row[col("Labels")], Data::String("VIP".into()));
+    // Every row's labels, in display order (by name), as the profile shows them.
+    for r in &rows[1..] {
+        let id: i64 = text(&r[0]).parse().unwrap();
+        let expected: Option<String> = sqlx::query_scalar(
+            "select group_concat(name, ', ') from (select l.name from customer_label cl
+               join label l on l.label_id = cl.label_id
+              where cl.customer_id = $1 order by l.name_key, l.label_id)",
+        )
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        assert_eq!(text(&r[col("Labels")]), expected.unwrap_or_default(), "customer {id}");
+    }
     assert_eq!(row[col("Status")], Data::String("Active".into()));
     assert_eq!(row[col("Country")], Data::String("Philippines".into()));
     assert!(

@@ -39,6 +39,9 @@ pub struct ExportRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_access_at: Option<DateTime<Utc>>,
+    /// The customer's label ids, comma-separated (names come from one map per export).
+    #[sqlx(default)]
+    pub label_ids: Option<String>,
     #[sqlx(skip)]
     pub labels: Vec<LabelRef>,
 }
@@ -46,7 +49,9 @@ pub struct ExportRow {
 const EXPORT_SELECT: &str = "select c.customer_id, c.first_name, c.last_name, c.email, c.phone,
         c.birthday, c.country, c.status, c.created_at, c.updated_at,
         (select pa.last_access_at from portal_account pa where pa.customer_id = c.customer_id)
-          as last_access_at
+          as last_access_at,
+        (select group_concat(cl.label_id) from customer_label cl where cl.customer_id = c.customer_id)
+          as label_ids
     from customer c";
 
 impl From<Customer> for ExportRow {
@@ -63,6 +68,7 @@ impl From<Customer> for ExportRow {
             created_at: c.created_at,
             updated_at: c.updated_at,
             last_access_at: c.last_access_at,
+            label_ids: None,
             labels: c.labels,
         }
     }
@@ -74,20 +80,35 @@ impl ListItem for ExportRow {
     }
 }
 
-/// Fill in the labels of rows read without them (those that came as a whole `Customer`,
-/// the exact User ID or e-mail match, already have theirs).
-async fn add_labels(
-    conn: &mut sqlx::SqliteConnection,
-    rows: &mut [ExportRow],
-) -> Result<(), sqlx::Error> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
-    let mut labels = crate::labels::ssr::labels_for(conn, &ids).await?;
+/// Every label by id with its sort key, read once per export (inside its snapshot).
+type LabelMap = std::collections::HashMap<i64, (String, LabelRef)>;
+
+async fn label_map(conn: &mut sqlx::SqliteConnection) -> Result<LabelMap, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String)> =
+        sqlx::query_as("select label_id, name, color, name_key from label")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, color, key)| (id, (key, LabelRef { id, name, color })))
+        .collect())
+}
+
+/// Turn each row's label ids into labels in display order (by name). Rows that came as a
+/// whole `Customer` (the exact User ID or e-mail match) already have theirs.
+fn add_labels(rows: &mut [ExportRow], labels: &LabelMap) {
     for r in rows {
-        if let Some(l) = labels.remove(&r.customer_id) {
-            r.labels = l;
-        }
+        let Some(ids) = r.label_ids.take() else {
+            continue;
+        };
+        let mut found: Vec<&(String, LabelRef)> = ids
+            .split(',')
+            .filter_map(|id| id.parse::<i64>().ok())
+            .filter_map(|id| labels.get(&id))
+            .collect();
+        found.sort_by(|a, b| (&a.0, a.1.id).cmp(&(&b.0, b.1.id)));
+        r.labels = found.into_iter().map(|(_, l)| l.clone()).collect();
     }
-    Ok(())
 }
 
 /// Rows read per query and handed to the writer at a time.
@@ -235,13 +256,14 @@ pub async fn export(
     let mut snapshot = pool.begin().await?;
     let produced: Result<(), AppError> = async {
         let conn = &mut *snapshot;
+        let labels = label_map(&mut *conn).await?;
         match req.scope {
             ExportScope::View | ExportScope::All => {
                 let mut q = query.clone();
                 loop {
                     let mut page =
                         search::chunk::<ExportRow>(&mut *conn, &q, CHUNK, EXPORT_SELECT).await?;
-                    add_labels(&mut *conn, &mut page.rows).await?;
+                    add_labels(&mut page.rows, &labels);
                     if tx.send(page.rows).await.is_err() {
                         break; // the writer stopped; its error is reported below
                     }
@@ -263,7 +285,7 @@ pub async fn export(
                     .bind(serde_json::to_string(part).expect("ids serialize"))
                     .fetch_all(&mut *conn)
                     .await?;
-                    add_labels(&mut *conn, &mut rows).await?;
+                    add_labels(&mut rows, &labels);
                     if tx.send(rows).await.is_err() {
                         break;
                     }

@@ -294,30 +294,3 @@ pub async fn set_for_customer(
     }))
 }
 
-/// The labels of many customers at once (display order), for rows read without them.
-pub async fn labels_for(
-    conn: &mut SqliteConnection,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, Vec<super::LabelRef>>, sqlx::Error> {
-    let mut by_customer: std::collections::HashMap<i64, Vec<super::LabelRef>> =
-        std::collections::HashMap::new();
-    if ids.is_empty() {
-        return Ok(by_customer);
-    }
-    let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
-        "select cl.customer_id, l.label_id, l.name, l.color
-           from customer_label cl join label l on l.label_id = cl.label_id
-          where cl.customer_id in (select value from json_each($1))
-          order by l.name_key, l.label_id",
-    )
-    .bind(serde_json::to_string(ids).expect("ids serialize"))
-    .fetch_all(conn)
-    .await?;
-    for (customer, id, name, color) in rows {
-        by_customer
-            .entry(customer)
-            .or_default()
-            .push(super::LabelRef { id, name, color });
-    }
-    Ok(by_customer)
-}
