@@ -185,7 +185,11 @@ async fn the_current_view_exports_exactly_the_listed_rows_in_order_with_typed_ce
         .fetch_one(&app.pool)
         .await
         .unwrap();
-        assert_eq!(text(&r[col("Labels")]), expected.unwrap_or_default(), "customer {id}");
+        assert_eq!(
+            text(&r[col("Labels")]),
+            expected.unwrap_or_default(),
+            "customer {id}"
+        );
     }
     assert_eq!(row[col("Status")], Data::String("Active".into()));
     assert_eq!(row[col("Country")], Data::String("Philippines".into()));

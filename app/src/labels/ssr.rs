@@ -293,4 +293,3 @@ pub async fn set_for_customer(
         new,
     }))
 }
-
