@@ -157,6 +157,15 @@ pub mod ssr {
         }
     }
 
+    /// One field's change for an event (a value set where there was none: `old = None`).
+    pub fn change(field: &str, old: Option<&str>, new: Option<&str>) -> FieldChange {
+        FieldChange {
+            field: field.into(),
+            old: old.map(str::to_string),
+            new: new.map(str::to_string),
+        }
+    }
+
     pub async fn record(
         conn: &mut SqliteConnection,
         actor: Option<&CurrentUser>,

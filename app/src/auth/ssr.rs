@@ -709,18 +709,11 @@ async fn audit_failed_login(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    use crate::customers::model::FieldChange;
-    let mut changes = vec![FieldChange {
-        field: "reason".into(),
-        old: None,
-        new: Some(reason.into()),
-    }];
+    use crate::audit::ssr::change;
+    let mut changes = vec![change("reason", None, Some(reason))];
     if staff_user_id.is_none() {
-        changes.push(FieldChange {
-            field: "email".into(),
-            old: None,
-            new: Some(email.chars().take(254).collect()),
-        });
+        let typed: String = email.chars().take(254).collect();
+        changes.push(change("email", None, Some(&typed)));
     }
     let mut conn = pool.acquire().await?;
     crate::audit::ssr::record_by(

@@ -10,13 +10,12 @@ use super::{
     password_length_error, PasswordReset, PortalDetailsInput, PortalFeatures, PortalInfo, PortalMe,
     PortalState, INVITE_TTL_DAYS, MAIL_COOLDOWN_SECS, RESET_TTL_MINUTES,
 };
-use crate::audit::ssr::{history_of_actions, record_by, Actor};
+use crate::audit::ssr::{change, history_of_actions, record_by, Actor};
 use crate::auth::ssr::{
     client_ip, cookie_header, cookie_token, hash_password, hash_token, new_token, see_other,
     throttle_clear, throttle_key, throttle_record_failure, throttle_retry_after, verify_password,
 };
 use crate::auth::CurrentUser;
-use crate::customers::model::FieldChange;
 use crate::error::AppError;
 use crate::mail::ssr::{enqueue, NewMail};
 use crate::state::{AppState, AuthSettings};
@@ -190,14 +189,6 @@ async fn end_sessions(
     Ok(())
 }
 
-fn change(field: &str, old: Option<&str>, new: Option<&str>) -> FieldChange {
-    FieldChange {
-        field: field.to_string(),
-        old: old.map(str::to_string),
-        new: new.map(str::to_string),
-    }
-}
-
 fn link(base: &str, path: &str, token: &str) -> String {
     format!("{base}{path}?token={token}")
 }
@@ -209,7 +200,8 @@ fn cooldown_left(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<u64>
 
 // ---------------------------------------------------------------- e-mails
 
-fn escape_html(s: &str) -> String {
+/// Text for an HTML e-mail body.
+pub(crate) fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -3,14 +3,13 @@
 //! request (sessions are deleted, and roles are read from the database on every request).
 
 use super::{NewStaff, StaffMember};
-use crate::audit::ssr::{record_by, Actor};
+use crate::audit::ssr::{change, record_by, Actor};
 use crate::auth::ssr::{
     client_ip, create_session, hash_password, hash_token, new_token, see_other, session_cookie,
     session_token, throttle_clear, throttle_key, throttle_record_failure, throttle_retry_after,
     verify_password, SessionUser,
 };
 use crate::auth::{CurrentUser, Role};
-use crate::customers::model::FieldChange;
 use crate::error::AppError;
 use crate::mail::ssr::{enqueue, NewMail};
 use crate::state::AppState;
@@ -72,14 +71,6 @@ async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Row, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-fn change(field: &str, old: Option<&str>, new: Option<&str>) -> FieldChange {
-    FieldChange {
-        field: field.into(),
-        old: old.map(str::to_string),
-        new: new.map(str::to_string),
-    }
-}
-
 /// Refuse a change that would leave no active Admin.
 async fn keep_an_admin(conn: &mut SqliteConnection, target: &Row) -> Result<(), AppError> {
     if target.role != Role::Admin.as_str() || !target.active {
@@ -115,7 +106,7 @@ async fn queue_mail(
     let html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">{}</body></html>",
         text.split("\n\n")
-            .map(|p| format!("<p>{}</p>", html_escape(p)))
+            .map(|p| format!("<p>{}</p>", crate::portal::ssr::escape_html(p)))
             .collect::<String>()
     );
     enqueue(
@@ -131,13 +122,6 @@ async fn queue_mail(
     )
     .await?;
     Ok(())
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 pub async fn create(
