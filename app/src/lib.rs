@@ -5,10 +5,15 @@
 #![recursion_limit = "256"]
 
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod customers;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod email;
 pub mod error;
 pub mod export;
+pub mod fmt;
 pub mod labels;
 pub mod mail;
 pub mod portal;
@@ -104,7 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/trash") view=customers::TrashPage/>
                     <Route path=path!("/customers/:id") view=customers::CustomerProfilePage/>
                     <Route path=path!("/mail") view=mail::page::MailPage/>
-                    <Route path=path!("/audit") view=audit::page::AuditPage/>
+                    <Route path=path!("/audit") view=audit_log::page::AuditPage/>
                     <Route path=path!("/staff") view=staff::page::StaffPage/>
                 </ParentRoute>
             </Routes>

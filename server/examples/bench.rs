@@ -27,7 +27,7 @@ fn rss_kb(field: &str) -> u64 {
 }
 
 fn group(n: u64) -> String {
-    app::customers::list::group_thousands(n as i64)
+    app::fmt::group_thousands(n as i64)
 }
 
 fn ms(d: Duration) -> String {

@@ -196,7 +196,7 @@ pub async fn ensure_first_admin(
     }
     let (password, generated) = match &config.admin_password {
         Some(p) => (p.clone(), false),
-        None => (generate_password(), true),
+        None => (app::auth::password::generate_password_now(), true),
     };
     app::auth::ssr::create_staff(
         pool,
@@ -214,16 +214,6 @@ pub async fn ensure_first_admin(
     })?;
     tracing::info!(email = %config.admin_email, "created the first admin");
     Ok(generated.then_some(password))
-}
-
-/// A random 20-character password from an unambiguous alphabet.
-pub fn generate_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    let mut rng = rand::rngs::OsRng;
-    (0..20)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
 }
 
 /// Remove customers that have been in the trash for more than `retention_days`.

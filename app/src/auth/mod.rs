@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+pub mod password;
 pub mod permissions;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -87,6 +88,40 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn can(&self, capability: Capability) -> bool {
         capability.allows(self.role)
+    }
+}
+
+/// Where a customer's portal login stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", sqlx(rename_all = "lowercase"))]
+pub enum PortalState {
+    /// Never invited, no password.
+    #[default]
+    None,
+    /// Invited; has not chosen a password yet.
+    Invited,
+    /// Has a password and may sign in.
+    Active,
+    /// Staff switched access off.
+    Disabled,
+}
+
+impl PortalState {
+    /// Whether (re)sending the invitation makes sense: not verified, no password yet, not
+    /// disabled.
+    pub fn can_invite(self, verified: bool) -> bool {
+        !verified && matches!(self, PortalState::None | PortalState::Invited)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PortalState::None => "Not invited",
+            PortalState::Invited => "Invited",
+            PortalState::Active => "Active",
+            PortalState::Disabled => "Disabled",
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! throttling, the login/logout routes, and the guard every server function calls first.
 
 use super::{safe_next, Capability, CurrentUser, Role};
+use crate::audit::ssr::{record, Actor};
+use crate::audit::{AuditAction, Entity, FieldChange};
 use crate::error::AppError;
 use crate::state::{AppState, AuthSettings};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -18,6 +20,13 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
+
+impl CurrentUser {
+    /// The signed-in staff member as the audit log records them.
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.id, &self.name, self.role.as_str())
+    }
+}
 
 // ---------------------------------------------------------------- passwords
 
@@ -124,10 +133,9 @@ pub async fn create_staff(
     role: Role,
     password: &str,
 ) -> Result<i64, AppError> {
-    let email = email.trim().to_lowercase();
-    if !is_plausible_email(&email) {
-        return Err(AppError::field("email", "Enter a valid e-mail address."));
-    }
+    let email = crate::email::Email::parse(email)
+        .map_err(|m| AppError::field("email", m))?
+        .to_lowercase();
     if password.chars().count() < 8 {
         return Err(AppError::field("password", "Use at least 8 characters."));
     }
@@ -150,18 +158,6 @@ pub async fn create_staff(
     .fetch_one(pool)
     .await?;
     Ok(id)
-}
-
-fn is_plausible_email(email: &str) -> bool {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && email.len() <= 254
-        }
-        None => false,
-    }
 }
 
 // ---------------------------------------------------------------- sessions
@@ -676,11 +672,11 @@ async fn login(
                 role: Role::parse(&staff.role).unwrap_or(Role::Support),
             };
             let mut conn = pool.acquire().await?;
-            crate::audit::ssr::record_by(
+            record(
                 &mut conn,
-                &crate::audit::ssr::Actor::staff(&me),
-                "login",
-                "staff_user",
+                &me.actor(),
+                AuditAction::Login,
+                Entity::StaffUser,
                 Some(me.id),
                 &[],
                 now,
@@ -709,18 +705,17 @@ async fn audit_failed_login(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    use crate::audit::ssr::change;
-    let mut changes = vec![change("reason", None, Some(reason))];
+    let mut changes = vec![FieldChange::new("reason", None, Some(reason))];
     if staff_user_id.is_none() {
         let typed: String = email.chars().take(254).collect();
-        changes.push(change("email", None, Some(&typed)));
+        changes.push(FieldChange::new("email", None, Some(&typed)));
     }
     let mut conn = pool.acquire().await?;
-    crate::audit::ssr::record_by(
+    record(
         &mut conn,
-        &crate::audit::ssr::Actor::anonymous(),
-        "login_failed",
-        "staff_user",
+        &Actor::anonymous(),
+        AuditAction::LoginFailed,
+        Entity::StaffUser,
         staff_user_id,
         &changes,
         now,

@@ -47,14 +47,14 @@ impl BulkOutcome {
         let n = |k: i64| {
             format!(
                 "{} customer{}",
-                super::list::group_thousands(k),
+                crate::fmt::group_thousands(k),
                 if k == 1 { "" } else { "s" }
             )
         };
         let unchanged = self.matched - self.changed;
         let rest = |why: &str| {
             if unchanged > 0 {
-                format!(" ({} {why})", super::list::group_thousands(unchanged))
+                format!(" ({} {why})", crate::fmt::group_thousands(unchanged))
             } else {
                 String::new()
             }
@@ -146,15 +146,15 @@ pub mod ssr {
                 if ids.len() > MAX_BULK_MATCHING {
                     return Err(AppError::Conflict(format!(
                         "Bulk actions change at most {} customers at a time; this filter matches {}. Narrow it down and try again.",
-                        super::super::list::group_thousands(MAX_BULK_MATCHING as i64),
-                        super::super::list::group_thousands(ids.len() as i64),
+                        crate::fmt::group_thousands(MAX_BULK_MATCHING as i64),
+                        crate::fmt::group_thousands(ids.len() as i64),
                     )));
                 }
                 if ids.len() as i64 != *expected {
                     return Err(AppError::Conflict(format!(
                         "The matching customers changed since you confirmed: {} now instead of {}. Nothing was changed; check the list and try again.",
-                        super::super::list::group_thousands(ids.len() as i64),
-                        super::super::list::group_thousands(*expected),
+                        crate::fmt::group_thousands(ids.len() as i64),
+                        crate::fmt::group_thousands(*expected),
                     )));
                 }
                 Ok(ids)

@@ -1,9 +1,11 @@
 //! The Add customer / Edit customer modal.
 
-use super::model::{countries, country_name, Customer, CustomerInput, Gender, Status};
-use super::validate::{is_valid_email, validate_customer};
+use super::model::{Customer, CustomerInput, Gender, Status};
+use super::validate::validate_customer;
 use super::{create_customer, email_in_use, update_customer};
+use crate::email::is_valid_email;
 use crate::error::{AppError, FieldErrors};
+use crate::fmt::{countries, country_name};
 use crate::labels::{list_labels, ui::LabelPicker};
 use crate::ui::Modal;
 use leptos::prelude::*;

@@ -143,28 +143,12 @@ pub struct Count {
 
 impl Count {
     pub fn display(&self) -> String {
-        let n = group_thousands(self.n);
+        let n = crate::fmt::group_thousands(self.n);
         if self.capped {
             format!("{n}+")
         } else {
             n
         }
-    }
-}
-
-pub fn group_thousands(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
     }
 }
 
@@ -213,8 +197,6 @@ mod tests {
             .display(),
             "10,000+"
         );
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(1234), "1,234");
     }
 
     #[test]

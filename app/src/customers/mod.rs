@@ -15,19 +15,18 @@ pub mod ssr;
 pub mod trash;
 pub mod validate;
 
+use crate::audit::HistoryEntry;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use model::{Customer, CustomerInput, HistoryEntry, Status};
+use model::{Customer, CustomerInput, Status};
 
 pub use page::CustomersPage;
 pub use profile::CustomerProfilePage;
 pub use trash::TrashPage;
 
 #[cfg(feature = "ssr")]
-fn pool() -> Result<sqlx::SqlitePool, AppError> {
-    Ok(crate::state::AppState::from_context()?.pool)
-}
+use crate::db::pool;
 
 #[cfg(feature = "ssr")]
 fn validated(input: &CustomerInput) -> Result<validate::ValidCustomer, AppError> {
@@ -74,7 +73,7 @@ pub async fn get_customer(id: i64) -> Result<Customer, AppError> {
 pub async fn customer_history(id: i64) -> Result<Vec<HistoryEntry>, AppError> {
     use crate::auth::ssr::staff_guard;
     staff_guard("customer_history")?;
-    Ok(crate::audit::ssr::history(&pool()?, ssr::ENTITY, id).await?)
+    Ok(crate::audit::ssr::history(&pool()?, ssr::ENTITY, id, false).await?)
 }
 
 /// Add a customer; with `invite: Some(true)` they also get the portal invitation e-mail

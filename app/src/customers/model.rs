@@ -141,7 +141,7 @@ pub struct Customer {
     #[cfg_attr(feature = "ssr", sqlx(json))]
     pub labels: Vec<LabelRef>,
     /// Where the customer's portal login stands (the actions menu offers what fits).
-    pub portal_state: crate::portal::PortalState,
+    pub portal_state: crate::auth::PortalState,
     /// The customer has verified their e-mail address (accepted an invitation).
     pub portal_verified: bool,
     /// The portal's last sign-in or activity.
@@ -186,74 +186,4 @@ impl Customer {
             labels: self.labels.iter().map(|l| l.id).collect(),
         }
     }
-}
-
-/// One field's change in an audit event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldChange {
-    pub field: String,
-    pub old: Option<String>,
-    pub new: Option<String>,
-}
-
-/// One line of a customer's History tab.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    pub at: DateTime<Utc>,
-    pub actor_name: Option<String>,
-    pub action: String,
-    pub changes: Vec<FieldChange>,
-}
-
-/// Human label of a stored field name (History tab, messages).
-pub fn field_label(field: &str) -> &str {
-    match field {
-        "first_name" => "First name",
-        "middle_name" => "Middle name",
-        "last_name" => "Last name",
-        "suffix" => "Suffix",
-        "email" => "Email",
-        "gender" => "Gender",
-        "birthday" => "Birthday",
-        "phone" => "Contact",
-        "street" => "Street",
-        "city" => "City",
-        "state" => "State",
-        "zip" => "Zip",
-        "country" => "Country",
-        "status" => "Status",
-        "contact_name" => "Contact person",
-        "contact_email" => "Contact email",
-        "contact_phone" => "Contact number",
-        "labels" => "Labels",
-        "name" => "Name",
-        "color" => "Colour",
-        other => other,
-    }
-}
-
-/// Timestamps are shown in UTC, formatted the same on the server and in the browser.
-pub fn fmt_datetime(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-pub fn fmt_date(d: &Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
-/// Country name for an alpha-2 code ("" stays "").
-pub fn country_name(code: &str) -> String {
-    isocountry::CountryCode::for_alpha2(code)
-        .map(|c| c.name().to_string())
-        .unwrap_or_else(|_| code.to_string())
-}
-
-/// Every ISO 3166-1 country as (alpha-2, name), sorted by name, for the country picker.
-pub fn countries() -> Vec<(&'static str, &'static str)> {
-    let mut v: Vec<_> = isocountry::CountryCode::iter()
-        .map(|c| (c.alpha2(), c.name()))
-        .collect();
-    v.sort_by(|a, b| a.1.cmp(b.1));
-    v
 }

@@ -8,18 +8,19 @@ use super::list::{
     matches_locally, sort_locally, Cursor, CustomerPage, CustomerQuery, SortKey, COLUMNS,
     DEFAULT_PAGE_SIZE, PAGE_SIZES,
 };
-use super::model::{country_name, fmt_date, fmt_datetime, Customer, Status};
+use super::model::{Customer, Status};
 use super::{
     bulk_update_customers, count_matching_customers, customer_snapshot, delete_customer,
     get_customer, list_customers, restore_customer, restore_customer_batch, set_customer_status,
 };
 use crate::auth::Capability;
+use crate::auth::PortalState;
 use crate::error::AppError;
 use crate::export::ui::ExportMenu;
+use crate::fmt::{country_name, fmt_date, fmt_datetime};
 use crate::labels::list_labels;
 use crate::labels::ui::{LabelChips, LabelFilter, ManageLabelsDialog};
 use crate::portal::staff_ui::{send_invitation, ResetPasswordModal};
-use crate::portal::PortalState;
 use crate::prefs::{get_list_prefs, save_list_prefs, ListPrefs};
 use crate::ui::{can, use_toasts, ActionsMenu, StatusChip, Toasts};
 use leptos::prelude::*;
@@ -87,7 +88,7 @@ impl PendingBulk {
             } else {
                 ""
             },
-            super::list::group_thousands(self.count),
+            crate::fmt::group_thousands(self.count),
             if self.count == 1 { "" } else { "s" }
         );
         let label = self.label_name.as_deref().unwrap_or("");
@@ -101,14 +102,14 @@ impl PendingBulk {
 }
 
 fn restored_message(o: &BulkOutcome) -> String {
-    let n = super::list::group_thousands(o.changed);
+    let n = crate::fmt::group_thousands(o.changed);
     let s = if o.changed == 1 { "" } else { "s" };
     if o.changed == o.matched {
         format!("{n} customer{s} restored")
     } else {
         format!(
             "{n} customer{s} restored; {} could not be, because another customer now uses their email (see Trash)",
-            super::list::group_thousands(o.matched - o.changed)
+            crate::fmt::group_thousands(o.matched - o.changed)
         )
     }
 }
@@ -715,7 +716,7 @@ pub fn CustomersPage() -> impl IntoView {
                     <span class="bulk-count" data-testid="bulk-count">{move || if all_matching.get() {
                         format!("All {} matching selected", total.display())
                     } else {
-                        format!("{} selected", super::list::group_thousands(selected.with(|s| s.len()) as i64))
+                        format!("{} selected", crate::fmt::group_thousands(selected.with(|s| s.len()) as i64))
                     }}</span>
                     {move || (more_pages && !all_matching.get() && page_all_ticked()).then(|| view! {
                         <button type="button" class="btn btn-link" on:click=move |_| all_matching.set(true)>
@@ -789,7 +790,7 @@ pub fn CustomersPage() -> impl IntoView {
                     <strong>"You are offline."</strong>
                     {format!(
                         " Showing the {} customers cached in this browser; search, filters and sorting work on them. Changes are disabled until the connection is back.",
-                        super::list::group_thousands(cache.with(|c| c.len()) as i64)
+                        crate::fmt::group_thousands(cache.with(|c| c.len()) as i64)
                     )}
                 </div>
             })}
@@ -978,7 +979,7 @@ pub fn CustomersPage() -> impl IntoView {
                                 </div>
                                 <div class="pager">
                                     <span class="page-range" data-testid="page-range">
-                                        {format!("{} cached match{}", super::list::group_thousands(matched as i64), if matched == 1 { "" } else { "es" })}
+                                        {format!("{} cached match{}", crate::fmt::group_thousands(matched as i64), if matched == 1 { "" } else { "es" })}
                                     </span>
                                 </div>
                             }.into_any()

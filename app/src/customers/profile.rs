@@ -1,13 +1,14 @@
 //! A customer's profile page: Overview, History, Quick Actions.
 
 use super::form::{CustomerFormModal, FormTarget};
-use super::model::{
-    country_name, field_label, fmt_date, fmt_datetime, Customer, FieldChange, HistoryEntry,
-};
+use super::model::Customer;
 use super::{customer_history, get_customer};
+use crate::audit::ui::HistoryEntries;
+use crate::audit::HistoryEntry;
 use crate::auth::Capability;
+use crate::auth::PortalState;
+use crate::fmt::{country_name, fmt_date, fmt_datetime};
 use crate::portal::staff_ui::{send_invitation, PortalTab, ResetPasswordModal};
-use crate::portal::PortalState;
 use crate::ui::{can, use_toasts, StatusChip};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -187,44 +188,6 @@ fn Overview(c: Customer) -> impl IntoView {
     }
 }
 
-fn action_label(action: &str) -> &str {
-    match action {
-        "create" => "Created",
-        "update" => "Updated",
-        "status" => "Changed status",
-        "delete" => "Deleted",
-        "restore" => "Restored",
-        "purge" => "Purged",
-        "labels" => "Changed labels",
-        "portal_invite" => "Sent portal invitation",
-        "portal_invite_resent" => "Resent portal invitation",
-        "portal_verify" => "Verified e-mail and chose a password",
-        "portal_login" => "Signed in to the portal",
-        "portal_login_failed" => "Failed portal sign-in",
-        "portal_password_reset" => "Reset portal password",
-        "portal_reset_link" => "E-mailed a password reset link",
-        "portal_reset_requested" => "Password reset requested (forgot password)",
-        "portal_password_reset_by_link" => "Chose a new password from a reset link",
-        "portal_password_changed" => "Changed portal password",
-        "portal_password_change_failed" => "Failed portal password change",
-        "portal_disable" => "Disabled portal access",
-        "portal_enable" => "Enabled portal access",
-        "portal_features" => "Changed portal features",
-        "portal_update" => "Updated own details in the portal",
-        other => other,
-    }
-}
-
-fn change_line(ch: &FieldChange) -> String {
-    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(empty)".into());
-    format!(
-        "{}: {} → {}",
-        field_label(&ch.field),
-        show(&ch.old),
-        show(&ch.new)
-    )
-}
-
 #[component]
 fn HistoryList(
     history: Resource<Result<Vec<HistoryEntry>, crate::error::AppError>>,
@@ -240,31 +203,6 @@ fn HistoryList(
             })}
         </Transition>
     }
-}
-
-/// Audit events as a list, newest first (History tab, Portal tab).
-#[component]
-pub fn HistoryEntries(entries: Vec<HistoryEntry>) -> impl IntoView {
-    if entries.is_empty() {
-        return view! { <p class="muted">"Nothing recorded yet."</p> }.into_any();
-    }
-    view! {
-        <ol class="history" data-testid="history">
-            {entries.into_iter().map(|e| view! {
-                <li>
-                    <div class="history-head">
-                        <strong>{action_label(&e.action).to_string()}</strong>
-                        " by " {e.actor_name.clone().unwrap_or_else(|| "the system".into())}
-                        <span class="muted">" · " {fmt_datetime(&e.at)}</span>
-                    </div>
-                    <ul class="changes">
-                        {e.changes.iter().map(|ch| view! { <li>{change_line(ch)}</li> }).collect_view()}
-                    </ul>
-                </li>
-            }).collect_view()}
-        </ol>
-    }
-    .into_any()
 }
 
 #[cfg(test)]

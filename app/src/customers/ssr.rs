@@ -1,15 +1,17 @@
 //! Customer storage: SQL, audit events in the same transaction, optimistic concurrency,
 //! soft delete, restore and purge.
 
-use super::model::{fmt_datetime, Customer, FieldChange, Status};
+use super::model::{Customer, Status};
 use super::validate::ValidCustomer;
-use crate::audit::ssr::record;
+use crate::audit::ssr::{record, Actor};
+use crate::audit::{AuditAction, Entity, FieldChange};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::fmt::fmt_datetime;
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 
-pub const ENTITY: &str = "customer";
+pub const ENTITY: Entity = Entity::Customer;
 
 pub const SELECT: &str =
     "select c.customer_id, c.first_name, c.middle_name, c.last_name, c.suffix, c.email,
@@ -267,7 +269,16 @@ pub async fn create(
         .collect();
     let mut changes = diff(&blank, &fields_of_valid(v));
     changes.extend(crate::labels::ssr::set_for_customer(&mut tx, id, &v.labels).await?);
-    record(&mut tx, Some(actor), "create", ENTITY, id, &changes, now).await?;
+    record(
+        &mut tx,
+        &actor.actor(),
+        AuditAction::Create,
+        ENTITY,
+        Some(id),
+        &changes,
+        now,
+    )
+    .await?;
     if let Some(base) = invite_base {
         crate::portal::ssr::invite_new_customer(&mut tx, base, actor, id, now).await?;
     }
@@ -349,7 +360,16 @@ pub async fn update(
         // Invitation and reset links went to the old address: they stop working.
         crate::portal::ssr::revoke_tokens(&mut tx, id).await?;
     }
-    record(&mut tx, Some(actor), "update", ENTITY, id, &changes, now).await?;
+    record(
+        &mut tx,
+        &actor.actor(),
+        AuditAction::Update,
+        ENTITY,
+        Some(id),
+        &changes,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get_live(pool, id).await
 }
@@ -386,7 +406,16 @@ pub async fn set_status(
         old: Some(old.status.as_str().into()),
         new: Some(status.as_str().into()),
     }];
-    record(&mut tx, Some(actor), "status", ENTITY, id, &changes, now).await?;
+    record(
+        &mut tx,
+        &actor.actor(),
+        AuditAction::Status,
+        ENTITY,
+        Some(id),
+        &changes,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get_live(pool, id).await
 }
@@ -407,7 +436,16 @@ pub async fn soft_delete(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Res
     if r.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
-    record(&mut tx, Some(actor), "delete", ENTITY, id, &[], now).await?;
+    record(
+        &mut tx,
+        &actor.actor(),
+        AuditAction::Delete,
+        ENTITY,
+        Some(id),
+        &[],
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -446,7 +484,16 @@ pub async fn restore(
         }
         Err(e) => return Err(e.into()),
     }
-    record(&mut tx, Some(actor), "restore", ENTITY, id, &[], now).await?;
+    record(
+        &mut tx,
+        &actor.actor(),
+        AuditAction::Restore,
+        ENTITY,
+        Some(id),
+        &[],
+        now,
+    )
+    .await?;
     tx.commit().await?;
     get_live(pool, id).await
 }
@@ -461,7 +508,16 @@ pub async fn purge_deleted(pool: &SqlitePool, cutoff: DateTime<Utc>) -> Result<u
             .fetch_all(&mut *tx)
             .await?;
     for id in &ids {
-        record(&mut tx, None, "purge", ENTITY, *id, &[], now).await?;
+        record(
+            &mut tx,
+            &Actor::system(),
+            AuditAction::Purge,
+            ENTITY,
+            Some(*id),
+            &[],
+            now,
+        )
+        .await?;
     }
     sqlx::query("delete from customer where deleted_at < $1")
         .bind(cutoff)

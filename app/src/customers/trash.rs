@@ -1,7 +1,8 @@
 //! The Trash (Admins): deleted customers, restorable until the purge removes them.
 
-use super::model::{fmt_datetime, Customer};
+use super::model::Customer;
 use super::{list_deleted_customers, restore_customer};
+use crate::fmt::fmt_datetime;
 use crate::ui::use_toasts;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -4,6 +4,7 @@
 //! message for that field the same way as its own.
 
 use super::model::{CustomerInput, Gender, Status};
+use crate::email::is_valid_email;
 use crate::error::FieldErrors;
 use chrono::NaiveDate;
 
@@ -113,19 +114,13 @@ pub fn validate_customer(
     if c.email.is_empty() {
         errors.insert("email".into(), "Email is required.".into());
     } else if !errors.contains_key("email") && !is_valid_email(&c.email) {
-        errors.insert(
-            "email".into(),
-            "Enter a valid email address, like name@example.com.".into(),
-        );
+        errors.insert("email".into(), crate::email::INVALID_EMAIL.into());
     }
     if !c.contact_email.is_empty()
         && !errors.contains_key("contact_email")
         && !is_valid_email(&c.contact_email)
     {
-        errors.insert(
-            "contact_email".into(),
-            "Enter a valid email address, like name@example.com.".into(),
-        );
+        errors.insert("contact_email".into(), crate::email::INVALID_EMAIL.into());
     }
 
     let birthday = input.birthday.trim();
@@ -203,21 +198,6 @@ fn field_value<'a>(c: &'a ValidCustomer, field: &str) -> &'a str {
     }
 }
 
-/// An address people actually type: RFC syntax, no display name, a dotted domain.
-pub fn is_valid_email(s: &str) -> bool {
-    if s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>') {
-        return false;
-    }
-    let Some((_, domain)) = s.rsplit_once('@') else {
-        return false;
-    };
-    domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && email_address::EmailAddress::is_valid(s)
-}
-
 /// Parse a phone number for a country (alpha-2) and return its E.164 form.
 #[cfg(feature = "ssr")]
 pub fn normalize_phone(raw: &str, country: Option<&str>) -> Result<String, String> {
@@ -231,7 +211,7 @@ pub fn normalize_phone(raw: &str, country: Option<&str>) -> Result<String, Strin
         _ => Err(match country {
             Some(c) => format!(
                 "This is not a valid phone number for {}.",
-                super::model::country_name(c)
+                crate::fmt::country_name(c)
             ),
             None => "This is not a valid phone number.".into(),
         }),

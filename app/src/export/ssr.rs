@@ -6,12 +6,15 @@
 
 use super::{export_columns, file_name, ExportRequest, ExportScope, MAX_SELECTED};
 use crate::audit::ssr::record;
+use crate::audit::FieldChange;
+use crate::audit::{AuditAction, Entity};
 use crate::auth::ssr::SessionUser;
 use crate::auth::CurrentUser;
 use crate::customers::list::{CustomerQuery, COLUMNS};
-use crate::customers::model::{country_name, Customer, FieldChange, Status};
+use crate::customers::model::{Customer, Status};
 use crate::customers::search::{self, ListItem};
 use crate::error::AppError;
+use crate::fmt::country_name;
 use crate::labels::LabelRef;
 use crate::state::AppState;
 use axum::body::Body;
@@ -347,10 +350,10 @@ pub async fn export(
     }
     record(
         &mut conn,
-        Some(user),
-        "export",
-        "customer_export",
-        0,
+        &user.actor(),
+        AuditAction::Export,
+        Entity::CustomerExport,
+        Some(0),
         &changes,
         now,
     )

@@ -55,7 +55,7 @@ pub fn ExportMenu(
                 .unwrap_or_else(|| "the current view".into()),
             ExportScope::All => all_count
                 .get_untracked()
-                .map(|n| format!("{} rows", crate::customers::list::group_thousands(n)))
+                .map(|n| format!("{} rows", crate::fmt::group_thousands(n)))
                 .unwrap_or_else(|| "all customers".into()),
             ExportScope::Selected => format!("{} rows", selected.get_untracked().len()),
         };
@@ -101,7 +101,7 @@ pub fn ExportMenu(
                     <button type="button" role="menuitem" on:click=move |_| start(ExportScope::All)>
                         "All customers"
                         {move || all_count.get().map(|n| view! {
-                            <span class="muted small">{format!(" ({} rows)", crate::customers::list::group_thousands(n))}</span>
+                            <span class="muted small">{format!(" ({} rows)", crate::fmt::group_thousands(n))}</span>
                         })}
                     </button>
                     {move || {
@@ -202,7 +202,7 @@ async fn download(req: ExportRequest) -> Result<String, String> {
         },
         std::time::Duration::from_secs(60),
     );
-    Ok(crate::customers::list::group_thousands(
+    Ok(crate::fmt::group_thousands(
         rows.parse().unwrap_or_default(),
     ))
 }

@@ -122,9 +122,7 @@ pub fn validate_label(input: &LabelInput) -> Result<(String, String), FieldError
 }
 
 #[cfg(feature = "ssr")]
-fn pool() -> Result<sqlx::SqlitePool, AppError> {
-    Ok(crate::state::AppState::from_context()?.pool)
-}
+use crate::db::pool;
 
 /// Every label, by name, with its usage count.
 #[server(endpoint = "list_labels", input = Json)]

@@ -4,14 +4,15 @@
 
 use super::{name_key, Label};
 use crate::audit::ssr::record;
+use crate::audit::FieldChange;
+use crate::audit::{AuditAction, Entity};
 use crate::auth::CurrentUser;
 use crate::customers::bulk::ssr::run_six;
-use crate::customers::model::FieldChange;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sqlx::{SqliteConnection, SqlitePool};
 
-pub const ENTITY: &str = "label";
+pub const ENTITY: Entity = Entity::Label;
 
 /// The names of a customer's labels, in display order, joined (SQL; `{id}` is the customer
 /// id expression). `NULL` when it has none.
@@ -46,14 +47,6 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-fn change(field: &str, old: Option<&str>, new: Option<&str>) -> FieldChange {
-    FieldChange {
-        field: field.into(),
-        old: old.map(Into::into),
-        new: new.map(Into::into),
-    }
-}
-
 pub async fn create(
     pool: &SqlitePool,
     actor: &CurrentUser,
@@ -78,10 +71,19 @@ pub async fn create(
         Err(e) => return Err(e.into()),
     };
     let changes = [
-        change("name", None, Some(name)),
-        change("color", None, Some(color)),
+        FieldChange::new("name", None, Some(name)),
+        FieldChange::new("color", None, Some(color)),
     ];
-    record(&mut tx, Some(actor), "create", ENTITY, id, &changes, now).await?;
+    record(
+        &mut tx,
+        &actor.actor(),
+        AuditAction::Create,
+        ENTITY,
+        Some(id),
+        &changes,
+        now,
+    )
+    .await?;
     let label = get(&mut tx, id).await?.ok_or(AppError::Internal)?;
     tx.commit().await?;
     Ok(label)
@@ -119,13 +121,22 @@ pub async fn update(
     let (old_name, old_color) = (old.name, old.color);
     let mut changes = Vec::new();
     if old_name != name {
-        changes.push(change("name", Some(&old_name), Some(name)));
+        changes.push(FieldChange::new("name", Some(&old_name), Some(name)));
     }
     if old_color != color {
-        changes.push(change("color", Some(&old_color), Some(color)));
+        changes.push(FieldChange::new("color", Some(&old_color), Some(color)));
     }
     if !changes.is_empty() {
-        record(&mut tx, Some(actor), "update", ENTITY, id, &changes, now).await?;
+        record(
+            &mut tx,
+            &actor.actor(),
+            AuditAction::Update,
+            ENTITY,
+            Some(id),
+            &changes,
+            now,
+        )
+        .await?;
     }
     let label = get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
@@ -153,10 +164,19 @@ pub async fn delete(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<i
         .execute(&mut *tx)
         .await?;
     let changes = [
-        change("name", Some(&label.name), None),
-        change("color", Some(&label.color), None),
+        FieldChange::new("name", Some(&label.name), None),
+        FieldChange::new("color", Some(&label.color), None),
     ];
-    record(&mut tx, Some(actor), "delete", ENTITY, id, &changes, now).await?;
+    record(
+        &mut tx,
+        &actor.actor(),
+        AuditAction::Delete,
+        ENTITY,
+        Some(id),
+        &changes,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(label.used)
 }

@@ -167,7 +167,7 @@ pub fn LabelFilter(
                                     <input type="checkbox" prop:checked=move || selected.with(|s| s.contains(&id))
                                         on:change=move |_| toggle(id)/>
                                     <LabelChip name=l.name.clone() color=l.color.clone()/>
-                                    <span class="muted small">{crate::customers::list::group_thousands(l.used)}</span>
+                                    <span class="muted small">{crate::fmt::group_thousands(l.used)}</span>
                                 </label>
                             }
                         }).collect_view()).into_any()
@@ -291,7 +291,7 @@ fn LabelRow(label: Label, can_edit: bool, changed: Callback<()>) -> impl IntoVie
                         <p>{format!(
                             "Delete label “{}”? {} customer{} will lose it.",
                             name.get_untracked(),
-                            crate::customers::list::group_thousands(used),
+                            crate::fmt::group_thousands(used),
                             if used == 1 { "" } else { "s" }
                         )}</p>
                         <div class="row-actions">
@@ -305,7 +305,7 @@ fn LabelRow(label: Label, can_edit: bool, changed: Callback<()>) -> impl IntoVie
                         <LabelChip name=name.get_untracked() color=color.get_untracked()/>
                         <span class="muted small label-used">{format!(
                             "{} customer{}",
-                            crate::customers::list::group_thousands(used),
+                            crate::fmt::group_thousands(used),
                             if used == 1 { "" } else { "s" }
                         )}</span>
                         {can_edit.then(|| view! {

@@ -1,67 +1,27 @@
-//! E-mail: the outbox (`ssr`: queue in the caller's transaction, a worker delivers over SMTP
-//! or keeps `.eml` files) and the Admins' Mail page.
+//! E-mail. Below the features: composition (`compose`: escaping, the one mail layout) and
+//! the outbox (`ssr`: queue in the caller's transaction, a worker delivers over SMTP or keeps
+//! `.eml` files), which import nothing above them. The Admins' Mail page and its server
+//! functions (this file, `page`) sit beside the other features.
 
+#[cfg(feature = "ssr")]
+pub mod compose;
+pub mod model;
 pub mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use model::{MailRow, MailStatus};
+
 use crate::error::AppError;
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", sqlx(rename_all = "lowercase"))]
-pub enum MailStatus {
-    Queued,
-    Sending,
-    Sent,
-    Failed,
-    Kept,
-}
-
-impl MailStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            MailStatus::Queued => "Queued",
-            MailStatus::Sending => "Sending",
-            MailStatus::Sent => "Sent",
-            MailStatus::Failed => "Failed",
-            MailStatus::Kept => "Kept (no SMTP)",
-        }
-    }
-}
-
-/// One outbox row as the Mail page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct MailRow {
-    pub email_id: i64,
-    pub created_at: DateTime<Utc>,
-    pub recipient: String,
-    pub subject: String,
-    pub template: String,
-    pub status: MailStatus,
-    pub attempts: i64,
-    pub next_attempt_at: DateTime<Utc>,
-    pub last_error: Option<String>,
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
-#[cfg(feature = "ssr")]
-fn pool() -> Result<sqlx::SqlitePool, AppError> {
-    Ok(crate::state::AppState::from_context()?.pool)
-}
 
 /// The newest 200 mails (Admins).
 #[server(endpoint = "list_mail", input = Json)]
 pub async fn list_mail() -> Result<Vec<MailRow>, AppError> {
     use crate::auth::ssr::staff_guard;
     staff_guard("list_mail")?;
-    Ok(ssr::list(&pool()?, 200).await?)
+    Ok(ssr::list(&crate::db::pool()?, 200).await?)
 }
 
 /// Queue a failed mail again (Admins).
@@ -69,7 +29,7 @@ pub async fn list_mail() -> Result<Vec<MailRow>, AppError> {
 pub async fn retry_mail(id: i64) -> Result<(), AppError> {
     use crate::auth::ssr::staff_guard;
     staff_guard("retry_mail")?;
-    if ssr::retry(&pool()?, id).await? {
+    if ssr::retry(&crate::db::pool()?, id).await? {
         if let Ok(state) = crate::state::AppState::from_context() {
             state.mail_wake.notify_one();
         }
@@ -86,5 +46,7 @@ pub async fn retry_mail(id: i64) -> Result<(), AppError> {
 pub async fn mail_body(id: i64) -> Result<String, AppError> {
     use crate::auth::ssr::staff_guard;
     staff_guard("mail_body")?;
-    ssr::body(&pool()?, id).await?.ok_or(AppError::NotFound)
+    ssr::body(&crate::db::pool()?, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }

@@ -3,7 +3,7 @@
 //! SMTP server is configured).
 
 use super::{list_mail, mail_body, retry_mail, MailRow, MailStatus};
-use crate::customers::model::fmt_datetime;
+use crate::fmt::fmt_datetime;
 use crate::ui::use_toasts;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

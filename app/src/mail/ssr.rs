@@ -8,7 +8,7 @@
 //! Without an SMTP URL the app runs "embedded": every mail is written as an `.eml` file
 //! under the mail directory, marked `kept`, and readable on the Mail page.
 
-use super::MailRow;
+use super::model::MailRow;
 use chrono::Utc;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};

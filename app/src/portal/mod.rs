@@ -13,7 +13,8 @@ pub mod pages;
 pub mod ssr;
 pub mod staff_ui;
 
-use crate::customers::model::HistoryEntry;
+use crate::audit::HistoryEntry;
+pub use crate::auth::PortalState;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -26,43 +27,6 @@ pub const INVITE_TTL_DAYS: i64 = 7;
 pub const RESET_TTL_MINUTES: i64 = 60;
 /// A customer gets at most one invitation or reset e-mail per this many seconds.
 pub const MAIL_COOLDOWN_SECS: i64 = 60;
-pub const PASSWORD_MIN: usize = 8;
-pub const PASSWORD_SUGGESTED: usize = 12;
-pub const PASSWORD_MAX: usize = 128;
-
-/// Where a customer's portal login stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", sqlx(rename_all = "lowercase"))]
-pub enum PortalState {
-    /// Never invited, no password.
-    #[default]
-    None,
-    /// Invited; has not chosen a password yet.
-    Invited,
-    /// Has a password and may sign in.
-    Active,
-    /// Staff switched access off.
-    Disabled,
-}
-
-impl PortalState {
-    /// Whether (re)sending the invitation makes sense: not verified, no password yet, not
-    /// disabled.
-    pub fn can_invite(self, verified: bool) -> bool {
-        !verified && matches!(self, PortalState::None | PortalState::Invited)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            PortalState::None => "Not invited",
-            PortalState::Invited => "Invited",
-            PortalState::Active => "Active",
-            PortalState::Disabled => "Disabled",
-        }
-    }
-}
 
 /// What a customer may do in the portal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,77 +114,6 @@ pub struct PortalDetailsInput {
     pub state: String,
     pub zip: String,
     pub country: String,
-}
-
-/// Length limits of the password policy (the common-password check runs on the server).
-pub fn password_length_error(password: &str) -> Option<String> {
-    let n = password.chars().count();
-    if n < PASSWORD_MIN {
-        Some(format!(
-            "Use at least {PASSWORD_MIN} characters ({PASSWORD_SUGGESTED} or more is better)."
-        ))
-    } else if n > PASSWORD_MAX {
-        Some(format!("Use at most {PASSWORD_MAX} characters."))
-    } else {
-        None
-    }
-}
-
-/// Characters of generated passwords: no look-alikes (0/O, 1/l/I).
-const GENERATED_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-const GENERATED_GROUPS: usize = 4;
-const GENERATED_GROUP_LEN: usize = 4;
-
-/// A password like `Xk7p-Qm2r-Fh9w-Ta4z` (16 random characters, ~93 bits) from a
-/// cryptographic random source `fill`. Unbiased: bytes that would favour some characters are
-/// drawn again.
-pub fn generate_password(mut fill: impl FnMut(&mut [u8])) -> String {
-    let n = GENERATED_ALPHABET.len();
-    let limit = (256 / n * n) as u8;
-    let mut out = String::new();
-    let mut buf = [0u8; 32];
-    let mut chars = 0;
-    while chars < GENERATED_GROUPS * GENERATED_GROUP_LEN {
-        fill(&mut buf);
-        for b in buf {
-            if chars == GENERATED_GROUPS * GENERATED_GROUP_LEN {
-                break;
-            }
-            if b >= limit {
-                continue;
-            }
-            if chars > 0 && chars % GENERATED_GROUP_LEN == 0 {
-                out.push('-');
-            }
-            out.push(GENERATED_ALPHABET[b as usize % n] as char);
-            chars += 1;
-        }
-    }
-    out
-}
-
-/// A generated password from the platform's cryptographic RNG.
-pub fn generate_password_now() -> String {
-    generate_password(fill_random)
-}
-
-#[cfg(feature = "hydrate")]
-fn fill_random(buf: &mut [u8]) {
-    let crypto = window().crypto().expect("window.crypto");
-    crypto
-        .get_random_values_with_u8_array(buf)
-        .expect("crypto.getRandomValues");
-}
-
-#[cfg(all(feature = "ssr", not(feature = "hydrate")))]
-fn fill_random(buf: &mut [u8]) {
-    use rand::RngCore;
-    rand::rngs::OsRng.fill_bytes(buf);
-}
-
-#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-fn fill_random(_buf: &mut [u8]) {
-    unreachable!("built without a random source")
 }
 
 // ---------------------------------------------------------------- staff server functions
@@ -329,45 +222,4 @@ pub async fn portal_link_status(token: String, purpose: String) -> Result<bool, 
     Ok(ssr::token_customer(&pool, &token, &purpose)
         .await?
         .is_some())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_passwords_meet_the_policy_and_differ() {
-        let a = generate_password_now();
-        let b = generate_password_now();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 19, "{a}");
-        assert!(password_length_error(&a).is_none());
-        let groups: Vec<&str> = a.split('-').collect();
-        assert_eq!(groups.len(), 4);
-        assert!(groups
-            .iter()
-            .all(|g| g.len() == 4 && g.bytes().all(|c| GENERATED_ALPHABET.contains(&c))));
-    }
-
-    #[test]
-    fn generator_skips_biased_bytes() {
-        // Only bytes ≥ the limit first: they must all be skipped, then 0s give 'A's.
-        let mut calls = 0;
-        let p = generate_password(|buf| {
-            calls += 1;
-            buf.fill(if calls == 1 { 255 } else { 0 });
-        });
-        assert_eq!(p, "AAAA-AAAA-AAAA-AAAA");
-        assert_eq!(calls, 2);
-    }
-
-    #[test]
-    fn length_policy() {
-        assert!(password_length_error("short").is_some());
-        assert!(password_length_error("exactly8").is_none());
-        assert!(password_length_error(&"x".repeat(128)).is_none());
-        assert!(password_length_error(&"x".repeat(129)).is_some());
-        // Characters, not bytes.
-        assert!(password_length_error("ééééééé").is_some());
-    }
 }

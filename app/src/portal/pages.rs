@@ -3,10 +3,11 @@
 
 use super::{
     load_portal_me, portal_change_password, portal_link_status, portal_update_details,
-    PortalDetailsInput, PortalMe, PASSWORD_SUGGESTED,
+    PortalDetailsInput, PortalMe,
 };
-use crate::customers::model::{countries, country_name};
+use crate::auth::password::{password_length_error, PASSWORD_SUGGESTED};
 use crate::error::{AppError, FieldErrors};
+use crate::fmt::{countries, country_name};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -364,7 +365,7 @@ fn ChangePassword() -> impl IntoView {
         done.set(false);
         banner.set(None);
         let mut errs = FieldErrors::new();
-        if let Some(m) = super::password_length_error(&new.get_untracked()) {
+        if let Some(m) = password_length_error(&new.get_untracked()) {
             errs.insert("new".into(), m);
         } else if new.get_untracked() != confirm.get_untracked() {
             errs.insert(

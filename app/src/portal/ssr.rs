@@ -7,16 +7,19 @@
 //! the customer's earlier ones.
 
 use super::{
-    password_length_error, PasswordReset, PortalDetailsInput, PortalFeatures, PortalInfo, PortalMe,
-    PortalState, INVITE_TTL_DAYS, MAIL_COOLDOWN_SECS, RESET_TTL_MINUTES,
+    PasswordReset, PortalDetailsInput, PortalFeatures, PortalInfo, PortalMe, PortalState,
+    INVITE_TTL_DAYS, MAIL_COOLDOWN_SECS, RESET_TTL_MINUTES,
 };
-use crate::audit::ssr::{change, history_of_actions, record_by, Actor};
+use crate::audit::ssr::{history, record, Actor};
+use crate::audit::{AuditAction, Entity, FieldChange};
+use crate::auth::password::{check_password, link_password_problem};
 use crate::auth::ssr::{
     client_ip, cookie_header, cookie_token, hash_password, hash_token, new_token, see_other,
     throttle_clear, throttle_key, throttle_record_failure, throttle_retry_after, verify_password,
 };
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::mail::compose::{compose, Mail};
 use crate::mail::ssr::{enqueue, NewMail};
 use crate::state::{AppState, AuthSettings};
 use axum::extract::{ConnectInfo, Form, State};
@@ -29,7 +32,7 @@ use serde::Deserialize;
 use sqlx::{SqliteConnection, SqlitePool};
 use std::net::SocketAddr;
 
-const ENTITY: &str = "customer";
+const ENTITY: Entity = Entity::Customer;
 
 // ---------------------------------------------------------------- accounts
 
@@ -200,61 +203,6 @@ fn cooldown_left(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<u64>
 
 // ---------------------------------------------------------------- e-mails
 
-/// Text for an HTML e-mail body.
-pub(crate) fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-struct Mail {
-    subject: String,
-    text: String,
-    html: String,
-}
-
-/// A short mail: greeting, paragraphs, an optional button link, a closing line.
-fn compose(
-    name: &str,
-    subject: &str,
-    paragraphs: &[String],
-    button: Option<(&str, &str)>,
-    footer: &str,
-) -> Mail {
-    let mut text = format!("Hello {name},\n\n");
-    let mut html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:sans-serif;line-height:1.5\"><p>Hello {},</p>",
-        escape_html(name)
-    );
-    for p in paragraphs {
-        text.push_str(p);
-        text.push_str("\n\n");
-        html.push_str(&format!("<p>{}</p>", escape_html(p)));
-    }
-    if let Some((label, url)) = button {
-        text.push_str(&format!("{label}: {url}\n\n"));
-        html.push_str(&format!(
-            "<p><a href=\"{url}\" style=\"display:inline-block;padding:10px 16px;background:#2563eb;color:#fff;text-decoration:none;border-radius:6px\">{}</a></p>\
-             <p style=\"font-size:90%;color:#555\">Or paste this address into your browser: {url}</p>",
-            escape_html(label),
-            url = escape_html(url)
-        ));
-    }
-    text.push_str(footer);
-    text.push('\n');
-    html.push_str(&format!(
-        "<p style=\"font-size:90%;color:#555\">{}</p></body></html>",
-        escape_html(footer)
-    ));
-    Mail {
-        subject: subject.to_string(),
-        text,
-        html,
-    }
-}
-
 fn invitation_mail(name: &str, url: &str, expires: DateTime<Utc>) -> Mail {
     compose(
         name,
@@ -321,32 +269,6 @@ async fn queue(
     Ok(())
 }
 
-// ---------------------------------------------------------------- password policy
-
-/// The whole policy: length, then "not common or easily guessed" (zxcvbn, on a blocking
-/// thread), also against the customer's own name and e-mail.
-pub async fn check_password(password: &str, name: &str, email: &str) -> Result<(), String> {
-    if let Some(msg) = password_length_error(password) {
-        return Err(msg);
-    }
-    let (pw, name, email) = (password.to_string(), name.to_string(), email.to_string());
-    let weak = tokio::task::spawn_blocking(move || {
-        let mut inputs: Vec<&str> = name.split_whitespace().collect();
-        inputs.push(&email);
-        if let Some((local, _)) = email.split_once('@') {
-            inputs.push(local);
-        }
-        u8::from(zxcvbn::zxcvbn(&pw, &inputs).score()) < 2
-    })
-    .await
-    .unwrap_or(true);
-    if weak {
-        Err("This password is too common or easy to guess. Try a longer one, or Generate.".into())
-    } else {
-        Ok(())
-    }
-}
-
 // ---------------------------------------------------------------- staff actions
 
 /// The Portal tab's view of a customer.
@@ -370,7 +292,7 @@ pub async fn info(pool: &SqlitePool, id: i64) -> Result<PortalInfo, AppError> {
     .fetch_one(&mut *conn)
     .await?;
     drop(conn);
-    let history = history_of_actions(pool, ENTITY, id, "portal_").await?;
+    let history = history(pool, ENTITY, id, true).await?;
     Ok(PortalInfo {
         customer_id: id,
         login_email: row.email.clone(),
@@ -418,17 +340,17 @@ async fn invite_tx(
     let mail = invitation_mail(&row.name(), &link(base, "/portal/accept", &token), expires);
     queue(conn, &row.email, "invitation", id, &mail).await?;
     let action = if row.invited_at.is_some() {
-        "portal_invite_resent"
+        AuditAction::PortalInviteResent
     } else {
-        "portal_invite"
+        AuditAction::PortalInvite
     };
-    record_by(
+    record(
         conn,
-        &Actor::staff(actor),
+        &actor.actor(),
         action,
         ENTITY,
         Some(id),
-        &[change("invitation", None, Some(&row.email))],
+        &[FieldChange::new("invitation", None, Some(&row.email))],
         now,
     )
     .await?;
@@ -511,15 +433,15 @@ pub async fn staff_reset(
                 let mail = password_changed_mail(&row.name(), &st.auth.public_base_url, true);
                 queue(&mut tx, &row.email, "password_changed", id, &mail).await?;
             }
-            record_by(
+            record(
                 &mut tx,
-                &Actor::staff(actor),
-                "portal_password_reset",
+                &actor.actor(),
+                AuditAction::PortalPasswordReset,
                 ENTITY,
                 Some(id),
                 &[
-                    change("password", None, Some("set by staff")),
-                    change(
+                    FieldChange::new("password", None, Some("set by staff")),
+                    FieldChange::new(
                         "notification",
                         None,
                         Some(if notify { "e-mailed" } else { "not sent" }),
@@ -544,13 +466,13 @@ pub async fn staff_reset(
                 });
             }
             send_reset_link_tx(&mut tx, &st.auth.public_base_url, &row, now).await?;
-            record_by(
+            record(
                 &mut tx,
-                &Actor::staff(actor),
-                "portal_reset_link",
+                &actor.actor(),
+                AuditAction::PortalResetLink,
                 ENTITY,
                 Some(id),
-                &[change("reset link", None, Some(&row.email))],
+                &[FieldChange::new("reset link", None, Some(&row.email))],
                 now,
             )
             .await?;
@@ -610,17 +532,17 @@ pub async fn set_access(
         revoke_tokens(&mut tx, id).await?;
     }
     let (action, old, new) = if enabled {
-        ("portal_enable", "disabled", "enabled")
+        (AuditAction::PortalEnable, "disabled", "enabled")
     } else {
-        ("portal_disable", "enabled", "disabled")
+        (AuditAction::PortalDisable, "enabled", "disabled")
     };
-    record_by(
+    record(
         &mut tx,
-        &Actor::staff(actor),
+        &actor.actor(),
         action,
         ENTITY,
         Some(id),
-        &[change("portal access", Some(old), Some(new))],
+        &[FieldChange::new("portal access", Some(old), Some(new))],
         now,
     )
     .await?;
@@ -654,23 +576,23 @@ pub async fn set_features(
     let on_off = |b: bool| if b { "on" } else { "off" };
     let mut changes = Vec::new();
     if old.edit_details != features.edit_details {
-        changes.push(change(
+        changes.push(FieldChange::new(
             "edit own contact details",
             Some(on_off(old.edit_details)),
             Some(on_off(features.edit_details)),
         ));
     }
     if old.change_password != features.change_password {
-        changes.push(change(
+        changes.push(FieldChange::new(
             "change own password",
             Some(on_off(old.change_password)),
             Some(on_off(features.change_password)),
         ));
     }
-    record_by(
+    record(
         &mut tx,
-        &Actor::staff(actor),
-        "portal_features",
+        &actor.actor(),
+        AuditAction::PortalFeatures,
         ENTITY,
         Some(id),
         &changes,
@@ -941,10 +863,10 @@ pub async fn update_details(
                 .into(),
         ));
     }
-    record_by(
+    record(
         &mut tx,
         &Actor::customer(id, &who.name),
-        "portal_update",
+        AuditAction::PortalUpdate,
         ENTITY,
         Some(id),
         &changes,
@@ -979,13 +901,17 @@ pub async fn change_password(
         && verify_password(current.to_string(), row.password_hash.clone()).await;
     if !ok {
         let mut conn = pool.acquire().await?;
-        record_by(
+        record(
             &mut conn,
             &Actor::customer(id, &who.name),
-            "portal_password_change_failed",
+            AuditAction::PortalPasswordChangeFailed,
             ENTITY,
             Some(id),
-            &[change("reason", None, Some("wrong current password"))],
+            &[FieldChange::new(
+                "reason",
+                None,
+                Some("wrong current password"),
+            )],
             now,
         )
         .await?;
@@ -1013,13 +939,17 @@ pub async fn change_password(
     revoke_tokens(&mut tx, id).await?;
     let mail = password_changed_mail(&row.name(), &st.auth.public_base_url, false);
     queue(&mut tx, &row.email, "password_changed", id, &mail).await?;
-    record_by(
+    record(
         &mut tx,
         &Actor::customer(id, &who.name),
-        "portal_password_changed",
+        AuditAction::PortalPasswordChanged,
         ENTITY,
         Some(id),
-        &[change("password", None, Some("changed by the customer"))],
+        &[FieldChange::new(
+            "password",
+            None,
+            Some("changed by the customer"),
+        )],
         now,
     )
     .await?;
@@ -1121,20 +1051,20 @@ async fn login(state: &AppState, parts: &Parts, form: &LoginForm) -> Result<Resp
         async move {
             let mut conn = pool.acquire().await?;
             let mut changes = vec![
-                change("ip", None, Some(&ip)),
-                change("reason", None, Some(reason)),
+                FieldChange::new("ip", None, Some(&ip)),
+                FieldChange::new("reason", None, Some(reason)),
             ];
             // The typed address only when it names nobody (for a customer it is theirs).
             let entity = if row_id.is_some() {
                 ENTITY
             } else {
-                changes.push(change("email", None, Some(&typed)));
-                "portal"
+                changes.push(FieldChange::new("email", None, Some(&typed)));
+                Entity::Portal
             };
-            record_by(
+            record(
                 &mut conn,
                 &Actor::anonymous(),
-                "portal_login_failed",
+                AuditAction::PortalLoginFailed,
                 entity,
                 row_id,
                 &changes,
@@ -1191,13 +1121,13 @@ async fn login(state: &AppState, parts: &Parts, form: &LoginForm) -> Result<Resp
         now,
     )
     .await?;
-    record_by(
+    record(
         &mut tx,
         &Actor::customer(account.customer_id, &account.name()),
-        "portal_login",
+        AuditAction::PortalLogin,
         ENTITY,
         Some(account.customer_id),
-        &[change("ip", None, Some(&ip))],
+        &[FieldChange::new("ip", None, Some(&ip))],
         now,
     )
     .await?;
@@ -1286,26 +1216,6 @@ enum LinkOutcome {
     Refused(&'static str),
 }
 
-/// What is wrong with a new password typed twice into a link's form, as the code the page
-/// shows (`mismatch`, `length`, `common`), or `None`. Shared by the portal's and the staff
-/// invitation's link forms.
-pub async fn link_password_problem(
-    password: &str,
-    confirm: &str,
-    name: &str,
-    email: &str,
-) -> Option<&'static str> {
-    if password != confirm {
-        Some("mismatch")
-    } else if password_length_error(password).is_some() {
-        Some("length")
-    } else if check_password(password, name, email).await.is_err() {
-        Some("common")
-    } else {
-        None
-    }
-}
-
 async fn consume_link(
     state: &AppState,
     parts: &Parts,
@@ -1356,17 +1266,23 @@ async fn consume_link(
     end_sessions(&mut tx, id, None).await?;
     let name = row.name();
     let (action, what) = if purpose == "invite" {
-        ("portal_verify", "e-mail verified, password chosen")
+        (
+            AuditAction::PortalVerify,
+            "e-mail verified, password chosen",
+        )
     } else {
-        ("portal_password_reset_by_link", "new password chosen")
+        (
+            AuditAction::PortalPasswordResetByLink,
+            "new password chosen",
+        )
     };
-    record_by(
+    record(
         &mut tx,
         &Actor::customer(id, &name),
         action,
         ENTITY,
         Some(id),
-        &[change("portal", None, Some(what))],
+        &[FieldChange::new("portal", None, Some(what))],
         now,
     )
     .await?;
@@ -1433,13 +1349,13 @@ async fn forgot(state: &AppState, email: &str, ip: &str) -> Result<(), AppError>
         return Ok(());
     }
     send_reset_link_tx(&mut tx, &state.auth.public_base_url, &row, now).await?;
-    record_by(
+    record(
         &mut tx,
         &Actor::anonymous(),
-        "portal_reset_requested",
+        AuditAction::PortalResetRequested,
         ENTITY,
         Some(row.customer_id),
-        &[change("ip", None, Some(ip))],
+        &[FieldChange::new("ip", None, Some(ip))],
         now,
     )
     .await?;
@@ -1463,29 +1379,6 @@ mod tests {
         assert!(m.text.contains("http://x/portal/accept?token=abc"));
         let m = password_changed_mail("Ann", "http://x", true);
         assert!(m.text.contains("does not contain the password"));
-    }
-
-    #[tokio::test]
-    async fn policy_refuses_common_and_personal_passwords() {
-        assert!(check_password("short", "Ann Lee", "ann@x.com")
-            .await
-            .is_err());
-        assert!(check_password("password123", "Ann Lee", "ann@x.com")
-            .await
-            .is_err());
-        assert!(check_password("annlee2024", "Ann Lee", "annlee@x.com")
-            .await
-            .is_err());
-        assert!(
-            check_password("Tall-Window-Quiet-42", "Ann Lee", "ann@x.com")
-                .await
-                .is_ok()
-        );
-        assert!(
-            check_password(&super::super::generate_password_now(), "Ann Lee", "a@x.com")
-                .await
-                .is_ok()
-        );
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! invitation action shared by the list's ⚙️ menu and the profile's Quick Actions.
 
 use super::{
-    generate_password_now, load_portal_info, password_length_error, reset_customer_password,
-    send_portal_invitation, set_portal_access, set_portal_features, PasswordReset, PortalFeatures,
-    PortalInfo, PASSWORD_MAX, PASSWORD_SUGGESTED,
+    load_portal_info, reset_customer_password, send_portal_invitation, set_portal_access,
+    set_portal_features, PasswordReset, PortalFeatures, PortalInfo,
 };
-use crate::customers::model::fmt_datetime;
+use crate::auth::password::{
+    generate_password_now, password_length_error, PASSWORD_MAX, PASSWORD_SUGGESTED,
+};
 use crate::error::AppError;
+use crate::fmt::fmt_datetime;
 use crate::ui::{use_toasts, Modal, Toasts};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -257,7 +259,7 @@ pub fn PortalTab(customer_id: i64, #[prop(into)] name: String, can_edit: bool) -
                                     </div>
                                 })}
                                 <h3>"Invitations, sign-ins and resets"</h3>
-                                <crate::customers::profile::HistoryEntries entries=p.history.clone()/>
+                                <crate::audit::ui::HistoryEntries entries=p.history.clone()/>
                             </div>
                         }
                         .into_any()

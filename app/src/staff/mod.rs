@@ -42,7 +42,7 @@ pub struct NewStaff {
 #[server(endpoint = "list_staff", input = Json)]
 pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
     crate::auth::ssr::staff_guard("list_staff")?;
-    Ok(ssr::list(&crate::state::AppState::from_context()?.pool).await?)
+    Ok(ssr::list(&crate::db::pool()?).await?)
 }
 
 #[server(endpoint = "create_staff_user", input = Json)]
@@ -54,20 +54,14 @@ pub async fn create_staff_user(input: NewStaff) -> Result<StaffMember, AppError>
 #[server(endpoint = "set_staff_role", input = Json)]
 pub async fn set_staff_role(id: i64, role: Role) -> Result<StaffMember, AppError> {
     let me = crate::auth::ssr::staff_guard("set_staff_role")?;
-    ssr::set_role(&crate::state::AppState::from_context()?.pool, &me, id, role).await
+    ssr::set_role(&crate::db::pool()?, &me, id, role).await
 }
 
 /// Deactivate (their sessions end at once) or reactivate a staff member.
 #[server(endpoint = "set_staff_active", input = Json)]
 pub async fn set_staff_active(id: i64, active: bool) -> Result<StaffMember, AppError> {
     let me = crate::auth::ssr::staff_guard("set_staff_active")?;
-    ssr::set_active(
-        &crate::state::AppState::from_context()?.pool,
-        &me,
-        id,
-        active,
-    )
-    .await
+    ssr::set_active(&crate::db::pool()?, &me, id, active).await
 }
 
 /// Set a staff member's password (their sessions end); optionally tell them by e-mail.

@@ -4,10 +4,10 @@ use super::{
     change_own_password, create_staff_user, list_staff, reset_staff_password, set_staff_active,
     set_staff_role, NewStaff, StaffMember,
 };
+use crate::auth::password::{generate_password_now, password_length_error};
 use crate::auth::Role;
-use crate::customers::model::fmt_datetime;
 use crate::error::{AppError, FieldErrors};
-use crate::portal::{generate_password_now, password_length_error};
+use crate::fmt::fmt_datetime;
 use crate::ui::{use_toasts, use_user, Modal};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

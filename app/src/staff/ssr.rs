@@ -3,7 +3,8 @@
 //! request (sessions are deleted, and roles are read from the database on every request).
 
 use super::{NewStaff, StaffMember};
-use crate::audit::ssr::{change, record_by, Actor};
+use crate::audit::ssr::record;
+use crate::audit::{AuditAction, Entity, FieldChange};
 use crate::auth::ssr::{
     client_ip, create_session, hash_password, hash_token, new_token, see_other, session_cookie,
     session_token, throttle_clear, throttle_key, throttle_record_failure, throttle_retry_after,
@@ -22,7 +23,7 @@ use serde::Deserialize;
 use sqlx::{SqliteConnection, SqlitePool};
 use std::net::SocketAddr;
 
-const ENTITY: &str = "staff_user";
+const ENTITY: Entity = Entity::StaffUser;
 /// How long a staff invitation link works.
 pub const INVITE_TTL_DAYS: i64 = 7;
 
@@ -90,12 +91,6 @@ async fn keep_an_admin(conn: &mut SqliteConnection, target: &Row) -> Result<(), 
     Ok(())
 }
 
-fn is_plausible_email(email: &str) -> bool {
-    email_address::EmailAddress::parse_with_options(email, Default::default()).is_ok()
-        && email.len() <= 254
-        && email.contains('.')
-}
-
 async fn queue_mail(
     conn: &mut SqliteConnection,
     to: &str,
@@ -106,7 +101,7 @@ async fn queue_mail(
     let html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">{}</body></html>",
         text.split("\n\n")
-            .map(|p| format!("<p>{}</p>", crate::portal::ssr::escape_html(p)))
+            .map(|p| format!("<p>{}</p>", crate::mail::compose::escape_html(p)))
             .collect::<String>()
     );
     enqueue(
@@ -131,22 +126,26 @@ pub async fn create(
 ) -> Result<StaffMember, AppError> {
     let mut errors = crate::error::FieldErrors::new();
     let name = input.name.trim().to_string();
-    let email = input.email.trim().to_lowercase();
+    let email = match crate::email::Email::parse(&input.email) {
+        Ok(e) => e.to_lowercase(),
+        Err(m) => {
+            errors.insert("email".into(), m.into());
+            String::new()
+        }
+    };
     if name.is_empty() || name.chars().count() > 100 {
         errors.insert(
             "name".into(),
             "Enter a name (at most 100 characters).".into(),
         );
     }
-    if !is_plausible_email(&email) {
-        errors.insert("email".into(), "Enter a valid e-mail address.".into());
-    }
     let Some(role) = input.role else {
         errors.insert("role".into(), "Choose a role.".into());
         return Err(AppError::Validation(errors));
     };
     if !input.password.is_empty() {
-        if let Err(m) = crate::portal::ssr::check_password(&input.password, &name, &email).await {
+        if let Err(m) = crate::auth::password::check_password(&input.password, &name, &email).await
+        {
             errors.insert("password".into(), m);
         }
     }
@@ -213,16 +212,16 @@ pub async fn create(
         )
         .await?;
     }
-    record_by(
+    record(
         &mut tx,
-        &Actor::staff(actor),
-        "staff_create",
+        &actor.actor(),
+        AuditAction::StaffCreate,
         ENTITY,
         Some(id),
         &[
-            change("email", None, Some(&email)),
-            change("role", None, Some(role.as_str())),
-            change(
+            FieldChange::new("email", None, Some(&email)),
+            FieldChange::new("role", None, Some(role.as_str())),
+            FieldChange::new(
                 "password",
                 None,
                 Some(if invite {
@@ -263,13 +262,17 @@ pub async fn set_role(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    record_by(
+    record(
         &mut tx,
-        &Actor::staff(actor),
-        "staff_role",
+        &actor.actor(),
+        AuditAction::StaffRole,
         ENTITY,
         Some(id),
-        &[change("role", Some(&row.role), Some(role.as_str()))],
+        &[FieldChange::new(
+            "role",
+            Some(&row.role),
+            Some(role.as_str()),
+        )],
         now,
     )
     .await?;
@@ -314,17 +317,17 @@ pub async fn set_active(
             .await?;
     }
     let (action, old, new) = if active {
-        ("staff_reactivate", "inactive", "active")
+        (AuditAction::StaffReactivate, "inactive", "active")
     } else {
-        ("staff_deactivate", "active", "inactive")
+        (AuditAction::StaffDeactivate, "active", "inactive")
     };
-    record_by(
+    record(
         &mut tx,
-        &Actor::staff(actor),
+        &actor.actor(),
         action,
         ENTITY,
         Some(id),
-        &[change("status", Some(old), Some(new))],
+        &[FieldChange::new("status", Some(old), Some(new))],
         now,
     )
     .await?;
@@ -341,7 +344,7 @@ pub async fn reset_password(
     notify: bool,
 ) -> Result<StaffMember, AppError> {
     let row = get(&mut *st.pool.acquire().await?, id).await?;
-    crate::portal::ssr::check_password(password, &row.name, &row.email)
+    crate::auth::password::check_password(password, &row.name, &row.email)
         .await
         .map_err(|m| AppError::field("password", m))?;
     let hash = hash_password(password.to_string()).await?;
@@ -378,15 +381,15 @@ pub async fn reset_password(
         )
         .await?;
     }
-    record_by(
+    record(
         &mut tx,
-        &Actor::staff(actor),
-        "staff_password_reset",
+        &actor.actor(),
+        AuditAction::StaffPasswordReset,
         ENTITY,
         Some(id),
         &[
-            change("password", None, Some("set by an Admin")),
-            change(
+            FieldChange::new("password", None, Some("set by an Admin")),
+            FieldChange::new(
                 "notification",
                 None,
                 Some(if notify { "e-mailed" } else { "not sent" }),
@@ -430,7 +433,7 @@ pub async fn change_own_password(
         ));
     }
     throttle_clear(pool, &key).await?;
-    crate::portal::ssr::check_password(new, &me.name, &me.email)
+    crate::auth::password::check_password(new, &me.name, &me.email)
         .await
         .map_err(|m| AppError::field("new", m))?;
     let hash = hash_password(new.to_string()).await?;
@@ -456,13 +459,17 @@ pub async fn change_own_password(
         .bind(this_session)
         .execute(&mut *tx)
         .await?;
-    record_by(
+    record(
         &mut tx,
-        &Actor::staff(me),
-        "password_changed",
+        &me.actor(),
+        AuditAction::PasswordChanged,
         ENTITY,
         Some(me.id),
-        &[change("password", None, Some("changed by themselves"))],
+        &[FieldChange::new(
+            "password",
+            None,
+            Some("changed by themselves"),
+        )],
         now,
     )
     .await?;
@@ -532,7 +539,7 @@ async fn accept(
         return Ok(Err("link"));
     };
     let row = get(&mut *pool.acquire().await?, id).await?;
-    if let Some(code) = crate::portal::ssr::link_password_problem(
+    if let Some(code) = crate::auth::password::link_password_problem(
         &form.password,
         &form.confirm,
         &row.name,
@@ -571,13 +578,17 @@ async fn accept(
         name: row.name.clone(),
         role: Role::parse(&row.role).unwrap_or(Role::Support),
     };
-    record_by(
+    record(
         &mut tx,
-        &Actor::staff(&me),
-        "staff_invite_accepted",
+        &me.actor(),
+        AuditAction::StaffInviteAccepted,
         ENTITY,
         Some(id),
-        &[change("password", None, Some("chosen from the invitation"))],
+        &[FieldChange::new(
+            "password",
+            None,
+            Some("chosen from the invitation"),
+        )],
         now,
     )
     .await?;

@@ -2,7 +2,8 @@
 //! customer and date range; the filters live in the URL.
 
 use super::{list_audit, load_audit_choices, AuditFilter, AuditRow};
-use crate::customers::model::{field_label, fmt_datetime};
+use crate::audit::field_label;
+use crate::fmt::fmt_datetime;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -113,8 +114,8 @@ pub fn AuditPage() -> impl IntoView {
                         set_action(&|f| f.action = v.clone());
                     }>
                         <option value="" selected=move || filter.with(|f| f.action.is_empty())>"Any action"</option>
-                        {super::ACTIONS.iter().map(|a| {
-                            let a = *a;
+                        {crate::audit::AuditAction::ALL.iter().map(|a| {
+                            let a = a.as_str();
                             view! { <option value=a selected=move || filter.with(|f| f.action == a)>{a}</option> }
                         }).collect_view()}
                     </select>
@@ -185,7 +186,7 @@ pub fn AuditPage() -> impl IntoView {
                                                         <td class="nowrap">{fmt_datetime(&r.at)}</td>
                                                         <td>{r.actor_name.clone().unwrap_or_else(|| "—".into())}</td>
                                                         <td>{r.actor_role.clone().unwrap_or_default()}</td>
-                                                        <td class="nowrap">{r.action.clone()}</td>
+                                                        <td class="nowrap">{r.action.as_str()}</td>
                                                         <td class="nowrap">{about}</td>
                                                         <td class="nowrap">{r.ip.clone().unwrap_or_default()}</td>
                                                         <td class="audit-changes">{changes}</td>

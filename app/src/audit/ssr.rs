@@ -1,0 +1,160 @@
+//! The recorder: one event (`record`) or one event per row of a set-based change
+//! (`insert_each` + `bind_actor`), always with the actor, the time and the client IP of the
+//! request. The only code that writes `audit_event`.
+
+use super::{AuditAction, Entity, FieldChange, HistoryEntry};
+use crate::db::{Conn, Pool};
+use chrono::{DateTime, Utc};
+
+/// Who did it, as the audit log stores it. Built by `auth` from the signed-in user (staff
+/// or customer), or [`Actor::anonymous`] (nobody signed in) and [`Actor::system`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    /// A staff role, or `customer` for the customer themselves in the portal.
+    pub role: Option<String>,
+}
+
+impl Actor {
+    pub fn new(id: i64, name: &str, role: &str) -> Actor {
+        Actor {
+            id: Some(id),
+            name: Some(name.to_string()),
+            role: Some(role.to_string()),
+        }
+    }
+
+    /// Nobody signed in (a failed sign-in, a forgotten password).
+    pub fn anonymous() -> Actor {
+        Actor {
+            id: None,
+            name: None,
+            role: None,
+        }
+    }
+
+    /// The customer themselves, signed in to the portal.
+    pub fn customer(customer_id: i64, name: &str) -> Actor {
+        Actor::new(customer_id, name, "customer")
+    }
+
+    /// The app itself (the trash purge).
+    pub fn system() -> Actor {
+        Actor::anonymous()
+    }
+}
+
+tokio::task_local! {
+    /// The client IP of the request being served; set by the server's middleware so that
+    /// every audit event records where it came from.
+    pub static REQUEST_IP: String;
+}
+
+fn request_ip() -> Option<String> {
+    REQUEST_IP.try_with(|ip| ip.clone()).ok()
+}
+
+/// Record one event.
+pub async fn record(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: AuditAction,
+    entity: Entity,
+    entity_id: Option<i64>,
+    changes: &[FieldChange],
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let changes = serde_json::to_string(changes).expect("changes serialize");
+    sqlx::query(
+        "insert into audit_event (at, actor_id, actor_name, actor_role, action, entity, entity_id, changes, ip)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(at)
+    .bind(actor.id)
+    .bind(actor.name.as_deref())
+    .bind(actor.role.as_deref())
+    .bind(action.as_str())
+    .bind(entity.as_str())
+    .bind(entity_id)
+    .bind(changes)
+    .bind(request_ip())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// SQL that records one `action` event per row of `from` (a `from … where …` clause):
+/// `entity_id` and `changes` (a JSON array of `{field, old, new}`) are SQL expressions over
+/// those rows. Run it with [`bind_actor`] binding `$1` … `$5`; the clause's own values start
+/// at `$6`.
+pub fn insert_each(
+    action: AuditAction,
+    entity: Entity,
+    entity_id: &str,
+    changes: &str,
+    from: &str,
+) -> String {
+    format!(
+        "insert into audit_event (at, actor_id, actor_name, actor_role, action, entity, entity_id, changes, ip)
+         select $1, $2, $3, $4, '{}', '{}', {entity_id}, {changes}, $5 {from}",
+        action.as_str(),
+        entity.as_str()
+    )
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds `$1` time, `$2` actor id, `$3` actor name, `$4` actor role, `$5` client IP — the
+/// first five values of every statement of a set-based change (each uses what it needs).
+pub fn bind_actor<'q>(q: Query<'q>, actor: &'q Actor, at: DateTime<Utc>) -> Query<'q> {
+    q.bind(at)
+        .bind(actor.id)
+        .bind(actor.name.as_deref())
+        .bind(actor.role.as_deref())
+        .bind(request_ip())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    at: DateTime<Utc>,
+    actor_name: Option<String>,
+    action: String,
+    changes: String,
+}
+
+/// Every event of one entity, newest first; `portal_only` keeps the portal's events.
+pub async fn history(
+    pool: &Pool,
+    entity: Entity,
+    entity_id: i64,
+    portal_only: bool,
+) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    let prefix = if portal_only { "portal_" } else { "" };
+    let rows = sqlx::query_as::<_, Row>(
+        "select at, actor_name, action, changes from audit_event
+         where entity = $1 and entity_id = $2 and substr(action, 1, length($3)) = $3
+         order by at desc, audit_event_id desc",
+    )
+    .bind(entity.as_str())
+    .bind(entity_id)
+    .bind(prefix)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(HistoryEntry {
+                at: r.at,
+                actor_name: r.actor_name,
+                action: AuditAction::parse(&r.action)?,
+                changes: parse_changes(&r.changes),
+            })
+        })
+        .collect())
+}
+
+/// The stored JSON of an event's changes (empty if unreadable).
+pub fn parse_changes(json: &str) -> Vec<FieldChange> {
+    serde_json::from_str(json).unwrap_or_default()
+}

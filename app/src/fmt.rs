@@ -1,0 +1,67 @@
+//! Formatting shared by the server and the browser (so both render the same text): dates
+//! and timestamps, thousands, country names. Base layer: imports no feature.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Timestamps are shown in UTC, formatted the same on the server and in the browser.
+pub fn fmt_datetime(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn fmt_date(d: &Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// `1234567` → `1,234,567`.
+pub fn group_thousands(n: i64) -> String {
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// Country name for an alpha-2 code ("" stays "").
+pub fn country_name(code: &str) -> String {
+    isocountry::CountryCode::for_alpha2(code)
+        .map(|c| c.name().to_string())
+        .unwrap_or_else(|_| code.to_string())
+}
+
+/// Every ISO 3166-1 country as (alpha-2, name), sorted by name, for the country picker.
+pub fn countries() -> Vec<(&'static str, &'static str)> {
+    let mut v: Vec<_> = isocountry::CountryCode::iter()
+        .map(|c| (c.alpha2(), c.name()))
+        .collect();
+    v.sort_by(|a, b| a.1.cmp(b.1));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1000), "1,000");
+        assert_eq!(group_thousands(-1234567), "-1,234,567");
+    }
+
+    #[test]
+    fn countries_by_code() {
+        assert_eq!(country_name("PH"), "Philippines");
+        assert_eq!(country_name(""), "");
+        assert!(countries().iter().any(|(c, _)| *c == "DE"));
+    }
+}
