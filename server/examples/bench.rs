@@ -277,7 +277,7 @@ async fn main() {
     }
 
     let email = format!("bench-{}@example.com", std::process::id());
-    let staff_id = app::auth::ssr::create_staff(
+    let staff_id = app::staff::ssr::create_with_password(
         &pool,
         &email,
         "Bench",

@@ -3,6 +3,7 @@
 //! message that names the setting.
 
 use clap::{Args, Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -100,14 +101,14 @@ pub struct Config {
     pub admin_email: String,
 
     /// Password of the first Admin; when unset one is generated and printed once.
-    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: Option<String>,
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true, value_parser = secret)]
+    pub admin_password: Option<SecretString>,
 
     /// SMTP server for outgoing mail: smtp://user:pass@host:587?tls=required (STARTTLS),
     /// smtps://user:pass@host:465 (TLS) or smtp://host:25 (plain). Unset: mails are kept as
     /// .eml files under MAIL_DIR and readable on the Mail page.
-    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, value_parser = secret)]
+    pub smtp_url: Option<SecretString>,
 
     /// The From address of outgoing mail.
     #[arg(
@@ -120,6 +121,12 @@ pub struct Config {
     /// Where mails are written as .eml files when SMTP_URL is unset.
     #[arg(long, env = "MAIL_DIR", default_value = "data/mail")]
     pub mail_dir: std::path::PathBuf,
+}
+
+/// A secret setting: kept in a `SecretString`, so `Debug` (and any log of the config)
+/// shows `[REDACTED]` instead of it.
+fn secret(s: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(s))
 }
 
 impl Config {
@@ -135,7 +142,10 @@ impl Config {
 
     pub fn mail_settings(&self) -> app::mail::ssr::MailSettings {
         app::mail::ssr::MailSettings {
-            smtp_url: self.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            smtp_url: self
+                .smtp_url
+                .clone()
+                .filter(|u| !u.expose_secret().trim().is_empty()),
             from: self.mail_from.clone(),
             ..app::mail::ssr::MailSettings::embedded(self.mail_dir.clone())
         }
@@ -165,8 +175,8 @@ impl Config {
         }
         if self
             .admin_password
-            .as_deref()
-            .is_some_and(|p| p.chars().count() < 8)
+            .as_ref()
+            .is_some_and(|p| p.expose_secret().chars().count() < 8)
         {
             return Err("ADMIN_PASSWORD must have at least 8 characters".into());
         }
@@ -199,6 +209,26 @@ mod tests {
         let mut v = vec!["server"];
         v.extend_from_slice(args);
         Cli::try_parse_from(v)
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let cli = parse(&[
+            "--admin-password",
+            "hunter2-hunter2",
+            "--smtp-url",
+            "smtp://user:pw-secret@mail.example.com:587",
+        ])
+        .unwrap();
+        let shown = format!("{:?} {:?}", cli.config, cli.config.mail_settings());
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("pw-secret"),
+            "{shown}"
+        );
+        assert_eq!(
+            cli.config.admin_password.unwrap().expose_secret(),
+            "hunter2-hunter2"
+        );
     }
 
     #[test]

@@ -195,10 +195,10 @@ pub async fn ensure_first_admin(
         return Ok(None);
     }
     let (password, generated) = match &config.admin_password {
-        Some(p) => (p.clone(), false),
+        Some(p) => (secrecy::ExposeSecret::expose_secret(p).to_string(), false),
         None => (app::auth::password::generate_password_now(), true),
     };
-    app::auth::ssr::create_staff(
+    app::staff::ssr::create_with_password(
         pool,
         &config.admin_email,
         "Administrator",
@@ -219,7 +219,7 @@ pub async fn ensure_first_admin(
 /// Remove customers that have been in the trash for more than `retention_days`.
 pub async fn purge_trash(pool: &SqlitePool, retention_days: u32) -> Result<u64, sqlx::Error> {
     let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days));
-    app::customers::ssr::purge_deleted(pool, cutoff).await
+    app::customers::store::purge_deleted(pool, cutoff).await
 }
 
 /// Hourly housekeeping: expired sessions, and customers past their time in the trash.

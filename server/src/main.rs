@@ -109,7 +109,7 @@ async fn create_staff(
         }
     };
     let pool = server::connect(&config.database_url).await?;
-    match app::auth::ssr::create_staff(&pool, &email, &name, role, &password).await {
+    match app::staff::ssr::create_with_password(&pool, &email, &name, role, &password).await {
         Ok(id) => {
             println!(
                 "Created {} #{id} <{}>",

@@ -10,6 +10,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+pub mod customer_account;
 pub mod password;
 pub mod permissions;
 #[cfg(feature = "ssr")]
@@ -121,6 +123,24 @@ impl PortalState {
             PortalState::Invited => "Invited",
             PortalState::Active => "Active",
             PortalState::Disabled => "Disabled",
+        }
+    }
+}
+
+/// What a customer may do in the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalFeatures {
+    /// Edit their own phone and address.
+    pub edit_details: bool,
+    /// Change their own password.
+    pub change_password: bool,
+}
+
+impl Default for PortalFeatures {
+    fn default() -> Self {
+        PortalFeatures {
+            edit_details: true,
+            change_password: true,
         }
     }
 }

@@ -125,41 +125,6 @@ pub async fn count_admins(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// Create a staff user (hashes the password on a blocking thread). Returns the new id.
-pub async fn create_staff(
-    pool: &SqlitePool,
-    email: &str,
-    name: &str,
-    role: Role,
-    password: &str,
-) -> Result<i64, AppError> {
-    let email = crate::email::Email::parse(email)
-        .map_err(|m| AppError::field("email", m))?
-        .to_lowercase();
-    if password.chars().count() < 8 {
-        return Err(AppError::field("password", "Use at least 8 characters."));
-    }
-    if find_staff_by_email(pool, &email).await?.is_some() {
-        return Err(AppError::field(
-            "email",
-            "A staff user with this e-mail already exists.",
-        ));
-    }
-    let hash = hash_password(password.to_string()).await?;
-    let id = sqlx::query_scalar(
-        "insert into staff_user (email, name, role, password_hash, active, created_at)
-         values ($1, $2, $3, $4, true, $5) returning staff_user_id",
-    )
-    .bind(&email)
-    .bind(name.trim())
-    .bind(role.as_str())
-    .bind(hash)
-    .bind(Utc::now())
-    .fetch_one(pool)
-    .await?;
-    Ok(id)
-}
-
 // ---------------------------------------------------------------- sessions
 
 /// What the session middleware puts into the request's extensions.

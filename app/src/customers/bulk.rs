@@ -84,42 +84,12 @@ impl BulkOutcome {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
+    use super::super::store;
     use super::*;
     use crate::auth::CurrentUser;
     use crate::error::AppError;
-    use chrono::{DateTime, Utc};
-    use sqlx::{Sqlite, SqliteConnection, SqlitePool};
-
-    /// Runs each statement binding the same six values — $1 time, $2 actor id, $3 actor name,
-    /// $4 actor role, $5 the action's value, $6 the customer ids as a JSON array — each using
-    /// what it needs. Returns the rows changed by the last statement.
-    pub async fn run_six<P>(
-        conn: &mut SqliteConnection,
-        statements: &[String],
-        actor: &CurrentUser,
-        value: P,
-        ids: &[i64],
-        now: DateTime<Utc>,
-    ) -> Result<u64, sqlx::Error>
-    where
-        P: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Clone + Send,
-    {
-        let json = serde_json::to_string(ids).expect("ids serialize");
-        let mut last = 0;
-        for sql in statements {
-            last = sqlx::query(sql)
-                .bind(now)
-                .bind(actor.id)
-                .bind(&actor.name)
-                .bind(actor.role.as_str())
-                .bind(value.clone())
-                .bind(&json)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-        }
-        Ok(last)
-    }
+    use chrono::Utc;
+    use sqlx::SqlitePool;
 
     /// The live customers a target means, now.
     pub async fn resolve(pool: &SqlitePool, target: &BulkTarget) -> Result<Vec<i64>, AppError> {
@@ -164,28 +134,30 @@ pub mod ssr {
 
     pub async fn apply(
         pool: &SqlitePool,
-        actor: &CurrentUser,
+        me: &CurrentUser,
         target: &BulkTarget,
         action: BulkAction,
     ) -> Result<BulkOutcome, AppError> {
         let ids = resolve(pool, target).await?;
+        let actor = me.actor();
         let now = Utc::now();
-        let mut tx = pool.begin_with("begin immediate").await?;
+        let mut tx = crate::db::begin_write(pool).await?;
         let mut batch = None;
         let changed = match action {
             BulkAction::AddLabel { label_id } => {
-                crate::labels::ssr::add_to(&mut tx, actor, label_id, &ids, now).await?
+                label_exists(&mut tx, label_id).await?;
+                store::add_label(&mut tx, &actor, label_id, &ids, now).await?
             }
             BulkAction::RemoveLabel { label_id } => {
-                crate::labels::ssr::remove_from(&mut tx, actor, label_id, &ids, now, true).await?
+                store::remove_label(&mut tx, &actor, label_id, &ids, true, now).await?
             }
             BulkAction::SetStatus { status } => {
-                set_status(&mut tx, actor, status, &ids, now).await? as i64
+                store::set_status(&mut tx, &actor, status, &ids, now).await?
             }
             BulkAction::Delete => {
                 let (token, _) = crate::auth::ssr::new_token();
                 let token = token[..32].to_string();
-                let n = delete(&mut tx, actor, &token, &ids, now).await? as i64;
+                let n = store::delete(&mut tx, &actor, &ids, Some(&token), now).await?;
                 batch = Some(token);
                 n
             }
@@ -193,74 +165,27 @@ pub mod ssr {
         tx.commit().await?;
         Ok(BulkOutcome {
             matched: ids.len() as i64,
-            changed,
+            changed: changed as i64,
             batch,
         })
     }
 
-    const LIVE_IDS: &str =
-        "from customer c where c.customer_id in (select value from json_each($6)) and c.deleted_at is null";
-
-    async fn set_status(
-        conn: &mut SqliteConnection,
-        actor: &CurrentUser,
-        status: Status,
-        ids: &[i64],
-        now: DateTime<Utc>,
-    ) -> Result<u64, sqlx::Error> {
-        let statements = [
-            format!(
-                "insert into audit_event (at, actor_id, actor_name, actor_role, action, entity, entity_id, changes)
-                 select $1, $2, $3, $4, 'status', 'customer', c.customer_id,
-                        json_array(json_object('field', 'status', 'old', c.status, 'new', $5))
-                 {LIVE_IDS} and c.status != $5"
-            ),
-            format!(
-                "update customer set status = $5, version = version + 1, updated_at = $1, updated_by = $2
-                 where customer_id in (select c.customer_id {LIVE_IDS} and c.status != $5)"
-            ),
-        ];
-        run_six(
-            conn,
-            &statements,
-            actor,
-            status.as_str().to_string(),
-            ids,
-            now,
-        )
-        .await
-    }
-
-    async fn delete(
-        conn: &mut SqliteConnection,
-        actor: &CurrentUser,
-        batch: &str,
-        ids: &[i64],
-        now: DateTime<Utc>,
-    ) -> Result<u64, sqlx::Error> {
-        let statements = [
-            format!(
-                "insert into audit_event (at, actor_id, actor_name, actor_role, action, entity, entity_id, changes)
-                 select $1, $2, $3, $4, 'delete', 'customer', c.customer_id, '[]'
-                 {LIVE_IDS}"
-            ),
-            format!(
-                "update customer set deleted_at = $1, deleted_by = $2, delete_batch = $5
-                 where customer_id in (select c.customer_id {LIVE_IDS})"
-            ),
-        ];
-        run_six(conn, &statements, actor, batch.to_string(), ids, now).await
+    async fn label_exists(conn: &mut crate::db::Conn, label_id: i64) -> Result<(), AppError> {
+        let found: Option<i64> = sqlx::query_scalar("select 1 from label where label_id = $1")
+            .bind(label_id)
+            .fetch_optional(conn)
+            .await?;
+        found.map(|_| ()).ok_or(AppError::NotFound)
     }
 
     /// Undo a bulk delete: every customer of the batch still in the Trash comes back, except
     /// those whose e-mail a live customer uses meanwhile (counted as not restored).
     pub async fn restore_batch(
         pool: &SqlitePool,
-        actor: &CurrentUser,
+        me: &CurrentUser,
         batch: &str,
     ) -> Result<BulkOutcome, AppError> {
-        let now = Utc::now();
-        let mut tx = pool.begin_with("begin immediate").await?;
+        let mut tx = crate::db::begin_write(pool).await?;
         let ids: Vec<i64> = sqlx::query_scalar(
             "select customer_id from customer where delete_batch = $1 and deleted_at is not null",
         )
@@ -270,22 +195,7 @@ pub mod ssr {
         if ids.is_empty() {
             return Err(AppError::NotFound);
         }
-        const FREE: &str =
-            "from customer c where c.customer_id in (select value from json_each($6))
-              and c.deleted_at is not null and c.delete_batch = $5
-              and not exists (select 1 from customer o
-                              where lower(o.email) = lower(c.email) and o.deleted_at is null)";
-        let statements = [
-            format!(
-                "insert into audit_event (at, actor_id, actor_name, actor_role, action, entity, entity_id, changes)
-                 select $1, $2, $3, $4, 'restore', 'customer', c.customer_id, '[]' {FREE}"
-            ),
-            format!(
-                "update customer set deleted_at = null, deleted_by = null, delete_batch = null
-                 where customer_id in (select c.customer_id {FREE})"
-            ),
-        ];
-        let restored = run_six(&mut tx, &statements, actor, batch.to_string(), &ids, now).await?;
+        let restored = store::restore(&mut tx, &me.actor(), &ids, Some(batch), Utc::now()).await?;
         tx.commit().await?;
         Ok(BulkOutcome {
             matched: ids.len() as i64,

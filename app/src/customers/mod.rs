@@ -12,6 +12,8 @@ pub mod profile;
 pub mod search;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "ssr")]
+pub mod store;
 pub mod trash;
 pub mod validate;
 
@@ -88,12 +90,19 @@ pub async fn create_customer(
     let valid = validated(&input)?;
     let state = crate::state::AppState::from_context()?;
     let invite = invite.unwrap_or(false);
-    let base = state.auth.public_base_url.clone();
-    let customer = ssr::create(&state.pool, &me, &valid, invite.then_some(base.as_str())).await?;
+    let actor = me.actor();
+    let now = chrono::Utc::now();
+    let mut tx = state.pool.begin().await?;
+    let id = store::create(&mut tx, &actor, &valid, now).await?;
+    if invite {
+        let base = &state.auth.public_base_url;
+        crate::auth::customer_account::invite_new_customer(&mut tx, base, &actor, id, now).await?;
+    }
+    tx.commit().await?;
     if invite {
         state.mail_wake.notify_one();
     }
-    Ok(customer)
+    ssr::get_live(&state.pool, id).await
 }
 
 /// Save an edit made from `version`; refused with Conflict if anyone saved since.
@@ -106,28 +115,35 @@ pub async fn update_customer(
     use crate::auth::ssr::staff_guard;
     let me = staff_guard("update_customer")?;
     let valid = validated(&input)?;
-    ssr::update(&pool()?, &me, id, version, &valid).await
+    let pool = pool()?;
+    let action = crate::audit::AuditAction::Update;
+    store::update(&pool, &me.actor(), action, id, version, &valid).await?;
+    ssr::get_live(&pool, id).await
 }
 
 #[server(endpoint = "set_customer_status", input = Json)]
 pub async fn set_customer_status(id: i64, status: Status) -> Result<Customer, AppError> {
     use crate::auth::ssr::staff_guard;
     let me = staff_guard("set_customer_status")?;
-    ssr::set_status(&pool()?, &me, id, status).await
+    let pool = pool()?;
+    store::set_status_of(&pool, &me.actor(), id, status).await?;
+    ssr::get_live(&pool, id).await
 }
 
 #[server(endpoint = "delete_customer", input = Json)]
 pub async fn delete_customer(id: i64) -> Result<(), AppError> {
     use crate::auth::ssr::staff_guard;
     let me = staff_guard("delete_customer")?;
-    ssr::soft_delete(&pool()?, &me, id).await
+    store::delete_one(&pool()?, &me.actor(), id).await
 }
 
 #[server(endpoint = "restore_customer", input = Json)]
 pub async fn restore_customer(id: i64) -> Result<Customer, AppError> {
     use crate::auth::ssr::staff_guard;
     let me = staff_guard("restore_customer")?;
-    ssr::restore(&pool()?, &me, id).await
+    let pool = pool()?;
+    store::restore_one(&pool, &me.actor(), id).await?;
+    ssr::get_live(&pool, id).await
 }
 
 /// Deleted customers, newest deletion first (Admins' Trash).

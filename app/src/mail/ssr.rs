@@ -23,7 +23,7 @@ use tokio::sync::Notify;
 pub struct MailSettings {
     /// `smtp://user:pass@host:587?tls=required`, `smtps://host:465`, … (lettre's URL form).
     /// `None`: keep mails as `.eml` files instead.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<secrecy::SecretString>,
     /// The From address, e.g. `Customers <no-reply@example.com>`.
     pub from: String,
     /// Where `.eml` files go in embedded mode.
@@ -177,9 +177,11 @@ pub fn transport(
 ) -> Result<Option<AsyncSmtpTransport<Tokio1Executor>>, String> {
     match &settings.smtp_url {
         None => Ok(None),
-        Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map(|b| Some(b.timeout(Some(Duration::from_secs(30))).build()))
-            .map_err(|e| format!("SMTP_URL is not usable: {e}")),
+        Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(
+            secrecy::ExposeSecret::expose_secret(url),
+        )
+        .map(|b| Some(b.timeout(Some(Duration::from_secs(30))).build()))
+        .map_err(|e| format!("SMTP_URL is not usable: {e}")),
     }
 }
 

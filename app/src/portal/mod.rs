@@ -14,37 +14,12 @@ pub mod ssr;
 pub mod staff_ui;
 
 use crate::audit::HistoryEntry;
-pub use crate::auth::PortalState;
+pub use crate::auth::{PortalFeatures, PortalState};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-
-/// How long an invitation link works.
-pub const INVITE_TTL_DAYS: i64 = 7;
-/// How long a password-reset link works.
-pub const RESET_TTL_MINUTES: i64 = 60;
-/// A customer gets at most one invitation or reset e-mail per this many seconds.
-pub const MAIL_COOLDOWN_SECS: i64 = 60;
-
-/// What a customer may do in the portal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PortalFeatures {
-    /// Edit their own phone and address.
-    pub edit_details: bool,
-    /// Change their own password.
-    pub change_password: bool,
-}
-
-impl Default for PortalFeatures {
-    fn default() -> Self {
-        PortalFeatures {
-            edit_details: true,
-            change_password: true,
-        }
-    }
-}
 
 /// The profile's Portal tab.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,17 +1,15 @@
-//! Server side of the portal: accounts, link tokens, customer sessions, the e-mails, the
-//! sign-in / link form routes and the guard of the customer's server functions.
-//!
-//! Tokens are 256 random bits; only their SHA-256 is stored, each is tied to one customer
-//! and one purpose, expires (invitation 7 days, reset 1 hour) and is deleted by the
-//! transaction that uses it — so a link works once. Issuing a new link of a purpose deletes
-//! the customer's earlier ones.
+//! Server side of the portal: the staff actions on a customer's portal login, customer
+//! sessions, the customer's own actions, the sign-in / link form routes and the guard of the
+//! customer's server functions. Accounts, links and their mails are the credential engine's
+//! (`auth::customer_account`).
 
-use super::{
-    PasswordReset, PortalDetailsInput, PortalFeatures, PortalInfo, PortalMe, PortalState,
-    INVITE_TTL_DAYS, MAIL_COOLDOWN_SECS, RESET_TTL_MINUTES,
-};
+use super::{PasswordReset, PortalDetailsInput, PortalFeatures, PortalInfo, PortalMe};
 use crate::audit::ssr::{history, record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
+use crate::auth::customer_account::{
+    self, account, account_by_email, cooldown_left, end_sessions, ensure_account, invite_tx,
+    password_changed_mail, queue, send_reset_link_tx,
+};
 use crate::auth::password::{check_password, link_password_problem};
 use crate::auth::ssr::{
     client_ip, cookie_header, cookie_token, hash_password, hash_token, new_token, see_other,
@@ -19,8 +17,6 @@ use crate::auth::ssr::{
 };
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::mail::compose::{compose, Mail};
-use crate::mail::ssr::{enqueue, NewMail};
 use crate::state::{AppState, AuthSettings};
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -33,241 +29,6 @@ use sqlx::{SqliteConnection, SqlitePool};
 use std::net::SocketAddr;
 
 const ENTITY: Entity = Entity::Customer;
-
-// ---------------------------------------------------------------- accounts
-
-/// A customer with their portal account (if any). Holds the password hash: not `Serialize`.
-#[derive(sqlx::FromRow)]
-struct AccountRow {
-    customer_id: i64,
-    email: String,
-    first_name: String,
-    last_name: String,
-    deleted: bool,
-    has_account: bool,
-    password_hash: Option<String>,
-    invited_at: Option<DateTime<Utc>>,
-    invite_expires_at: Option<DateTime<Utc>>,
-    verified_at: Option<DateTime<Utc>>,
-    password_changed_at: Option<DateTime<Utc>>,
-    disabled_at: Option<DateTime<Utc>>,
-    last_login_at: Option<DateTime<Utc>>,
-    last_access_at: Option<DateTime<Utc>>,
-    last_link_sent_at: Option<DateTime<Utc>>,
-    can_edit_details: Option<bool>,
-    can_change_password: Option<bool>,
-}
-
-impl AccountRow {
-    fn name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-            .trim()
-            .to_string()
-    }
-
-    fn state(&self) -> PortalState {
-        if self.disabled_at.is_some() {
-            PortalState::Disabled
-        } else if self.password_hash.is_some() {
-            PortalState::Active
-        } else if self.invited_at.is_some() {
-            PortalState::Invited
-        } else {
-            PortalState::None
-        }
-    }
-
-    fn features(&self) -> PortalFeatures {
-        PortalFeatures {
-            edit_details: self.can_edit_details.unwrap_or(true),
-            change_password: self.can_change_password.unwrap_or(true),
-        }
-    }
-}
-
-const ACCOUNT_SELECT: &str = "select c.customer_id, c.email, c.first_name, c.last_name,
-        c.deleted_at is not null as deleted, pa.customer_id is not null as has_account,
-        pa.password_hash, pa.invited_at, pa.invite_expires_at, pa.verified_at,
-        pa.password_changed_at, pa.disabled_at, pa.last_login_at, pa.last_access_at,
-        pa.last_link_sent_at,
-        pa.can_edit_details, pa.can_change_password
-    from customer c left join portal_account pa on pa.customer_id = c.customer_id";
-
-async fn account(conn: &mut SqliteConnection, id: i64) -> Result<AccountRow, AppError> {
-    let row =
-        sqlx::query_as::<_, AccountRow>(&format!("{ACCOUNT_SELECT} where c.customer_id = $1"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-    match row {
-        Some(r) if !r.deleted => Ok(r),
-        _ => Err(AppError::NotFound),
-    }
-}
-
-async fn account_by_email(
-    conn: &mut SqliteConnection,
-    email: &str,
-) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(&format!(
-        "{ACCOUNT_SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
-    ))
-    .bind(email.trim())
-    .fetch_optional(conn)
-    .await
-}
-
-async fn ensure_account(
-    conn: &mut SqliteConnection,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into portal_account (customer_id, created_at) values ($1, $2)
-         on conflict (customer_id) do nothing",
-    )
-    .bind(id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// A new link token for `purpose`; the customer's earlier ones of that purpose stop working.
-async fn issue_token(
-    conn: &mut SqliteConnection,
-    id: i64,
-    purpose: &str,
-    expires_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<String, sqlx::Error> {
-    sqlx::query("delete from portal_token where customer_id = $1 and purpose = $2")
-        .bind(id)
-        .bind(purpose)
-        .execute(&mut *conn)
-        .await?;
-    let (token, hash) = new_token();
-    sqlx::query(
-        "insert into portal_token (token_hash, customer_id, purpose, created_at, expires_at)
-         values ($1, $2, $3, $4, $5)",
-    )
-    .bind(hash)
-    .bind(id)
-    .bind(purpose)
-    .bind(now)
-    .bind(expires_at)
-    .execute(conn)
-    .await?;
-    Ok(token)
-}
-
-/// Every outstanding link of a customer stops working (a password was set, the e-mail
-/// changed, access was disabled); an open invitation shows as expired.
-pub async fn revoke_tokens(conn: &mut SqliteConnection, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from portal_token where customer_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "update portal_account set invite_expires_at = $1
-         where customer_id = $2 and invite_expires_at > $1",
-    )
-    .bind(Utc::now())
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-async fn end_sessions(
-    conn: &mut SqliteConnection,
-    id: i64,
-    except_hash: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from portal_session where customer_id = $1 and session_hash != $2")
-        .bind(id)
-        .bind(except_hash.unwrap_or(""))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-fn link(base: &str, path: &str, token: &str) -> String {
-    format!("{base}{path}?token={token}")
-}
-
-fn cooldown_left(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<u64> {
-    let left = MAIL_COOLDOWN_SECS - (now - last?).num_seconds();
-    (left > 0).then_some(left as u64)
-}
-
-// ---------------------------------------------------------------- e-mails
-
-fn invitation_mail(name: &str, url: &str, expires: DateTime<Utc>) -> Mail {
-    compose(
-        name,
-        "Your customer portal invitation",
-        &[
-            "You have been invited to our customer portal. Open the link below to confirm your e-mail address and choose your password.".into(),
-            format!("The link works once and until {}.", expires.format("%Y-%m-%d %H:%M UTC")),
-        ],
-        Some(("Accept invitation", url)),
-        "If you did not expect this e-mail, you can ignore it.",
-    )
-}
-
-fn reset_link_mail(name: &str, url: &str) -> Mail {
-    compose(
-        name,
-        "Reset your portal password",
-        &[format!(
-            "Open the link below to choose a new password for the customer portal. It works once, for {RESET_TTL_MINUTES} minutes."
-        )],
-        Some(("Choose a new password", url)),
-        "If you did not ask for this, you can ignore this e-mail: your password stays as it is.",
-    )
-}
-
-fn password_changed_mail(name: &str, base: &str, by_staff: bool) -> Mail {
-    let who = if by_staff {
-        "Our staff have set a new password for your customer portal account."
-    } else {
-        "The password of your customer portal account was changed."
-    };
-    let sign_in = format!("{base}/portal/login");
-    compose(
-        name,
-        "Your portal password was changed",
-        &[
-            who.to_string(),
-            "For your security this e-mail does not contain the password. If you did not expect this change, please contact us.".into(),
-        ],
-        Some(("Sign in to the portal", &sign_in)),
-        "You receive this e-mail because your password changed.",
-    )
-}
-
-async fn queue(
-    conn: &mut SqliteConnection,
-    to: &str,
-    template: &str,
-    customer_id: i64,
-    mail: &Mail,
-) -> Result<(), sqlx::Error> {
-    enqueue(
-        conn,
-        &NewMail {
-            recipient: to,
-            subject: &mail.subject,
-            body_text: &mail.text,
-            body_html: &mail.html,
-            template,
-            customer_id: Some(customer_id),
-        },
-    )
-    .await?;
-    Ok(())
-}
 
 // ---------------------------------------------------------------- staff actions
 
@@ -315,60 +76,6 @@ pub async fn info(pool: &SqlitePool, id: i64) -> Result<PortalInfo, AppError> {
     })
 }
 
-/// Invite (or re-invite) inside the caller's transaction: new token, earlier invitation
-/// links dead, the mail queued, the event audited.
-async fn invite_tx(
-    conn: &mut SqliteConnection,
-    base: &str,
-    actor: &CurrentUser,
-    row: &AccountRow,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let id = row.customer_id;
-    ensure_account(conn, id, now).await?;
-    let expires = now + Duration::days(INVITE_TTL_DAYS);
-    let token = issue_token(conn, id, "invite", expires, now).await?;
-    sqlx::query(
-        "update portal_account set invited_at = $1, invite_expires_at = $2, last_link_sent_at = $1
-         where customer_id = $3",
-    )
-    .bind(now)
-    .bind(expires)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    let mail = invitation_mail(&row.name(), &link(base, "/portal/accept", &token), expires);
-    queue(conn, &row.email, "invitation", id, &mail).await?;
-    let action = if row.invited_at.is_some() {
-        AuditAction::PortalInviteResent
-    } else {
-        AuditAction::PortalInvite
-    };
-    record(
-        conn,
-        &actor.actor(),
-        action,
-        ENTITY,
-        Some(id),
-        &[FieldChange::new("invitation", None, Some(&row.email))],
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// The invitation of a customer being created, in the create's transaction.
-pub async fn invite_new_customer(
-    conn: &mut SqliteConnection,
-    base: &str,
-    actor: &CurrentUser,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let row = account(conn, id).await?;
-    invite_tx(conn, base, actor, &row, now).await
-}
-
 /// Staff send (or resend) the invitation.
 pub async fn invite(st: &AppState, actor: &CurrentUser, id: i64) -> Result<(), AppError> {
     let now = Utc::now();
@@ -394,7 +101,7 @@ pub async fn invite(st: &AppState, actor: &CurrentUser, id: i64) -> Result<(), A
             retry_after_secs: secs,
         });
     }
-    invite_tx(&mut tx, &st.auth.public_base_url, actor, &row, now).await?;
+    invite_tx(&mut tx, &st.auth.public_base_url, &actor.actor(), &row, now).await?;
     tx.commit().await?;
     st.mail_wake.notify_one();
     Ok(())
@@ -427,7 +134,7 @@ pub async fn staff_reset(
             .execute(&mut *tx)
             .await?;
             // No invitation or reset link still in an inbox may undo this.
-            revoke_tokens(&mut tx, id).await?;
+            customer_account::revoke(&mut tx, id).await?;
             end_sessions(&mut tx, id, None).await?;
             if notify {
                 let mail = password_changed_mail(&row.name(), &st.auth.public_base_url, true);
@@ -483,32 +190,6 @@ pub async fn staff_reset(
     Ok(())
 }
 
-async fn send_reset_link_tx(
-    conn: &mut SqliteConnection,
-    base: &str,
-    row: &AccountRow,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let id = row.customer_id;
-    ensure_account(conn, id, now).await?;
-    let token = issue_token(
-        conn,
-        id,
-        "reset",
-        now + Duration::minutes(RESET_TTL_MINUTES),
-        now,
-    )
-    .await?;
-    sqlx::query("update portal_account set last_link_sent_at = $1 where customer_id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    let mail = reset_link_mail(&row.name(), &link(base, "/portal/reset", &token));
-    queue(conn, &row.email, "password_reset", id, &mail).await?;
-    Ok(())
-}
-
 pub async fn set_access(
     pool: &SqlitePool,
     actor: &CurrentUser,
@@ -529,7 +210,7 @@ pub async fn set_access(
         .await?;
     if !enabled {
         end_sessions(&mut tx, id, None).await?;
-        revoke_tokens(&mut tx, id).await?;
+        customer_account::revoke(&mut tx, id).await?;
     }
     let (action, old, new) = if enabled {
         (AuditAction::PortalEnable, "disabled", "enabled")
@@ -807,73 +488,23 @@ pub async fn update_details(
                 AppError::Validation(errors)
             }
         })?;
-    let pairs = |phone: &str, street: &str, city: &str, state: &str, zip: &str, country: &str| {
-        vec![
-            ("phone", phone.to_string()),
-            ("street", street.to_string()),
-            ("city", city.to_string()),
-            ("state", state.to_string()),
-            ("zip", zip.to_string()),
-            ("country", country.to_string()),
-        ]
-    };
-    let old = pairs(
-        &current.phone,
-        &current.street,
-        &current.city,
-        &current.state,
-        &current.zip,
-        &current.country,
-    );
-    let new = pairs(
-        &valid.phone,
-        &valid.street,
-        &valid.city,
-        &valid.state,
-        &valid.zip,
-        &valid.country,
-    );
-    let changes = crate::customers::ssr::diff(&old, &new);
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let now = Utc::now();
-    let mut tx = pool.begin_with("begin immediate").await?;
-    let done = sqlx::query(
-        "update customer set phone = $1, phone_e164 = $2, street = $3, city = $4, state = $5,
-            zip = $6, country = $7, updated_at = $8, updated_by = null, version = version + 1
-         where customer_id = $9 and version = $10 and deleted_at is null",
-    )
-    .bind(&valid.phone)
-    .bind(&valid.phone_e164)
-    .bind(&valid.street)
-    .bind(&valid.city)
-    .bind(&valid.state)
-    .bind(&valid.zip)
-    .bind(&valid.country)
-    .bind(now)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if done == 0 || current.version != version {
-        return Err(AppError::Conflict(
-            "Your details were changed in the meantime. Reload the page to see them, then edit again."
-                .into(),
-        ));
-    }
-    record(
-        &mut tx,
+    // The customer store writes it, as it writes every change to a customer.
+    crate::customers::store::update(
+        pool,
         &Actor::customer(id, &who.name),
         AuditAction::PortalUpdate,
-        ENTITY,
-        Some(id),
-        &changes,
-        now,
+        id,
+        version,
+        &valid,
     )
-    .await?;
-    tx.commit().await?;
+    .await
+    .map_err(|e| match e {
+        AppError::Conflict(_) => AppError::Conflict(
+            "Your details were changed in the meantime. Reload the page to see them, then edit again."
+                .into(),
+        ),
+        other => other,
+    })?;
     Ok(())
 }
 
@@ -936,7 +567,7 @@ pub async fn change_password(
     .await?;
     end_sessions(&mut tx, id, Some(&who.session_hash)).await?;
     // No link in any inbox may undo this.
-    revoke_tokens(&mut tx, id).await?;
+    customer_account::revoke(&mut tx, id).await?;
     let mail = password_changed_mail(&row.name(), &st.auth.public_base_url, false);
     queue(&mut tx, &row.email, "password_changed", id, &mail).await?;
     record(
@@ -1262,7 +893,7 @@ async fn consume_link(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    revoke_tokens(&mut tx, id).await?;
+    customer_account::revoke(&mut tx, id).await?;
     end_sessions(&mut tx, id, None).await?;
     let name = row.name();
     let (action, what) = if purpose == "invite" {
@@ -1362,33 +993,4 @@ async fn forgot(state: &AppState, email: &str, ip: &str) -> Result<(), AppError>
     tx.commit().await?;
     state.mail_wake.notify_one();
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mails_escape_names_and_never_mention_a_password_value() {
-        let m = invitation_mail(
-            "<b>Ann</b> & Co",
-            "http://x/portal/accept?token=abc",
-            Utc::now(),
-        );
-        assert!(m.html.contains("&lt;b&gt;Ann&lt;/b&gt; &amp; Co"));
-        assert!(m.text.contains("http://x/portal/accept?token=abc"));
-        let m = password_changed_mail("Ann", "http://x", true);
-        assert!(m.text.contains("does not contain the password"));
-    }
-
-    #[test]
-    fn cooldown() {
-        let now = Utc::now();
-        assert_eq!(cooldown_left(None, now), None);
-        assert_eq!(cooldown_left(Some(now - Duration::seconds(61)), now), None);
-        assert_eq!(
-            cooldown_left(Some(now - Duration::seconds(10)), now),
-            Some(50)
-        );
-    }
 }

@@ -4,6 +4,7 @@
 
 use super::{NewStaff, StaffMember};
 use crate::audit::ssr::record;
+use crate::audit::ssr::Actor;
 use crate::audit::{AuditAction, Entity, FieldChange};
 use crate::auth::ssr::{
     client_ip, create_session, hash_password, hash_token, new_token, see_other, session_cookie,
@@ -11,6 +12,7 @@ use crate::auth::ssr::{
     verify_password, SessionUser,
 };
 use crate::auth::{CurrentUser, Role};
+use crate::db::UniqueViolation;
 use crate::error::AppError;
 use crate::mail::ssr::{enqueue, NewMail};
 use crate::state::AppState;
@@ -119,11 +121,19 @@ async fn queue_mail(
     Ok(())
 }
 
-pub async fn create(
-    st: &AppState,
-    actor: &CurrentUser,
-    input: NewStaff,
-) -> Result<StaffMember, AppError> {
+/// A new staff member that passed the Staff page's rules.
+struct ValidNewStaff {
+    name: String,
+    email: String,
+    role: Role,
+    /// `None`: invite by e-mail.
+    password: Option<String>,
+}
+
+/// The one set of rules for a new staff member (Staff page, CLI, first Admin): a name, an
+/// e-mail address (`Email`'s rule), a role, and a password that passes the policy — or
+/// none, for an invitation.
+async fn validate_new(input: &NewStaff) -> Result<ValidNewStaff, AppError> {
     let mut errors = crate::error::FieldErrors::new();
     let name = input.name.trim().to_string();
     let email = match crate::email::Email::parse(&input.email) {
@@ -139,40 +149,87 @@ pub async fn create(
             "Enter a name (at most 100 characters).".into(),
         );
     }
-    let Some(role) = input.role else {
+    if input.role.is_none() {
         errors.insert("role".into(), "Choose a role.".into());
-        return Err(AppError::Validation(errors));
-    };
+    }
     if !input.password.is_empty() {
         if let Err(m) = crate::auth::password::check_password(&input.password, &name, &email).await
         {
             errors.insert("password".into(), m);
         }
     }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+    match input.role {
+        Some(role) if errors.is_empty() => Ok(ValidNewStaff {
+            name,
+            email,
+            role,
+            password: (!input.password.is_empty()).then(|| input.password.clone()),
+        }),
+        _ => Err(AppError::Validation(errors)),
     }
-    let invite = input.password.is_empty();
+}
+
+/// "+ Add staff" on the Staff page: with a password, or by invitation e-mail.
+pub async fn create(
+    st: &AppState,
+    actor: &CurrentUser,
+    input: NewStaff,
+) -> Result<StaffMember, AppError> {
+    let valid = validate_new(&input).await?;
+    let invite = valid.password.is_none();
+    let id = insert(
+        &st.pool,
+        &actor.actor(),
+        &actor.name,
+        valid,
+        &st.auth.public_base_url,
+    )
+    .await?;
+    if invite {
+        st.mail_wake.notify_one();
+    }
+    let row = get(&mut *st.pool.acquire().await?, id).await?;
+    Ok(row.member())
+}
+
+/// A staff member with a password, from the command line or the first start (the same
+/// rules and the same audit event as the Staff page; the actor is the app itself).
+pub async fn create_with_password(
+    pool: &SqlitePool,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> Result<i64, AppError> {
+    let valid = validate_new(&NewStaff {
+        name: name.into(),
+        email: email.into(),
+        role: Some(role),
+        password: password.into(),
+    })
+    .await?;
+    insert(pool, &Actor::system(), "Customers", valid, "").await
+}
+
+async fn insert(
+    pool: &SqlitePool,
+    actor: &Actor,
+    inviter: &str,
+    valid: ValidNewStaff,
+    base_url: &str,
+) -> Result<i64, AppError> {
+    let ValidNewStaff {
+        name,
+        email,
+        role,
+        password,
+    } = valid;
+    let invite = password.is_none();
     // Invited staff get a hash nobody knows the password of until they accept.
-    let password = if invite {
-        new_token().0
-    } else {
-        input.password.clone()
-    };
-    let hash = hash_password(password).await?;
+    let hash = hash_password(password.unwrap_or_else(|| new_token().0)).await?;
     let now = Utc::now();
-    let mut tx = st.pool.begin_with("begin immediate").await?;
-    let taken: Option<i64> =
-        sqlx::query_scalar("select staff_user_id from staff_user where lower(email) = lower($1)")
-            .bind(&email)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if taken.is_some() {
-        return Err(AppError::field(
-            "email",
-            "A staff user with this e-mail already exists.",
-        ));
-    }
+    let mut tx = crate::db::begin_write(pool).await?;
+    let taken = || AppError::field("email", "A staff user with this e-mail already exists.");
     let id: i64 = sqlx::query_scalar(
         "insert into staff_user (email, name, role, password_hash, active, created_at, invited_at)
          values ($1, $2, $3, $4, true, $5, $6) returning staff_user_id",
@@ -184,7 +241,8 @@ pub async fn create(
     .bind(now)
     .bind(invite.then_some(now))
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .on_unique(taken)?;
     if invite {
         let (token, token_hash) = new_token();
         sqlx::query(
@@ -197,10 +255,9 @@ pub async fn create(
         .bind(now + Duration::days(INVITE_TTL_DAYS))
         .execute(&mut *tx)
         .await?;
-        let link = format!("{}/staff/accept?token={token}", st.auth.public_base_url);
+        let link = format!("{base_url}/staff/accept?token={token}");
         let text = format!(
-            "Hello {name},\n\n{} has added you to Customers as {}. Open this link to choose your password (it works once, for {INVITE_TTL_DAYS} days):\n\n{link}\n\nIf you did not expect this e-mail, you can ignore it.",
-            actor.name,
+            "Hello {name},\n\n{inviter} has added you to Customers as {}. Open this link to choose your password (it works once, for {INVITE_TTL_DAYS} days):\n\n{link}\n\nIf you did not expect this e-mail, you can ignore it.",
             role.label()
         );
         queue_mail(
@@ -214,7 +271,7 @@ pub async fn create(
     }
     record(
         &mut tx,
-        &actor.actor(),
+        actor,
         AuditAction::StaffCreate,
         ENTITY,
         Some(id),
@@ -234,12 +291,8 @@ pub async fn create(
         now,
     )
     .await?;
-    let row = get(&mut tx, id).await?;
     tx.commit().await?;
-    if invite {
-        st.mail_wake.notify_one();
-    }
-    Ok(row.member())
+    Ok(id)
 }
 
 pub async fn set_role(

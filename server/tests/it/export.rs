@@ -2,10 +2,8 @@
 //! typed cells, literal text for formula-like names, chosen columns only, selected rows,
 //! permissions and the audit row.
 
-mod common;
-
+use crate::common::*;
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-use common::*;
 use serde_json::{json, Value};
 
 struct Download {

@@ -76,10 +76,24 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// A fixture staff member, written straight into the database (not audited: the tests
+    /// that count audit events count only what they do themselves). The CLI and the Staff
+    /// page's path is `app::staff::ssr`, tested on its own.
     pub async fn add_staff(&self, email: &str, role: Role) -> i64 {
-        app::auth::ssr::create_staff(&self.pool, email, "Test Person", role, PASSWORD)
+        let hash = app::auth::ssr::hash_password(PASSWORD.into())
             .await
-            .unwrap()
+            .unwrap();
+        sqlx::query_scalar(
+            "insert into staff_user (email, name, role, password_hash, active, created_at)
+             values ($1, 'Test Person', $2, $3, true, $4) returning staff_user_id",
+        )
+        .bind(email.to_lowercase())
+        .bind(role.as_str())
+        .bind(hash)
+        .bind(chrono::Utc::now())
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
     }
 
     /// Form-post a login as a browser would (no JSON).

@@ -1,8 +1,6 @@
 //! The Customers list query: search semantics, filters, sorts, keyset paging, counts.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 

@@ -1,9 +1,7 @@
 //! Labels (CRUD, roles, assignment, delete with usage, filter) and bulk actions (on ids and on
 //! "all matching", batch undo), each with its audit rows — against a real SQLite file.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 async fn new_label(app: &TestApp, cookie: &str, name: &str, color: &str) -> i64 {
@@ -802,4 +800,74 @@ async fn undo_of_a_bulk_delete_leaves_customers_deleted_later_on_their_own() {
         )
         .await;
     assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn bulk_changes_are_audited_with_the_client_ip_and_bump_versions() {
+    // Every bulk path goes through the one customer write path, which records the request's
+    // client IP on each event (the set-based inserts used to leave it out).
+    let app = spawn_app_with(|s| s.trust_forwarded_for = true).await;
+    let staff = app.staff_cookies().await;
+    let vip = new_label(&app, &staff.admin, "VIP", "#1e40af").await;
+    let a = add_customer(&app, &staff.admin, "ip-a@example.com", &[]).await;
+    let b = add_customer(&app, &staff.admin, "ip-b@example.com", &[]).await;
+    let before = customer(&app, &staff.admin, a).await["version"]
+        .as_i64()
+        .unwrap();
+    let target = json!({ "kind": "ids", "ids": [a, b] });
+    for action in [
+        json!({ "kind": "set_status", "status": "inactive" }),
+        json!({ "kind": "add_label", "label_id": vip }),
+        json!({ "kind": "remove_label", "label_id": vip }),
+    ] {
+        let res = app
+            .client
+            .post(app.url("/api/bulk_update_customers"))
+            .header("cookie", &staff.sales)
+            .header("accept", "application/json")
+            .header("x-forwarded-for", "203.0.113.9")
+            .json(&json!({ "target": target, "action": action }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{action}");
+    }
+    let (status, body) = bulk(&app, &staff.sales, target, json!({ "kind": "delete" })).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = app
+        .call(
+            &staff.sales,
+            "restore_customer_batch",
+            json!({ "batch": body["batch"] }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "select action, ip from audit_event where entity = 'customer' and entity_id in ($1, $2)
+           and action in ('status', 'labels', 'delete', 'restore') order by audit_event_id",
+    )
+    .bind(a)
+    .bind(b)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "status", "status", "labels", "labels", "labels", "labels", "delete", "delete",
+            "restore", "restore"
+        ]
+    );
+    for (action, ip) in &rows[..6] {
+        assert_eq!(ip.as_deref(), Some("203.0.113.9"), "{action}");
+    }
+    for (action, ip) in &rows[6..] {
+        assert_eq!(ip.as_deref(), Some("127.0.0.1"), "{action}");
+    }
+    // Status, label added, label removed: three versions on.
+    let after = customer(&app, &staff.admin, a).await["version"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(after, before + 3);
 }

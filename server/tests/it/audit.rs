@@ -2,9 +2,7 @@
 //! filters by actor, action, customer and date range; newest first, paged; sign-ins and
 //! failed sign-ins recorded; and the log cannot be edited.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 async fn audit(app: &TestApp, cookie: &str, filter: Value) -> Value {

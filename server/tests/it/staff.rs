@@ -2,10 +2,8 @@
 //! deactivation taking effect at once, always one active Admin, password resets and each
 //! staff member's own password change.
 
-mod common;
-
+use crate::common::*;
 use app::auth::Role;
-use common::*;
 use serde_json::json;
 
 const NEW_PASSWORD: &str = "Quiet-River-Stone-93";
@@ -313,5 +311,74 @@ async fn password_resets_end_sessions_and_own_changes_keep_this_one() {
         app.count("select count(*) from audit_event where action = 'password_changed'")
             .await,
         1
+    );
+}
+
+#[tokio::test]
+async fn the_cli_and_the_staff_page_refuse_an_address_with_the_same_message() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let (status, body) = app
+        .call(
+            &staff.admin,
+            "create_staff_user",
+            json!({ "input": { "name": "Spacey", "email": "a b@x.y", "role": "sales",
+                               "password": "Silver-Kite-Harbor-14" } }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let page_message = body["detail"]["email"].as_str().unwrap().to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["create-staff", "--email", "a b@x.y", "--role", "sales"])
+        .args(["--name", "Spacey", "--password", "Silver-Kite-Harbor-14"])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("cli.db").display()),
+        )
+        .env_remove("ADMIN_EMAIL")
+        .env_remove("ADMIN_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&page_message), "{stderr}");
+    assert_eq!(page_message, app::email::INVALID_EMAIL);
+
+    // A good address goes through the same audited path as the Staff page.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args([
+            "create-staff",
+            "--email",
+            "Cli@Example.com",
+            "--role",
+            "support",
+        ])
+        .args(["--name", "From Cli", "--password", "Silver-Kite-Harbor-14"])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("cli.db").display()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pool = server::connect(&format!("sqlite://{}", dir.path().join("cli.db").display()))
+        .await
+        .unwrap();
+    let (email, action): (String, String) = sqlx::query_as(
+        "select u.email, a.action from staff_user u
+           join audit_event a on a.entity = 'staff_user' and a.entity_id = u.staff_user_id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (email.as_str(), action.as_str()),
+        ("cli@example.com", "staff_create")
     );
 }

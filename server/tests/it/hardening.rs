@@ -3,9 +3,7 @@
 //! request size limit, the export rate limit, and search / filter input that holds SQL or
 //! full-text syntax being plain text.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 fn header(res: &reqwest::Response, name: &str) -> String {

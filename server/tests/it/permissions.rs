@@ -4,11 +4,9 @@
 //! database as it was. A server function missing from the table (or from the sample
 //! arguments below) fails the test.
 
-mod common;
-
+use crate::common::*;
 use app::auth::permissions::{route_access, Access, Caller, ROUTES, SERVER_FNS};
 use app::auth::Role;
-use common::*;
 use reqwest::header::SET_COOKIE;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};

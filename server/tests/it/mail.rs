@@ -3,11 +3,9 @@
 //! once after it comes back, permanent failures stop, embedded mode writes .eml files, and
 //! the Mail page's functions are for Admins.
 
-mod common;
-
+use crate::common::smtp::*;
+use crate::common::*;
 use app::mail::ssr::{deliver_due, enqueue, recover_interrupted, transport, MailSettings, NewMail};
-use common::smtp::*;
-use common::*;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -15,7 +13,7 @@ use std::time::Duration;
 
 fn settings(smtp: Option<SocketAddr>, dir: &std::path::Path) -> MailSettings {
     MailSettings {
-        smtp_url: smtp.map(|a| format!("smtp://{a}")),
+        smtp_url: smtp.map(|a| format!("smtp://{a}").into()),
         from: "Customers <no-reply@example.com>".into(),
         dir: dir.to_path_buf(),
         base_delay: Duration::from_millis(20),

@@ -1,8 +1,6 @@
 //! Customer records through their server functions, as each role, against a real database.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 async fn create(app: &TestApp, cookie: &str, email: &str) -> Value {

@@ -3,11 +3,9 @@
 //! password resets, forgot-password, customer sessions kept apart, and a customer who can
 //! only ever touch their own record.
 
-mod common;
-
+use crate::common::smtp::*;
+use crate::common::*;
 use app::mail::ssr::{deliver_due, transport, MailSettings};
-use common::smtp::*;
-use common::*;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use serde_json::json;
 
@@ -170,7 +168,7 @@ async fn an_invitation_is_delivered_over_smtp_and_its_link_lets_the_customer_in(
     let smtp = FakeSmtp::start_on("127.0.0.1:0").await;
     let dir = tempfile::tempdir().unwrap();
     let settings = MailSettings {
-        smtp_url: Some(format!("smtp://{}", smtp.addr)),
+        smtp_url: Some(format!("smtp://{}", smtp.addr).into()),
         from: "Customers <no-reply@example.com>".into(),
         ..MailSettings::embedded(dir.path().to_path_buf())
     };
@@ -868,4 +866,53 @@ async fn customer_sessions_expire_when_idle_and_at_their_absolute_limit() {
     }));
     assert_eq!(app.count("select count(*) from portal_session").await, 0);
     assert_eq!(app.call(&cookie, "portal_me", json!({})).await.0, 401);
+}
+
+#[tokio::test]
+async fn a_customers_own_edit_goes_through_the_customer_store() {
+    // Same write path as staff edits: a new version (an edit form opened earlier gets a
+    // Conflict), no staff editor, and the event carries the client IP.
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let (id, cookie) = app.active_customer(&staff.admin, "gil@example.com").await;
+    let before = app
+        .call(&staff.admin, "get_customer", json!({ "id": id }))
+        .await
+        .1;
+    let (_, me) = app.call(&cookie, "portal_me", json!({})).await;
+    let (status, body) = app
+        .call(
+            &cookie,
+            "portal_update_details",
+            json!({ "version": me["version"], "input": {
+                "phone": "+63 82 555 0199", "street": "5 Mango Rd", "city": "Davao",
+                "state": "", "zip": "8000", "country": "PH" } }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let after = app
+        .call(&staff.admin, "get_customer", json!({ "id": id }))
+        .await
+        .1;
+    assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1);
+    assert!(after["updated_by_name"].is_null(), "{after}");
+    let ip: Option<String> = sqlx::query_scalar(
+        "select ip from audit_event where action = 'portal_update' and entity_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(ip.as_deref(), Some("127.0.0.1"));
+    // The staff member's form from before the customer's edit is now stale.
+    let mut input = customer_json("gil@example.com");
+    input["first_name"] = json!("Gilbert");
+    let (status, _) = app
+        .call(
+            &staff.sales,
+            "update_customer",
+            json!({ "id": id, "version": before["version"], "input": input }),
+        )
+        .await;
+    assert_eq!(status, 409);
 }

@@ -1,0 +1,691 @@
+//! The one module that writes `customer` and `customer_label`. Every change to a customer —
+//! a staff edit, the inline status switch, a bulk action, a label added or removed from the
+//! list or by deleting the label, the customer's own edit in the portal — comes through here,
+//! so the version bump (an edit form opened earlier gets a Conflict instead of silently
+//! undoing the change) and the audit event (with the client IP) are written in one place.
+//!
+//! Changes are set-based: a single edit is a set of one. Each set statement binds the same
+//! values: `$1` … `$5` the actor and time (`audit::ssr::bind_actor`), `$6` the action's
+//! value, `$7` the customer ids as a JSON array.
+
+use super::model::{Customer, Gender, Status};
+use super::ssr::{email_owner, get, get_live};
+use super::validate::ValidCustomer;
+use crate::audit::ssr::{bind_actor, insert_each, record, Actor};
+use crate::audit::{AuditAction, Entity, FieldChange};
+use crate::db::{ids_json, is_unique_violation, Conn, Pool};
+use crate::error::AppError;
+use crate::fmt::fmt_datetime;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{QueryBuilder, Sqlite};
+
+const ENTITY: Entity = Entity::Customer;
+
+/// A version bump, as every change writes it (a customer's own edit has no staff editor).
+const TOUCH: &str = "version = version + 1, updated_at = $1,
+    updated_by = case when $4 = 'customer' then null else $2 end";
+
+/// The staff member behind an actor (`None` for a customer or anonymous).
+fn staff_id(actor: &Actor) -> Option<i64> {
+    if actor.role.as_deref() == Some("customer") {
+        None
+    } else {
+        actor.id
+    }
+}
+
+// ---------------------------------------------------------------- the editable columns
+
+/// One editable column's value, bound by name next to its column (never by position).
+enum Value<'a> {
+    Text(&'a str),
+    Date(Option<NaiveDate>),
+    Gender(Gender),
+    Status(Status),
+}
+
+impl Value<'_> {
+    fn shown(&self) -> String {
+        match self {
+            Value::Text(s) => s.to_string(),
+            Value::Date(d) => d.map(|d| d.to_string()).unwrap_or_default(),
+            Value::Gender(g) => g.as_str().to_string(),
+            Value::Status(s) => s.as_str().to_string(),
+        }
+    }
+
+    fn bind<'q>(&self, qb: &mut QueryBuilder<'q, Sqlite>)
+    where
+        Self: 'q,
+    {
+        match *self {
+            Value::Text(s) => qb.push_bind(s.to_string()),
+            Value::Date(d) => qb.push_bind(d),
+            Value::Gender(g) => qb.push_bind(g),
+            Value::Status(s) => qb.push_bind(s),
+        };
+    }
+}
+
+/// Every editable column with its value, in form order; `true` marks the columns an audit
+/// diff shows (the normalised phone is derived, not typed).
+fn columns(v: &ValidCustomer) -> [(&'static str, Value<'_>, bool); 18] {
+    use Value::*;
+    [
+        ("first_name", Text(&v.first_name), true),
+        ("middle_name", Text(&v.middle_name), true),
+        ("last_name", Text(&v.last_name), true),
+        ("suffix", Text(&v.suffix), true),
+        ("email", Text(&v.email), true),
+        ("gender", Gender(v.gender), true),
+        ("birthday", Date(v.birthday), true),
+        ("phone", Text(&v.phone), true),
+        ("phone_e164", Text(&v.phone_e164), false),
+        ("street", Text(&v.street), true),
+        ("city", Text(&v.city), true),
+        ("state", Text(&v.state), true),
+        ("zip", Text(&v.zip), true),
+        ("country", Text(&v.country), true),
+        ("status", Status(v.status), true),
+        ("contact_name", Text(&v.contact_name), true),
+        ("contact_email", Text(&v.contact_email), true),
+        ("contact_phone", Text(&v.contact_phone), true),
+    ]
+}
+
+/// The audited fields as (name, display value): the basis of audit diffs.
+fn shown_fields(v: &ValidCustomer) -> Vec<(&'static str, String)> {
+    columns(v)
+        .iter()
+        .filter(|c| c.2)
+        .map(|(name, value, _)| (*name, value.shown()))
+        .collect()
+}
+
+/// A stored customer as the validator would have produced it.
+pub fn as_valid(c: &Customer) -> ValidCustomer {
+    ValidCustomer {
+        first_name: c.first_name.clone(),
+        middle_name: c.middle_name.clone(),
+        last_name: c.last_name.clone(),
+        suffix: c.suffix.clone(),
+        email: c.email.clone(),
+        gender: c.gender,
+        birthday: c.birthday,
+        phone: c.phone.clone(),
+        phone_e164: c.phone_e164.clone(),
+        street: c.street.clone(),
+        city: c.city.clone(),
+        state: c.state.clone(),
+        zip: c.zip.clone(),
+        country: c.country.clone(),
+        status: c.status,
+        contact_name: c.contact_name.clone(),
+        contact_email: c.contact_email.clone(),
+        contact_phone: c.contact_phone.clone(),
+        labels: c.labels.iter().map(|l| l.id).collect(),
+    }
+}
+
+fn opt(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// Field changes from `old` to `new` (only the fields that differ).
+pub fn diff(old: &[(&'static str, String)], new: &[(&'static str, String)]) -> Vec<FieldChange> {
+    old.iter()
+        .zip(new)
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((field, a), (_, b))| FieldChange {
+            field: field.to_string(),
+            old: opt(a.clone()),
+            new: opt(b.clone()),
+        })
+        .collect()
+}
+
+fn email_taken(owner: i64) -> AppError {
+    AppError::field(
+        "email",
+        format!("This email is already used by customer #{owner}."),
+    )
+}
+
+/// The e-mail message after a unique violation on it (the owner read on the same connection).
+async fn email_taken_now(conn: &mut Conn, email: &str, except: Option<i64>) -> AppError {
+    match email_owner(conn, email, except).await {
+        Ok(owner) => email_taken(owner.unwrap_or_default()),
+        Err(e) => e.into(),
+    }
+}
+
+// ---------------------------------------------------------------- single edits
+
+/// Add a customer inside the caller's transaction (which may add the portal invitation).
+/// Returns the new id.
+pub async fn create(
+    conn: &mut Conn,
+    actor: &Actor,
+    v: &ValidCustomer,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    let cols = columns(v);
+    let mut qb = QueryBuilder::<Sqlite>::new("insert into customer (");
+    for (name, _, _) in &cols {
+        qb.push(name).push(", ");
+    }
+    qb.push("created_at, created_by, updated_at, updated_by, version) values (");
+    for (_, value, _) in &cols {
+        value.bind(&mut qb);
+        qb.push(", ");
+    }
+    let by = staff_id(actor);
+    qb.push_bind(now)
+        .push(", ")
+        .push_bind(by)
+        .push(", ")
+        .push_bind(now)
+        .push(", ")
+        .push_bind(by)
+        .push(", 1) returning customer_id");
+    let id: i64 = match qb.build_query_scalar().fetch_one(&mut *conn).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(email_taken_now(conn, &v.email, None).await)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let blank: Vec<_> = shown_fields(v)
+        .into_iter()
+        .map(|(f, _)| (f, String::new()))
+        .collect();
+    let mut changes = diff(&blank, &shown_fields(v));
+    changes.extend(set_labels(conn, id, &v.labels).await?);
+    record(
+        conn,
+        actor,
+        AuditAction::Create,
+        ENTITY,
+        Some(id),
+        &changes,
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Who changed the customer since the version an edit started from, as a message.
+fn conflict_message(current: &Customer) -> String {
+    format!(
+        "{} changed this customer at {} while you were editing. Your changes were not saved; reopen the customer to see theirs.",
+        current.updated_by_name.as_deref().unwrap_or("Someone"),
+        fmt_datetime(&current.updated_at)
+    )
+}
+
+/// Save an edit made from `expected_version` (refused with a Conflict naming who saved
+/// since). `action` is `Update` for staff, `PortalUpdate` for the customer's own edit.
+/// Returns `None` when nothing changed, otherwise the audited changes.
+pub async fn update(
+    pool: &Pool,
+    actor: &Actor,
+    action: AuditAction,
+    id: i64,
+    expected_version: i64,
+    v: &ValidCustomer,
+) -> Result<Option<Vec<FieldChange>>, AppError> {
+    let old = get_live(pool, id).await?;
+    if old.version != expected_version {
+        return Err(AppError::Conflict(conflict_message(&old)));
+    }
+    if let Some(owner) = email_owner(pool, &v.email, Some(id)).await? {
+        return Err(email_taken(owner));
+    }
+    let mut changes = diff(&shown_fields(&as_valid(&old)), &shown_fields(v));
+    let mut old_labels: Vec<i64> = old.labels.iter().map(|l| l.id).collect();
+    let mut new_labels = v.labels.clone();
+    old_labels.sort_unstable();
+    new_labels.sort_unstable();
+    if changes.is_empty() && old_labels == new_labels {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    let mut tx = pool.begin().await?;
+    let mut qb = QueryBuilder::<Sqlite>::new("update customer set ");
+    for (name, value, _) in &columns(v) {
+        qb.push(name).push(" = ");
+        value.bind(&mut qb);
+        qb.push(", ");
+    }
+    qb.push("version = version + 1, updated_at = ")
+        .push_bind(now)
+        .push(", updated_by = ")
+        .push_bind(staff_id(actor))
+        .push(" where customer_id = ")
+        .push_bind(id)
+        // The version check is in the UPDATE itself: if anyone saved since we read, 0 rows.
+        .push(" and version = ")
+        .push_bind(expected_version)
+        .push(" and deleted_at is null");
+    match qb.build().execute(&mut *tx).await {
+        Ok(r) if r.rows_affected() == 1 => {}
+        Ok(_) => {
+            drop(tx);
+            return Err(match get_live(pool, id).await {
+                Ok(current) => AppError::Conflict(conflict_message(&current)),
+                Err(e) => e,
+            });
+        }
+        Err(e) if is_unique_violation(&e) => {
+            return Err(email_taken_now(&mut tx, &v.email, Some(id)).await)
+        }
+        Err(e) => return Err(e.into()),
+    }
+    changes.extend(set_labels(&mut tx, id, &v.labels).await?);
+    if changes.iter().any(|c| c.field == "email") {
+        // Invitation and reset links went to the old address: they stop working.
+        crate::auth::customer_account::revoke(&mut tx, id).await?;
+    }
+    record(&mut tx, actor, action, ENTITY, Some(id), &changes, now).await?;
+    tx.commit().await?;
+    Ok(Some(changes))
+}
+
+/// Replace one customer's labels with `wanted` (inside the caller's transaction). Returns the
+/// audit field change, if the set changed. Unknown label ids are refused.
+async fn set_labels(
+    conn: &mut Conn,
+    customer_id: i64,
+    wanted: &[i64],
+) -> Result<Option<FieldChange>, AppError> {
+    let json = ids_json(wanted);
+    let known: i64 = sqlx::query_scalar(
+        "select count(*) from label where label_id in (select value from json_each($1))",
+    )
+    .bind(&json)
+    .fetch_one(&mut *conn)
+    .await?;
+    if known as usize != wanted.len() {
+        return Err(AppError::field(
+            "labels",
+            "A label you picked was deleted meanwhile. Pick the labels again.",
+        ));
+    }
+    let names = label_names_sql("$1", "");
+    let old: Option<String> = sqlx::query_scalar(&format!("select {names}"))
+        .bind(customer_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query(
+        "delete from customer_label where customer_id = $1
+           and label_id not in (select value from json_each($2))",
+    )
+    .bind(customer_id)
+    .bind(&json)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "insert or ignore into customer_label (customer_id, label_id)
+         select $1, value from json_each($2)",
+    )
+    .bind(customer_id)
+    .bind(&json)
+    .execute(&mut *conn)
+    .await?;
+    let new: Option<String> = sqlx::query_scalar(&format!("select {names}"))
+        .bind(customer_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((old != new).then(|| FieldChange {
+        field: "labels".into(),
+        old,
+        new,
+    }))
+}
+
+/// The inline Active/Inactive switch: an explicit intent, so it applies to the current
+/// version (and bumps it). A set of one.
+pub async fn set_status_of(
+    pool: &Pool,
+    actor: &Actor,
+    id: i64,
+    status: Status,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let live: Option<i64> =
+        sqlx::query_scalar("select 1 from customer where customer_id = $1 and deleted_at is null")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if live.is_none() {
+        return Err(AppError::NotFound);
+    }
+    set_status(&mut tx, actor, status, &[id], Utc::now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Soft delete of one customer: the row stays (for Undo, the Trash and the purge).
+pub async fn delete_one(pool: &Pool, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    if delete(&mut tx, actor, &[id], None, Utc::now()).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Undo a delete: the same row, id and data come back.
+pub async fn restore_one(pool: &Pool, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let Some(c) = get(pool, id).await?.filter(|c| c.deleted_at.is_some()) else {
+        return Err(AppError::NotFound);
+    };
+    let mut tx = crate::db::begin_write(pool).await?;
+    if restore(&mut tx, actor, &[id], None, Utc::now()).await? == 0 {
+        let owner = email_owner(&mut *tx, &c.email, Some(id)).await?;
+        return Err(match owner {
+            Some(owner) => AppError::Conflict(format!(
+                "Cannot restore: its email {} is now used by customer #{owner}.",
+                c.email
+            )),
+            None => AppError::NotFound,
+        });
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- set-based changes
+
+/// Runs `statements` (each binding `$1` … `$7` as the module doc says, using what it needs)
+/// and returns the rows changed by the last one.
+async fn run_set<V>(
+    conn: &mut Conn,
+    statements: &[String],
+    actor: &Actor,
+    value: V,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error>
+where
+    V: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Clone + Send,
+{
+    let json = ids_json(ids);
+    let mut last = 0;
+    for sql in statements {
+        last = bind_actor(sqlx::query(sql), actor, now)
+            .bind(value.clone())
+            .bind(&json)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(last)
+}
+
+const LIVE_IDS: &str = "from customer c where c.customer_id in (select value from json_each($7))
+    and c.deleted_at is null";
+
+/// Set the status of the live customers among `ids` that have another one; each gets a new
+/// version and a `status` event. Returns how many changed.
+pub async fn set_status(
+    conn: &mut Conn,
+    actor: &Actor,
+    status: Status,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let targets = format!("{LIVE_IDS} and c.status != $6");
+    let statements = [
+        insert_each(
+            AuditAction::Status,
+            ENTITY,
+            "c.customer_id",
+            "json_array(json_object('field', 'status', 'old', c.status, 'new', $6))",
+            &targets,
+        ),
+        format!(
+            "update customer set status = $6, {TOUCH}
+             where customer_id in (select c.customer_id {targets})"
+        ),
+    ];
+    let value = status.as_str().to_string();
+    run_set(conn, &statements, actor, value, ids, now).await
+}
+
+/// Soft-delete the live customers among `ids`, tagged with `batch` (a bulk delete's Undo
+/// brings the batch back; a single delete has none). Returns how many were deleted.
+pub async fn delete(
+    conn: &mut Conn,
+    actor: &Actor,
+    ids: &[i64],
+    batch: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let statements = [
+        insert_each(
+            AuditAction::Delete,
+            ENTITY,
+            "c.customer_id",
+            "'[]'",
+            LIVE_IDS,
+        ),
+        format!(
+            "update customer set deleted_at = $1, deleted_by = $2, delete_batch = $6
+             where customer_id in (select c.customer_id {LIVE_IDS})"
+        ),
+    ];
+    run_set(
+        conn,
+        &statements,
+        actor,
+        batch.map(str::to_string),
+        ids,
+        now,
+    )
+    .await
+}
+
+/// Bring back the deleted customers among `ids` (of `batch`, if given), except those whose
+/// e-mail a live customer uses meanwhile. Returns how many came back.
+pub async fn restore(
+    conn: &mut Conn,
+    actor: &Actor,
+    ids: &[i64],
+    batch: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    const FREE: &str = "from customer c where c.customer_id in (select value from json_each($7))
+          and c.deleted_at is not null and ($6 is null or c.delete_batch = $6)
+          and not exists (select 1 from customer o
+                          where lower(o.email) = lower(c.email) and o.deleted_at is null)";
+    let statements = [
+        insert_each(AuditAction::Restore, ENTITY, "c.customer_id", "'[]'", FREE),
+        format!(
+            "update customer set deleted_at = null, deleted_by = null, delete_batch = null
+             where customer_id in (select c.customer_id {FREE})"
+        ),
+    ];
+    run_set(
+        conn,
+        &statements,
+        actor,
+        batch.map(str::to_string),
+        ids,
+        now,
+    )
+    .await
+}
+
+/// The names of a customer's labels, in display order, joined (SQL; `{id}` is the customer
+/// id expression). `NULL` when it has none.
+fn label_names_sql(id: &str, extra: &str) -> String {
+    format!(
+        "(select group_concat(l.name, ', ' order by l.name_key, l.label_id) from label l
+          where (l.label_id in (select x.label_id from customer_label x where x.customer_id = {id})
+                 {extra}))"
+    )
+}
+
+/// Add label `label_id` to the live customers among `ids` that lack it; each changed customer
+/// gets a new version and a `labels` event (old set → new set). Returns how many changed.
+pub async fn add_label(
+    conn: &mut Conn,
+    actor: &Actor,
+    label_id: i64,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let targets = format!(
+        "{LIVE_IDS} and not exists (select 1 from customer_label x
+                                    where x.customer_id = c.customer_id and x.label_id = $6)"
+    );
+    let statements = [
+        insert_each(
+            AuditAction::Labels,
+            ENTITY,
+            "c.customer_id",
+            &format!(
+                "json_array(json_object('field', 'labels', 'old', {}, 'new', {}))",
+                label_names_sql("c.customer_id", ""),
+                label_names_sql("c.customer_id", "or l.label_id = $6"),
+            ),
+            &targets,
+        ),
+        format!(
+            "update customer set {TOUCH} where customer_id in (select c.customer_id {targets})"
+        ),
+        format!(
+            "insert into customer_label (customer_id, label_id) select c.customer_id, $6 {targets}"
+        ),
+    ];
+    run_set(conn, &statements, actor, label_id, ids, now).await
+}
+
+/// Remove label `label_id` from the customers among `ids` carrying it (live ones only, unless
+/// `live_only` is false — a deleted label leaves trashed customers too). Audited per customer.
+pub async fn remove_label(
+    conn: &mut Conn,
+    actor: &Actor,
+    label_id: i64,
+    ids: &[i64],
+    live_only: bool,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let live = if live_only {
+        " and c.deleted_at is null"
+    } else {
+        ""
+    };
+    let targets = format!(
+        "from customer c join customer_label cl on cl.customer_id = c.customer_id and cl.label_id = $6
+         where c.customer_id in (select value from json_each($7)){live}"
+    );
+    let statements = [
+        insert_each(
+            AuditAction::Labels,
+            ENTITY,
+            "c.customer_id",
+            &format!(
+                "json_array(json_object('field', 'labels', 'old', {}, 'new', {}))",
+                label_names_sql("c.customer_id", ""),
+                label_names_sql("c.customer_id", "and l.label_id != $6"),
+            ),
+            &targets,
+        ),
+        format!(
+            "update customer set {TOUCH} where customer_id in (select c.customer_id {targets})"
+        ),
+        format!(
+            "delete from customer_label where label_id = $6
+               and customer_id in (select c.customer_id {targets})"
+        ),
+    ];
+    run_set(conn, &statements, actor, label_id, ids, now).await
+}
+
+/// Remove customers deleted before `cutoff` for good. Their audit trail stays.
+pub async fn purge_deleted(pool: &Pool, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    const OLD: &str = "from customer c where c.deleted_at < $6
+        and c.customer_id not in (select value from json_each($7))";
+    let statements = [
+        insert_each(AuditAction::Purge, ENTITY, "c.customer_id", "'[]'", OLD),
+        format!("delete from customer where customer_id in (select c.customer_id {OLD})"),
+    ];
+    let purged = run_set(
+        &mut tx,
+        &statements,
+        &Actor::system(),
+        cutoff,
+        &[],
+        Utc::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(purged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lists_only_changed_fields_with_blanks_as_none() {
+        let old = vec![
+            ("first_name", "Ann".to_string()),
+            ("city", String::new()),
+            ("zip", "1000".into()),
+        ];
+        let new = vec![
+            ("first_name", "Anne".to_string()),
+            ("city", "Cebu".into()),
+            ("zip", "1000".into()),
+        ];
+        let d = diff(&old, &new);
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            d[0],
+            FieldChange {
+                field: "first_name".into(),
+                old: Some("Ann".into()),
+                new: Some("Anne".into())
+            }
+        );
+        assert_eq!(d[1].old, None);
+    }
+
+    #[test]
+    fn every_editable_field_has_a_column_and_the_diff_skips_derived_ones() {
+        let v = ValidCustomer {
+            first_name: "Ann".into(),
+            middle_name: String::new(),
+            last_name: "Lee".into(),
+            suffix: String::new(),
+            email: "ann@example.com".into(),
+            gender: Gender::Female,
+            birthday: None,
+            phone: "0917 123 4567".into(),
+            phone_e164: "+639171234567".into(),
+            street: String::new(),
+            city: String::new(),
+            state: String::new(),
+            zip: String::new(),
+            country: "PH".into(),
+            status: Status::Active,
+            contact_name: String::new(),
+            contact_email: String::new(),
+            contact_phone: String::new(),
+            labels: vec![],
+        };
+        let names: Vec<_> = columns(&v).iter().map(|c| c.0).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a column named twice");
+        let shown = shown_fields(&v);
+        assert_eq!(shown.len(), 17);
+        assert!(!shown.iter().any(|(f, _)| *f == "phone_e164"));
+        assert!(shown.contains(&("gender", "female".to_string())));
+    }
+}

@@ -1,0 +1,17 @@
+//! The integration tests: the real router over a real SQLite file per test (and a real SMTP
+//! listener on 127.0.0.1 where mail is involved). One binary with a module per area, so the
+//! server is linked once rather than once per file.
+
+mod common;
+
+mod audit;
+mod auth;
+mod customer_list;
+mod customers;
+mod export;
+mod hardening;
+mod labels;
+mod mail;
+mod permissions;
+mod portal;
+mod staff;
