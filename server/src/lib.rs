@@ -5,6 +5,8 @@ pub mod config;
 mod middleware;
 pub mod seed;
 
+use app::auth::principal::Principal;
+use app::auth::sessions;
 use app::auth::ssr::{login_handler, logout_handler};
 use app::state::{AppState, AuthSettings};
 use app::{shell, App};
@@ -112,11 +114,11 @@ pub fn build_router(state: AppState) -> Router {
         .route("/auth/login", post(login_handler))
         .route("/auth/logout", post(logout_handler))
         .route("/staff/auth/accept", post(app::staff::ssr::accept_handler))
-        .route("/portal/auth/login", post(app::portal::ssr::login_handler))
-        .route("/portal/auth/logout", post(app::portal::ssr::logout_handler))
-        .route("/portal/auth/accept", post(app::portal::ssr::accept_handler))
-        .route("/portal/auth/reset", post(app::portal::ssr::reset_handler))
-        .route("/portal/auth/forgot", post(app::portal::ssr::forgot_handler))
+        .route("/portal/auth/login", post(app::portal::routes::login_handler))
+        .route("/portal/auth/logout", post(app::portal::routes::logout_handler))
+        .route("/portal/auth/accept", post(app::portal::routes::accept_handler))
+        .route("/portal/auth/reset", post(app::portal::routes::reset_handler))
+        .route("/portal/auth/forgot", post(app::portal::routes::forgot_handler))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -228,14 +230,10 @@ pub fn spawn_housekeeping(pool: SqlitePool, retention_days: u32) {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = app::auth::ssr::purge_expired_sessions(&pool, chrono::Utc::now()).await
-            {
-                tracing::warn!(err = %e, "session purge failed");
-            }
-            if let Err(e) =
-                app::portal::ssr::purge_expired_sessions(&pool, chrono::Utc::now()).await
-            {
-                tracing::warn!(err = %e, "portal session purge failed");
+            for p in [Principal::Staff, Principal::Customer] {
+                if let Err(e) = sessions::purge_expired(&pool, p, chrono::Utc::now()).await {
+                    tracing::warn!(err = %e, principal = ?p, "session purge failed");
+                }
             }
             match purge_trash(&pool, retention_days).await {
                 Ok(0) => {}

@@ -1,11 +1,10 @@
 //! Cross-cutting request handling: CSRF origin check, session resolution with page gating,
 //! and mapping server-function errors to their HTTP status.
 
-use app::auth::ssr::{
-    clear_session_cookie, resolve_session, safe_next_from_query, see_other, session_token,
-};
+use app::auth::principal::Principal::{Customer, Staff};
+use app::auth::sessions;
+use app::auth::ssr::{safe_next_from_query, see_other};
 use app::error::AppError;
-use app::portal::ssr as portal;
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -82,8 +81,9 @@ pub async fn portal_session(
     }
     let mut stale_cookie = false;
     let mut user = None;
-    if let Some(token) = portal::session_token(req.headers(), &state.auth) {
-        match portal::resolve_session(&state.pool, &token, &state.auth, chrono::Utc::now()).await {
+    if let Some(token) = sessions::token(Customer, req.headers(), &state.auth) {
+        match sessions::resolve_customer(&state.pool, &token, &state.auth, chrono::Utc::now()).await
+        {
             Ok(Some(u)) => user = Some(u),
             Ok(None) => stale_cookie = true,
             Err(e) => return error_response(&path, AppError::from(e)),
@@ -100,7 +100,7 @@ pub async fn portal_session(
                 "/portal/login"
             });
             if stale_cookie {
-                append_cookie(&mut res, &portal::clear_session_cookie(&state.auth));
+                append_cookie(&mut res, &sessions::clear_cookie(Customer, &state.auth));
             }
             return res;
         }
@@ -110,7 +110,7 @@ pub async fn portal_session(
     }
     let mut res = next.run(req).await;
     if stale_cookie {
-        append_cookie(&mut res, &portal::clear_session_cookie(&state.auth));
+        append_cookie(&mut res, &sessions::clear_cookie(Customer, &state.auth));
     }
     res
 }
@@ -124,8 +124,8 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     }
     let mut stale_cookie = false;
     let mut user = None;
-    if let Some(token) = session_token(req.headers(), &state.auth) {
-        match resolve_session(&state.pool, &token, &state.auth, chrono::Utc::now()).await {
+    if let Some(token) = sessions::token(Staff, req.headers(), &state.auth) {
+        match sessions::resolve_staff(&state.pool, &token, &state.auth, chrono::Utc::now()).await {
             Ok(Some(u)) => user = Some(u),
             Ok(None) => stale_cookie = true,
             Err(e) => {
@@ -157,7 +157,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
                 urlencoding::encode(&here)
             ));
             if stale_cookie {
-                append_cookie(&mut res, &clear_session_cookie(&state.auth));
+                append_cookie(&mut res, &sessions::clear_cookie(Staff, &state.auth));
             }
             return res;
         } else if path == "/" {
@@ -170,7 +170,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     }
     let mut res = next.run(req).await;
     if stale_cookie {
-        append_cookie(&mut res, &clear_session_cookie(&state.auth));
+        append_cookie(&mut res, &sessions::clear_cookie(Staff, &state.auth));
     }
     res
 }

@@ -5,7 +5,8 @@
 //! 1 hour) and is deleted by the transaction that uses it; issuing a new link of a purpose
 //! deletes the customer's earlier ones.
 
-use super::ssr::new_token;
+use super::links;
+use super::principal::Principal;
 use crate::audit::ssr::{record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
 use crate::auth::{PortalFeatures, PortalState};
@@ -122,41 +123,10 @@ pub async fn ensure_account(
     Ok(())
 }
 
-/// A new link token for `purpose`; the customer's earlier ones of that purpose stop working.
-pub async fn issue_token(
-    conn: &mut Conn,
-    id: i64,
-    purpose: &str,
-    expires_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<String, sqlx::Error> {
-    sqlx::query("delete from portal_token where customer_id = $1 and purpose = $2")
-        .bind(id)
-        .bind(purpose)
-        .execute(&mut *conn)
-        .await?;
-    let (token, hash) = new_token();
-    sqlx::query(
-        "insert into portal_token (token_hash, customer_id, purpose, created_at, expires_at)
-         values ($1, $2, $3, $4, $5)",
-    )
-    .bind(hash)
-    .bind(id)
-    .bind(purpose)
-    .bind(now)
-    .bind(expires_at)
-    .execute(conn)
-    .await?;
-    Ok(token)
-}
-
 /// Every outstanding link of a customer stops working (a password was set, the e-mail
 /// changed, access was disabled); an open invitation shows as expired.
 pub async fn revoke(conn: &mut Conn, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from portal_token where customer_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    links::revoke_all(&mut *conn, Principal::Customer, id).await?;
     sqlx::query(
         "update portal_account set invite_expires_at = $1
          where customer_id = $2 and invite_expires_at > $1",
@@ -165,19 +135,6 @@ pub async fn revoke(conn: &mut Conn, id: i64) -> Result<(), sqlx::Error> {
     .bind(id)
     .execute(conn)
     .await?;
-    Ok(())
-}
-
-pub async fn end_sessions(
-    conn: &mut Conn,
-    id: i64,
-    except_hash: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from portal_session where customer_id = $1 and session_hash != $2")
-        .bind(id)
-        .bind(except_hash.unwrap_or(""))
-        .execute(conn)
-        .await?;
     Ok(())
 }
 
@@ -270,7 +227,7 @@ pub async fn invite_tx(
     let id = row.customer_id;
     ensure_account(conn, id, now).await?;
     let expires = now + Duration::days(INVITE_TTL_DAYS);
-    let token = issue_token(conn, id, "invite", expires, now).await?;
+    let token = links::issue(conn, Principal::Customer, id, "invite", expires, now).await?;
     sqlx::query(
         "update portal_account set invited_at = $1, invite_expires_at = $2, last_link_sent_at = $1
          where customer_id = $3",
@@ -320,8 +277,9 @@ pub async fn send_reset_link_tx(
 ) -> Result<(), AppError> {
     let id = row.customer_id;
     ensure_account(conn, id, now).await?;
-    let token = issue_token(
+    let token = links::issue(
         conn,
+        Principal::Customer,
         id,
         "reset",
         now + Duration::minutes(RESET_TTL_MINUTES),

@@ -11,9 +11,17 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+pub mod credentials;
+#[cfg(feature = "ssr")]
 pub mod customer_account;
+#[cfg(feature = "ssr")]
+pub mod links;
 pub mod password;
 pub mod permissions;
+#[cfg(feature = "ssr")]
+pub mod principal;
+#[cfg(feature = "ssr")]
+pub mod sessions;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -1,9 +1,13 @@
-//! Server side of staff authentication: password hashing, database sessions, login
-//! throttling, the login/logout routes, and the guard every server function calls first.
+//! Server side of authentication: password hashing, tokens, throttling, the guards every
+//! server function calls first, and the staff sign-in / sign-out routes. Sessions, links
+//! and the credential transactions are the engine's (`sessions`, `links`, `credentials`),
+//! written once for staff and customers.
 
-use super::{safe_next, Capability, CurrentUser, Role};
-use crate::audit::ssr::{record, Actor};
-use crate::audit::{AuditAction, Entity, FieldChange};
+use super::credentials::{self, Client, SignIn};
+use super::principal::Principal;
+use super::sessions;
+use super::{safe_next, Capability, CurrentUser};
+use crate::audit::ssr::Actor;
 use crate::error::AppError;
 use crate::state::{AppState, AuthSettings};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -127,183 +131,7 @@ pub async fn count_admins(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
 
 // ---------------------------------------------------------------- sessions
 
-/// What the session middleware puts into the request's extensions.
-#[derive(Clone, Debug)]
-pub struct SessionUser {
-    pub user: CurrentUser,
-    pub session_hash: String,
-}
-
-/// A session cookie's name: `base` (`sid` for staff, `psid` for portal customers), with the
-/// `__Host-` prefix when secure — the browser then insists on Secure, Path=/ and no Domain.
-pub fn named_cookie(base: &str, settings: &AuthSettings) -> String {
-    if settings.cookie_secure {
-        format!("__Host-{base}")
-    } else {
-        base.to_string()
-    }
-}
-
-/// `Set-Cookie` for a session token (`Some`) or its removal (`None`).
-pub fn cookie_header(base: &str, token: Option<&str>, settings: &AuthSettings) -> String {
-    let max_age = if token.is_some() {
-        settings.absolute_timeout.as_secs()
-    } else {
-        0
-    };
-    let secure = if settings.cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-        named_cookie(base, settings),
-        token.unwrap_or("")
-    )
-}
-
-/// A session cookie's token from the request's `Cookie` headers, if any.
-pub fn cookie_token(headers: &HeaderMap, base: &str, settings: &AuthSettings) -> Option<String> {
-    let name = named_cookie(base, settings);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, v)| *k == name && !v.is_empty())
-        .map(|(_, v)| v.to_string())
-}
-
-const STAFF_COOKIE: &str = "sid";
-
-pub fn session_cookie(token: &str, settings: &AuthSettings) -> String {
-    cookie_header(STAFF_COOKIE, Some(token), settings)
-}
-
-pub fn clear_session_cookie(settings: &AuthSettings) -> String {
-    cookie_header(STAFF_COOKIE, None, settings)
-}
-
-/// The staff session token from the request's `Cookie` headers, if any.
-pub fn session_token(headers: &HeaderMap, settings: &AuthSettings) -> Option<String> {
-    cookie_token(headers, STAFF_COOKIE, settings)
-}
-
-/// Start a new session for `staff_user_id`; returns the token for the cookie.
-pub async fn create_session(
-    pool: &SqlitePool,
-    staff_user_id: i64,
-    settings: &AuthSettings,
-    ip: &str,
-    user_agent: &str,
-    now: DateTime<Utc>,
-) -> Result<String, sqlx::Error> {
-    let (token, hash) = new_token();
-    let expires = now + chrono::Duration::from_std(settings.absolute_timeout).unwrap_or_default();
-    sqlx::query(
-        "insert into staff_session
-           (session_hash, staff_user_id, created_at, last_seen_at, expires_at, ip, user_agent)
-         values ($1, $2, $3, $3, $4, $5, $6)",
-    )
-    .bind(&hash)
-    .bind(staff_user_id)
-    .bind(now)
-    .bind(expires)
-    .bind(ip)
-    .bind(truncate(user_agent, 300))
-    .execute(pool)
-    .await?;
-    Ok(token)
-}
-
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    staff_user_id: i64,
-    last_seen_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    email: String,
-    name: String,
-    role: String,
-    active: bool,
-}
-
-/// Look a token up. Expired (idle or absolute) sessions and sessions of deactivated users
-/// are deleted and give `None`. `last_seen_at` is refreshed at most once a minute so that
-/// reading pages does not write on every request.
-pub async fn resolve_session(
-    pool: &SqlitePool,
-    token: &str,
-    settings: &AuthSettings,
-    now: DateTime<Utc>,
-) -> Result<Option<SessionUser>, sqlx::Error> {
-    let hash = hash_token(token);
-    let row = sqlx::query_as::<_, SessionRow>(
-        "select s.staff_user_id, s.last_seen_at, s.expires_at, u.email, u.name, u.role, u.active
-         from staff_session s join staff_user u on u.staff_user_id = s.staff_user_id
-         where s.session_hash = $1",
-    )
-    .bind(&hash)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let idle = chrono::Duration::from_std(settings.idle_timeout).unwrap_or_default();
-    let role = Role::parse(&row.role);
-    if now >= row.expires_at || now - row.last_seen_at >= idle || !row.active || role.is_none() {
-        delete_session_by_hash(pool, &hash).await?;
-        return Ok(None);
-    }
-    if now - row.last_seen_at >= chrono::Duration::seconds(60) {
-        sqlx::query("update staff_session set last_seen_at = $1 where session_hash = $2")
-            .bind(now)
-            .bind(&hash)
-            .execute(pool)
-            .await?;
-    }
-    Ok(Some(SessionUser {
-        user: CurrentUser {
-            id: row.staff_user_id,
-            email: row.email,
-            name: row.name,
-            role: role.expect("checked above"),
-        },
-        session_hash: hash,
-    }))
-}
-
-pub async fn delete_session_by_hash(pool: &SqlitePool, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from staff_session where session_hash = $1")
-        .bind(hash)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-/// End every session of a user (deactivation, password change).
-pub async fn delete_sessions_of(pool: &SqlitePool, staff_user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from staff_session where staff_user_id = $1")
-        .bind(staff_user_id)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-/// Remove sessions past their absolute expiry (run periodically).
-pub async fn purge_expired_sessions(
-    pool: &SqlitePool,
-    now: DateTime<Utc>,
-) -> Result<u64, sqlx::Error> {
-    let res = sqlx::query("delete from staff_session where expires_at < $1")
-        .bind(now)
-        .execute(pool)
-        .await?;
-    Ok(res.rows_affected())
-}
-
-fn truncate(s: &str, max_chars: usize) -> String {
-    s.chars().take(max_chars).collect()
-}
+pub use super::sessions::{cookie_header, cookie_token, named_cookie, PortalUser, SessionUser};
 
 // ---------------------------------------------------------------- the guard
 
@@ -339,6 +167,19 @@ pub fn staff_guard(endpoint: &str) -> Result<CurrentUser, AppError> {
             Err(AppError::Forbidden)
         }
     }
+}
+
+/// First line of every customer server function: the permission table must list
+/// `endpoint` as a customer endpoint, and the caller must be a signed-in customer.
+pub fn customer_guard(endpoint: &str) -> Result<PortalUser, AppError> {
+    use super::permissions::{server_fn_access, Access};
+    if server_fn_access(endpoint) != Some(Access::Customer) {
+        tracing::error!(endpoint, "not a customer endpoint in the permission table");
+        return Err(AppError::Forbidden);
+    }
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<PortalUser>().cloned())
+        .ok_or(AppError::Unauthorized)
 }
 
 /// First line of a server function anyone may call: checks the table says so.
@@ -542,7 +383,7 @@ pub async fn login_handler(
     let json = wants_json(&headers);
     match login(&state, &headers, &form, &ip, next.clone()).await {
         Ok(LoginOutcome::SignedIn { token, next }) => {
-            let cookie = session_cookie(&token, &state.auth);
+            let cookie = sessions::set_cookie(Principal::Staff, &token, &state.auth);
             let mut res = if json {
                 axum::Json(serde_json::json!({ "ok": true, "next": next })).into_response()
             } else {
@@ -588,105 +429,36 @@ async fn login(
     ip: &str,
     next: String,
 ) -> Result<LoginOutcome, AppError> {
-    let pool = &state.pool;
-    let now = Utc::now();
-    let email = form.email.trim().to_lowercase();
-    let key = throttle_key(&email, ip);
-    if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
-        audit_failed_login(pool, None, &email, "throttled", now).await?;
-        return Ok(LoginOutcome::Throttled(secs));
-    }
-    // Over-long input is refused after the same work as a wrong password.
-    let password = if form.password.len() > 1024 {
-        String::new()
-    } else {
-        form.password.clone()
+    let client = Client {
+        ip,
+        user_agent: user_agent(headers),
+        old_session: sessions::token(Principal::Staff, headers, &state.auth),
     };
-    let staff = if email.len() <= 254 {
-        find_staff_by_email(pool, &email).await?
-    } else {
-        None
-    };
-    let hash = staff.as_ref().map(|s| s.password_hash.clone());
-    // Counted before the (slow) check, so parallel guesses cannot all slip past the limit;
-    // a success clears it.
-    throttle_record_failure(pool, &key, now).await?;
-    let ok = verify_password(password, hash).await;
-    match staff {
-        Some(staff) if ok && staff.active && !form.password.is_empty() => {
-            throttle_clear(pool, &key).await?;
-            // A new id at every login: drop whatever session the browser came with.
-            if let Some(old) = session_token(headers, &state.auth) {
-                delete_session_by_hash(pool, &hash_token(&old)).await?;
-            }
-            let ua = headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let token = create_session(pool, staff.staff_user_id, &state.auth, ip, ua, now).await?;
-            sqlx::query("update staff_user set last_login_at = $1 where staff_user_id = $2")
-                .bind(now)
-                .bind(staff.staff_user_id)
-                .execute(pool)
-                .await?;
-            tracing::info!(staff_user_id = staff.staff_user_id, "staff login");
-            let me = CurrentUser {
-                id: staff.staff_user_id,
-                email: staff.email.clone(),
-                name: staff.name.clone(),
-                role: Role::parse(&staff.role).unwrap_or(Role::Support),
-            };
-            let mut conn = pool.acquire().await?;
-            record(
-                &mut conn,
-                &me.actor(),
-                AuditAction::Login,
-                Entity::StaffUser,
-                Some(me.id),
-                &[],
-                now,
-            )
-            .await?;
-            Ok(LoginOutcome::SignedIn { token, next })
-        }
-        staff => {
-            tracing::warn!(%ip, "failed staff login");
-            let reason = match &staff {
-                Some(s) if !s.active && ok => "deactivated",
-                Some(_) => "wrong password",
-                None => "unknown e-mail",
-            };
-            audit_failed_login(pool, staff.map(|s| s.staff_user_id), &email, reason, now).await?;
-            Ok(LoginOutcome::Invalid)
-        }
-    }
-}
-
-/// A failed staff sign-in in the audit log (the typed address only when it names nobody).
-async fn audit_failed_login(
-    pool: &SqlitePool,
-    staff_user_id: Option<i64>,
-    email: &str,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let mut changes = vec![FieldChange::new("reason", None, Some(reason))];
-    if staff_user_id.is_none() {
-        let typed: String = email.chars().take(254).collect();
-        changes.push(FieldChange::new("email", None, Some(&typed)));
-    }
-    let mut conn = pool.acquire().await?;
-    record(
-        &mut conn,
-        &Actor::anonymous(),
-        AuditAction::LoginFailed,
-        Entity::StaffUser,
-        staff_user_id,
-        &changes,
-        now,
+    let outcome = credentials::sign_in(
+        &state.pool,
+        &state.auth,
+        Principal::Staff,
+        &form.email,
+        &form.password,
+        &client,
     )
     .await?;
-    Ok(())
+    Ok(match outcome {
+        SignIn::SignedIn { token, id } => {
+            tracing::info!(staff_user_id = id, "staff login");
+            LoginOutcome::SignedIn { token, next }
+        }
+        SignIn::Invalid => LoginOutcome::Invalid,
+        SignIn::Throttled(secs) => LoginOutcome::Throttled(secs),
+    })
+}
+
+/// The request's `User-Agent` (empty when absent).
+pub fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 fn throttled_response(secs: u64, json: bool, next: &str) -> Response {
@@ -728,15 +500,13 @@ pub fn see_other(location: &str) -> Response {
 
 /// `POST /auth/logout`: deletes the session server-side and clears the cookie.
 pub async fn logout_handler(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = session_token(&headers, &state.auth) {
-        if let Err(e) = delete_session_by_hash(&state.pool, &hash_token(&token)).await {
-            let _ = AppError::from(e);
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong on our side. Please try again.",
-            )
-                .into_response();
-        }
+    if let Err(e) = sign_out(&state, Principal::Staff, &headers).await {
+        let _ = AppError::from(e);
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Please try again.",
+        )
+            .into_response();
     }
     let mut res = if wants_json(&headers) {
         axum::Json(serde_json::json!({ "ok": true })).into_response()
@@ -745,9 +515,22 @@ pub async fn logout_handler(State(state): State<AppState>, headers: HeaderMap) -
     };
     res.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_str(&clear_session_cookie(&state.auth)).expect("cookie ascii"),
+        HeaderValue::from_str(&sessions::clear_cookie(Principal::Staff, &state.auth))
+            .expect("cookie ascii"),
     );
     res
+}
+
+/// End the session the request carries (staff or customer), if any.
+pub async fn sign_out(
+    state: &AppState,
+    p: Principal,
+    headers: &HeaderMap,
+) -> Result<(), sqlx::Error> {
+    if let Some(token) = sessions::token(p, headers, &state.auth) {
+        sessions::delete(&mut *state.pool.acquire().await?, p, &hash_token(&token)).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -795,6 +578,18 @@ mod tests {
         assert_ne!(t1, t2);
         assert_eq!(h1, hash_token(&t1));
         assert_ne!(h1, t1);
+    }
+
+    fn session_cookie(token: &str, s: &AuthSettings) -> String {
+        sessions::set_cookie(Principal::Staff, token, s)
+    }
+
+    fn clear_session_cookie(s: &AuthSettings) -> String {
+        sessions::clear_cookie(Principal::Staff, s)
+    }
+
+    fn session_token(h: &HeaderMap, s: &AuthSettings) -> Option<String> {
+        sessions::token(Principal::Staff, h, s)
     }
 
     #[test]

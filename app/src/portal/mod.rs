@@ -10,6 +10,8 @@
 
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod routes;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod staff_ui;
 
@@ -157,7 +159,7 @@ pub async fn set_portal_features(
 /// The signed-in customer's own record.
 #[server(endpoint = "portal_me", input = Json)]
 pub async fn load_portal_me() -> Result<PortalMe, AppError> {
-    let who = ssr::customer_guard("portal_me")?;
+    let who = crate::auth::ssr::customer_guard("portal_me")?;
     ssr::me(&state()?.pool, who.customer_id).await
 }
 
@@ -167,7 +169,7 @@ pub async fn portal_update_details(
     version: i64,
     input: PortalDetailsInput,
 ) -> Result<PortalMe, AppError> {
-    let who = ssr::customer_guard("portal_update_details")?;
+    let who = crate::auth::ssr::customer_guard("portal_update_details")?;
     let pool = state()?.pool;
     ssr::update_details(&pool, &who, version, &input).await?;
     ssr::me(&pool, who.customer_id).await
@@ -176,7 +178,7 @@ pub async fn portal_update_details(
 /// The signed-in customer changes their password (their other sessions end).
 #[server(endpoint = "portal_change_password", input = Json)]
 pub async fn portal_change_password(current: String, new: String) -> Result<(), AppError> {
-    let who = ssr::customer_guard("portal_change_password")?;
+    let who = crate::auth::ssr::customer_guard("portal_change_password")?;
     ssr::change_password(&state()?, &who, &current, &new).await
 }
 
@@ -188,13 +190,13 @@ pub async fn portal_link_status(token: String, purpose: String) -> Result<bool, 
     if token.len() > 128 || !matches!(purpose.as_str(), "invite" | "reset" | "staff_invite") {
         return Err(AppError::BadRequest);
     }
+    use crate::auth::principal::Principal;
+    let (principal, purpose) = match purpose.as_str() {
+        "staff_invite" => (Principal::Staff, "invite"),
+        other => (Principal::Customer, other),
+    };
     let pool = state()?.pool;
-    if purpose == "staff_invite" {
-        return Ok(crate::staff::ssr::token_staff(&pool, &token)
-            .await?
-            .is_some());
-    }
-    Ok(ssr::token_customer(&pool, &token, &purpose)
+    Ok(crate::auth::links::owner(&pool, principal, &token, purpose)
         .await?
         .is_some())
 }

@@ -6,11 +6,10 @@ use super::{NewStaff, StaffMember};
 use crate::audit::ssr::record;
 use crate::audit::ssr::Actor;
 use crate::audit::{AuditAction, Entity, FieldChange};
-use crate::auth::ssr::{
-    client_ip, create_session, hash_password, hash_token, new_token, see_other, session_cookie,
-    session_token, throttle_clear, throttle_key, throttle_record_failure, throttle_retry_after,
-    verify_password, SessionUser,
-};
+use crate::auth::credentials::{self, Client, LinkOutcome, Me};
+use crate::auth::principal::Principal::Staff;
+use crate::auth::ssr::{client_ip, hash_password, new_token, see_other, user_agent, SessionUser};
+use crate::auth::{links, sessions};
 use crate::auth::{CurrentUser, Role};
 use crate::db::UniqueViolation;
 use crate::error::AppError;
@@ -244,17 +243,8 @@ async fn insert(
     .await
     .on_unique(taken)?;
     if invite {
-        let (token, token_hash) = new_token();
-        sqlx::query(
-            "insert into staff_token (token_hash, staff_user_id, purpose, created_at, expires_at)
-             values ($1, $2, 'invite', $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(id)
-        .bind(now)
-        .bind(now + Duration::days(INVITE_TTL_DAYS))
-        .execute(&mut *tx)
-        .await?;
+        let expires = now + Duration::days(INVITE_TTL_DAYS);
+        let token = links::issue(&mut tx, Staff, id, "invite", expires, now).await?;
         let link = format!("{base_url}/staff/accept?token={token}");
         let text = format!(
             "Hello {name},\n\n{inviter} has added you to Customers as {}. Open this link to choose your password (it works once, for {INVITE_TTL_DAYS} days):\n\n{link}\n\nIf you did not expect this e-mail, you can ignore it.",
@@ -360,14 +350,8 @@ pub async fn set_active(
         .execute(&mut *tx)
         .await?;
     if !active {
-        sqlx::query("delete from staff_session where staff_user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("delete from staff_token where staff_user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sessions::end_all(&mut tx, Staff, id, None).await?;
+        links::revoke_all(&mut tx, Staff, id).await?;
     }
     let (action, old, new) = if active {
         (AuditAction::StaffReactivate, "inactive", "active")
@@ -396,67 +380,12 @@ pub async fn reset_password(
     password: &str,
     notify: bool,
 ) -> Result<StaffMember, AppError> {
-    let row = get(&mut *st.pool.acquire().await?, id).await?;
-    crate::auth::password::check_password(password, &row.name, &row.email)
-        .await
-        .map_err(|m| AppError::field("password", m))?;
-    let hash = hash_password(password.to_string()).await?;
-    let now = Utc::now();
-    let mut tx = st.pool.begin_with("begin immediate").await?;
-    sqlx::query(
-        "update staff_user set password_hash = $1, password_changed_at = $2, invited_at = null
-         where staff_user_id = $3",
-    )
-    .bind(hash)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("delete from staff_session where staff_user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("delete from staff_token where staff_user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if notify {
-        let text = format!(
-            "Hello {},\n\n{} has set a new password for your Customers account. For your security this e-mail does not contain it; ask them for it, or contact them if you did not expect this.\n\nSign in: {}/login",
-            row.name, actor.name, st.auth.public_base_url
-        );
-        queue_mail(
-            &mut tx,
-            &row.email,
-            "Your Customers password was changed",
-            text,
-            "staff_password_changed",
-        )
-        .await?;
-    }
-    record(
-        &mut tx,
-        &actor.actor(),
-        AuditAction::StaffPasswordReset,
-        ENTITY,
-        Some(id),
-        &[
-            FieldChange::new("password", None, Some("set by an Admin")),
-            FieldChange::new(
-                "notification",
-                None,
-                Some(if notify { "e-mailed" } else { "not sent" }),
-            ),
-        ],
-        now,
-    )
-    .await?;
-    let row = get(&mut tx, id).await?;
-    tx.commit().await?;
-    if notify {
+    let base = &st.auth.public_base_url;
+    let by = actor.actor();
+    if credentials::set_password(&st.pool, Staff, &by, id, password, notify, base).await? {
         st.mail_wake.notify_one();
     }
-    Ok(row.member())
+    Ok(get(&mut *st.pool.acquire().await?, id).await?.member())
 }
 
 pub async fn change_own_password(
@@ -465,31 +394,6 @@ pub async fn change_own_password(
     current: &str,
     new: &str,
 ) -> Result<(), AppError> {
-    let pool = &st.pool;
-    let now = Utc::now();
-    let key = throttle_key(&format!("staff-password|{}", me.id), "");
-    if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: secs,
-        });
-    }
-    throttle_record_failure(pool, &key, now).await?;
-    let hash: String =
-        sqlx::query_scalar("select password_hash from staff_user where staff_user_id = $1")
-            .bind(me.id)
-            .fetch_one(pool)
-            .await?;
-    if current.len() > 1024 || !verify_password(current.to_string(), Some(hash)).await {
-        return Err(AppError::field(
-            "current",
-            "This is not your current password.",
-        ));
-    }
-    throttle_clear(pool, &key).await?;
-    crate::auth::password::check_password(new, &me.name, &me.email)
-        .await
-        .map_err(|m| AppError::field("new", m))?;
-    let hash = hash_password(new.to_string()).await?;
     let this_session = leptos::prelude::use_context::<Parts>()
         .and_then(|p| {
             p.extensions
@@ -497,50 +401,14 @@ pub async fn change_own_password(
                 .map(|s| s.session_hash.clone())
         })
         .unwrap_or_default();
-    let mut tx = pool.begin_with("begin immediate").await?;
-    sqlx::query(
-        "update staff_user set password_hash = $1, password_changed_at = $2 where staff_user_id = $3",
-    )
-    .bind(hash)
-    .bind(now)
-    .bind(me.id)
-    .execute(&mut *tx)
-    .await?;
-    // Other devices sign in again; this one stays.
-    sqlx::query("delete from staff_session where staff_user_id = $1 and session_hash != $2")
-        .bind(me.id)
-        .bind(this_session)
-        .execute(&mut *tx)
-        .await?;
-    record(
-        &mut tx,
-        &me.actor(),
-        AuditAction::PasswordChanged,
-        ENTITY,
-        Some(me.id),
-        &[FieldChange::new(
-            "password",
-            None,
-            Some("changed by themselves"),
-        )],
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// The staff member a still-usable invitation token belongs to.
-pub async fn token_staff(pool: &SqlitePool, token: &str) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select t.staff_user_id from staff_token t
-           join staff_user u on u.staff_user_id = t.staff_user_id
-          where t.token_hash = $1 and t.purpose = 'invite' and t.expires_at > $2 and u.active",
-    )
-    .bind(hash_token(token))
-    .bind(Utc::now())
-    .fetch_optional(pool)
-    .await
+    let who = Me {
+        id: me.id,
+        name: &me.name,
+        email: &me.email,
+        actor: me.actor(),
+        session_hash: &this_session,
+    };
+    credentials::change_own_password(&st.pool, Staff, &who, current, new, None).await
 }
 
 #[derive(Deserialize)]
@@ -565,100 +433,41 @@ pub async fn accept_handler(
     if form.token.len() > 128 {
         return see_other("/staff/accept?error=link");
     }
-    match accept(&state, &parts, &form).await {
-        Ok(Ok(session)) => {
-            let mut res = see_other("/customers");
-            if let Ok(v) = HeaderValue::from_str(&session_cookie(&session, &state.auth)) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            res
-        }
-        Ok(Err("link")) => see_other("/staff/accept?error=link"),
-        Ok(Err(code)) => back(code),
-        Err(e) => {
-            let _ = AppError::internal("staff accept", e);
-            back("server")
-        }
-    }
-}
-
-async fn accept(
-    state: &AppState,
-    parts: &Parts,
-    form: &AcceptForm,
-) -> Result<Result<String, &'static str>, AppError> {
-    let pool = &state.pool;
-    let Some(id) = token_staff(pool, &form.token).await? else {
-        return Ok(Err("link"));
-    };
-    let row = get(&mut *pool.acquire().await?, id).await?;
-    if let Some(code) = crate::auth::password::link_password_problem(
-        &form.password,
-        &form.confirm,
-        &row.name,
-        &row.email,
-    )
-    .await
-    {
-        return Ok(Err(code));
-    }
-    let hash = hash_password(form.password.clone()).await?;
-    let now = Utc::now();
-    let mut tx = pool.begin_with("begin immediate").await?;
-    let used: Option<i64> = sqlx::query_scalar(
-        "delete from staff_token where token_hash = $1 and expires_at > $2 returning staff_user_id",
-    )
-    .bind(hash_token(&form.token))
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if used != Some(id) {
-        return Ok(Err("link"));
-    }
-    sqlx::query(
-        "update staff_user set password_hash = $1, password_changed_at = $2, invited_at = null,
-            last_login_at = $2
-         where staff_user_id = $3",
-    )
-    .bind(hash)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    let me = CurrentUser {
-        id,
-        email: row.email.clone(),
-        name: row.name.clone(),
-        role: Role::parse(&row.role).unwrap_or(Role::Support),
-    };
-    record(
-        &mut tx,
-        &me.actor(),
-        AuditAction::StaffInviteAccepted,
-        ENTITY,
-        Some(id),
-        &[FieldChange::new(
-            "password",
-            None,
-            Some("chosen from the invitation"),
-        )],
-        now,
-    )
-    .await?;
-    tx.commit().await?;
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
     let ip = client_ip(&parts.headers, peer, &state.auth);
-    let ua = parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if let Some(old) = session_token(&parts.headers, &state.auth) {
-        crate::auth::ssr::delete_session_by_hash(pool, &hash_token(&old)).await?;
+    let client = Client {
+        ip: &ip,
+        user_agent: user_agent(&parts.headers),
+        old_session: sessions::token(Staff, &parts.headers, &state.auth),
+    };
+    let passwords = (form.password.as_str(), form.confirm.as_str());
+    let outcome = credentials::accept_link(
+        &state.pool,
+        &state.auth,
+        Staff,
+        "invite",
+        &form.token,
+        passwords,
+        &client,
+    )
+    .await;
+    match outcome {
+        Ok(LinkOutcome::SignedIn(session)) => {
+            let mut res = see_other("/customers");
+            let cookie = sessions::set_cookie(Staff, &session, &state.auth);
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Ok(LinkOutcome::Dead) => see_other("/staff/accept?error=link"),
+        Ok(LinkOutcome::Refused(code)) => back(code),
+        Err(e) => {
+            let _ = AppError::internal("staff accept", e);
+            back("server")
+        }
     }
-    let session = create_session(pool, id, &state.auth, &ip, ua, now).await?;
-    Ok(Ok(session))
 }

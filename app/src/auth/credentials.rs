@@ -1,0 +1,476 @@
+//! The credential transactions, written once for both principals: sign in, change one's own
+//! password, staff set someone's password, and accept a link (choose a password from an
+//! invitation or reset link). What differs between staff and customers is read from
+//! [`Principal`]; the routes and server functions around these are thin.
+
+use super::password::{check_password, link_password_problem};
+use super::principal::{account, account_by_email, Account, Principal};
+use super::ssr::{hash_password, throttle_key, verify_password};
+use super::ssr::{throttle_clear, throttle_record_failure, throttle_retry_after};
+use super::{links, sessions};
+use crate::audit::ssr::{record, Actor};
+use crate::audit::{AuditAction, Entity, FieldChange};
+use crate::db::{begin_write, Conn, Pool};
+use crate::error::AppError;
+use crate::state::AuthSettings;
+use chrono::{DateTime, Utc};
+
+/// Longest password any form accepts (longer input costs the same as a wrong password).
+const INPUT_MAX: usize = 1024;
+
+/// Where the request came from, for the session row and the audit log.
+pub struct Client<'a> {
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    /// The session token the browser came with (replaced by a new one at sign-in).
+    pub old_session: Option<String>,
+}
+
+pub enum SignIn {
+    /// The new session's token (for the cookie) and the account.
+    SignedIn {
+        token: String,
+        id: i64,
+    },
+    Invalid,
+    Throttled(u64),
+}
+
+/// A failed sign-in in the audit log: the reason, and the typed address only when it names
+/// nobody (for a known account the address is theirs).
+async fn failed_sign_in(
+    pool: &Pool,
+    p: Principal,
+    account: Option<&Account>,
+    typed: &str,
+    ip: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut changes = Vec::new();
+    if p == Principal::Customer {
+        changes.push(FieldChange::new("ip", None, Some(ip)));
+    }
+    changes.push(FieldChange::new("reason", None, Some(reason)));
+    let entity = match (p, account) {
+        (_, Some(_)) => p.entity(),
+        (Principal::Staff, None) => Entity::StaffUser,
+        (Principal::Customer, None) => Entity::Portal,
+    };
+    if account.is_none() {
+        let typed: String = typed.chars().take(254).collect();
+        changes.push(FieldChange::new("email", None, Some(&typed)));
+    }
+    let mut conn = pool.acquire().await?;
+    let id = account.map(|a| a.id);
+    record(
+        &mut conn,
+        &Actor::anonymous(),
+        p.login_failed_action(),
+        entity,
+        id,
+        &changes,
+        now,
+    )
+    .await?;
+    tracing::warn!(%ip, reason, principal = ?p, "failed sign-in");
+    Ok(())
+}
+
+/// Sign in with e-mail and password. Failures are counted per (address, IP) before the slow
+/// check, so parallel guesses cannot all slip past the limit; a success clears the count.
+/// Unknown addresses are checked against a dummy hash, so every failure costs the same.
+pub async fn sign_in(
+    pool: &Pool,
+    settings: &AuthSettings,
+    p: Principal,
+    email: &str,
+    password: &str,
+    client: &Client<'_>,
+) -> Result<SignIn, AppError> {
+    let now = Utc::now();
+    let typed = email.trim();
+    let key = throttle_key(
+        &format!("{}{}", p.throttle_prefix(), typed.to_lowercase()),
+        client.ip,
+    );
+    let found = if typed.len() <= 254 {
+        account_by_email(&mut *pool.acquire().await?, p, typed).await?
+    } else {
+        None
+    };
+    if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
+        failed_sign_in(pool, p, found.as_ref(), typed, client.ip, "throttled", now).await?;
+        return Ok(SignIn::Throttled(secs));
+    }
+    throttle_record_failure(pool, &key, now).await?;
+    let checked = if password.len() > INPUT_MAX {
+        String::new()
+    } else {
+        password.to_string()
+    };
+    let hash = found.as_ref().and_then(|a| a.password_hash.clone());
+    let ok = verify_password(checked, hash).await && !password.is_empty();
+    let account = match found {
+        Some(a) if ok && a.usable => a,
+        other => {
+            let reason = match (&other, p) {
+                (Some(_), Principal::Staff) if ok => "deactivated",
+                (Some(_), Principal::Customer) if ok => "access disabled",
+                (Some(_), _) => "wrong password",
+                (None, _) => "unknown e-mail",
+            };
+            failed_sign_in(pool, p, other.as_ref(), typed, client.ip, reason, now).await?;
+            return Ok(SignIn::Invalid);
+        }
+    };
+    throttle_clear(pool, &key).await?;
+    let mut tx = begin_write(pool).await?;
+    // A new id at every sign-in: the session the browser came with ends.
+    if let Some(old) = &client.old_session {
+        sessions::delete(&mut tx, p, &super::ssr::hash_token(old)).await?;
+    }
+    let token = sessions::create(
+        &mut tx,
+        p,
+        account.id,
+        settings,
+        client.ip,
+        client.user_agent,
+        now,
+    )
+    .await?;
+    p.touch_login(&mut tx, account.id, now).await?;
+    let changes = match p {
+        Principal::Staff => vec![],
+        Principal::Customer => vec![FieldChange::new("ip", None, Some(client.ip))],
+    };
+    record(
+        &mut tx,
+        &account.actor(),
+        p.login_action(),
+        p.entity(),
+        Some(account.id),
+        &changes,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(SignIn::SignedIn {
+        token,
+        id: account.id,
+    })
+}
+
+/// Store a new password hash (and what the principal's account records with it).
+async fn store_password(
+    conn: &mut Conn,
+    p: Principal,
+    id: i64,
+    hash: &str,
+    from_link: bool,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = match (p, from_link) {
+        // Invited staff have no password of their own until they choose or are given one.
+        (Principal::Staff, _) => {
+            "update staff_user set password_hash = $1, password_changed_at = $2, invited_at = null
+             where staff_user_id = $3"
+        }
+        (Principal::Customer, false) => {
+            "update portal_account set password_hash = $1, password_changed_at = $2
+             where customer_id = $3"
+        }
+        // A link proves the address: the e-mail counts as verified.
+        (Principal::Customer, true) => {
+            "update portal_account set password_hash = $1, password_changed_at = $2,
+                verified_at = coalesce(verified_at, $2), invite_expires_at = null
+             where customer_id = $3"
+        }
+    };
+    if p == Principal::Customer {
+        super::customer_account::ensure_account(&mut *conn, id, now).await?;
+    }
+    sqlx::query(sql)
+        .bind(hash)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every way in but the one being kept ends: other sessions, and every link in an inbox
+/// (an invitation or reset link must not undo the new password).
+async fn lock_out_others(
+    conn: &mut Conn,
+    p: Principal,
+    id: i64,
+    keep_session: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sessions::end_all(&mut *conn, p, id, keep_session).await?;
+    match p {
+        Principal::Staff => links::revoke_all(conn, p, id).await,
+        Principal::Customer => super::customer_account::revoke(conn, id).await,
+    }
+}
+
+/// Who changes their own password.
+pub struct Me<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub actor: Actor,
+    /// This device's session, which stays signed in.
+    pub session_hash: &'a str,
+}
+
+/// A signed-in person changes their own password: the current one is checked (throttled,
+/// and a failure is audited), the new one must pass the policy; their other sessions end.
+/// `base_url` set: the principal is told by e-mail (customers).
+pub async fn change_own_password(
+    pool: &Pool,
+    p: Principal,
+    me: &Me<'_>,
+    current: &str,
+    new: &str,
+    base_url: Option<&str>,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    let key = throttle_key(&p.password_throttle(me.id), "");
+    if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: secs,
+        });
+    }
+    throttle_record_failure(pool, &key, now).await?;
+    let stored = account(&mut *pool.acquire().await?, p, me.id)
+        .await?
+        .and_then(|a| a.password_hash);
+    let ok = current.len() <= INPUT_MAX && verify_password(current.to_string(), stored).await;
+    if !ok {
+        record(
+            &mut *pool.acquire().await?,
+            &me.actor,
+            p.password_change_failed(),
+            p.entity(),
+            Some(me.id),
+            &[FieldChange::new(
+                "reason",
+                None,
+                Some("wrong current password"),
+            )],
+            now,
+        )
+        .await?;
+        return Err(AppError::field(
+            "current",
+            "This is not your current password.",
+        ));
+    }
+    throttle_clear(pool, &key).await?;
+    check_password(new, me.name, me.email)
+        .await
+        .map_err(|m| AppError::field("new", m))?;
+    let hash = hash_password(new.to_string()).await?;
+    let mut tx = begin_write(pool).await?;
+    store_password(&mut tx, p, me.id, &hash, false, now).await?;
+    lock_out_others(&mut tx, p, me.id, Some(me.session_hash)).await?;
+    if let (Principal::Customer, Some(base)) = (p, base_url) {
+        let mail = super::customer_account::password_changed_mail(me.name, base, false);
+        super::customer_account::queue(&mut tx, me.email, "password_changed", me.id, &mail).await?;
+    }
+    let (action, what) = p.password_changed();
+    record(
+        &mut tx,
+        &me.actor,
+        action,
+        p.entity(),
+        Some(me.id),
+        &[FieldChange::new("password", None, Some(what))],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Staff set someone's password (an Admin for staff; Admin or Sales for a customer): it must
+/// pass the policy; every session and link of the account ends; with `notify` the account
+/// holder gets an e-mail that says so — never the password itself. Returns whether a mail
+/// was queued.
+pub async fn set_password(
+    pool: &Pool,
+    p: Principal,
+    by: &Actor,
+    id: i64,
+    password: &str,
+    notify: bool,
+    base_url: &str,
+) -> Result<bool, AppError> {
+    let target = account(&mut *pool.acquire().await?, p, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_password(password, &target.name, &target.email)
+        .await
+        .map_err(|m| AppError::field("password", m))?;
+    let hash = hash_password(password.to_string()).await?;
+    let now = Utc::now();
+    let mut tx = begin_write(pool).await?;
+    let target = account(&mut tx, p, id).await?.ok_or(AppError::NotFound)?;
+    store_password(&mut tx, p, id, &hash, false, now).await?;
+    lock_out_others(&mut tx, p, id, None).await?;
+    if notify {
+        notify_password_set(&mut tx, p, &target, by, base_url).await?;
+    }
+    let (action, what) = p.password_set_by_staff();
+    record(
+        &mut tx,
+        by,
+        action,
+        p.entity(),
+        Some(id),
+        &[
+            FieldChange::new("password", None, Some(what)),
+            FieldChange::new(
+                "notification",
+                None,
+                Some(if notify { "e-mailed" } else { "not sent" }),
+            ),
+        ],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(notify)
+}
+
+/// The e-mail telling someone staff set their password.
+async fn notify_password_set(
+    conn: &mut Conn,
+    p: Principal,
+    target: &Account,
+    by: &Actor,
+    base_url: &str,
+) -> Result<(), sqlx::Error> {
+    match p {
+        Principal::Customer => {
+            let mail = super::customer_account::password_changed_mail(&target.name, base_url, true);
+            super::customer_account::queue(
+                conn,
+                &target.email,
+                "password_changed",
+                target.id,
+                &mail,
+            )
+            .await
+        }
+        Principal::Staff => {
+            let by = by.name.as_deref().unwrap_or("An Admin");
+            let sign_in = format!("{base_url}/login");
+            let mail = crate::mail::compose::compose(
+                &target.name,
+                "Your Customers password was changed",
+                &[format!(
+                    "{by} has set a new password for your Customers account. For your security this e-mail does not contain it; ask them for it, or contact them if you did not expect this."
+                )],
+                Some(("Sign in", &sign_in)),
+                "You receive this e-mail because your password changed.",
+            );
+            crate::mail::ssr::enqueue(
+                conn,
+                &crate::mail::ssr::NewMail {
+                    recipient: &target.email,
+                    subject: &mail.subject,
+                    body_text: &mail.text,
+                    body_html: &mail.html,
+                    template: "staff_password_changed",
+                    customer_id: None,
+                },
+            )
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+pub enum LinkOutcome {
+    /// Signed in: the new session's token.
+    SignedIn(String),
+    /// The link is used, expired, replaced or its account closed.
+    Dead,
+    /// The new password: `mismatch`, `length` or `common` (the page shows the matching
+    /// message; no text from the URL).
+    Refused(&'static str),
+}
+
+/// Choose a password from a link (`purpose`: staff `invite`; customer `invite` or `reset`)
+/// and be signed in. Single use: the statement that deletes the link is the one that may
+/// use it.
+pub async fn accept_link(
+    pool: &Pool,
+    settings: &AuthSettings,
+    p: Principal,
+    purpose: &str,
+    token: &str,
+    (password, confirm): (&str, &str),
+    client: &Client<'_>,
+) -> Result<LinkOutcome, AppError> {
+    let Some(id) = links::owner(pool, p, token, purpose).await? else {
+        return Ok(LinkOutcome::Dead);
+    };
+    let Some(target) = account(&mut *pool.acquire().await?, p, id).await? else {
+        return Ok(LinkOutcome::Dead);
+    };
+    if let Some(code) = link_password_problem(password, confirm, &target.name, &target.email).await
+    {
+        return Ok(LinkOutcome::Refused(code));
+    }
+    let hash = hash_password(password.to_string()).await?;
+    let now = Utc::now();
+    let mut tx = begin_write(pool).await?;
+    if links::consume(&mut tx, p, token, purpose, now).await? != Some(id) {
+        return Ok(LinkOutcome::Dead);
+    }
+    match account(&mut tx, p, id).await? {
+        Some(a) if a.usable => {}
+        _ => return Ok(LinkOutcome::Dead),
+    }
+    store_password(&mut tx, p, id, &hash, true, now).await?;
+    lock_out_others(&mut tx, p, id, None).await?;
+    let (action, field, what) = match (p, purpose) {
+        (Principal::Staff, _) => (
+            AuditAction::StaffInviteAccepted,
+            "password",
+            "chosen from the invitation",
+        ),
+        (Principal::Customer, "invite") => (
+            AuditAction::PortalVerify,
+            "portal",
+            "e-mail verified, password chosen",
+        ),
+        (Principal::Customer, _) => (
+            AuditAction::PortalPasswordResetByLink,
+            "portal",
+            "new password chosen",
+        ),
+    };
+    record(
+        &mut tx,
+        &target.actor(),
+        action,
+        p.entity(),
+        Some(id),
+        &[FieldChange::new(field, None, Some(what))],
+        now,
+    )
+    .await?;
+    if let Some(old) = &client.old_session {
+        sessions::delete(&mut tx, p, &super::ssr::hash_token(old)).await?;
+    }
+    let session =
+        sessions::create(&mut tx, p, id, settings, client.ip, client.user_agent, now).await?;
+    p.touch_login(&mut tx, id, now).await?;
+    tx.commit().await?;
+    Ok(LinkOutcome::SignedIn(session))
+}
