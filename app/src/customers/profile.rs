@@ -2,6 +2,7 @@
 
 use super::form::{CustomerFormModal, FormTarget};
 use super::model::Customer;
+use super::page::status::StatusChip;
 use super::{customer_history, get_customer};
 use crate::audit::ui::HistoryEntries;
 use crate::audit::HistoryEntry;
@@ -9,7 +10,7 @@ use crate::auth::Capability;
 use crate::auth::PortalState;
 use crate::fmt::{country_name, fmt_date, fmt_datetime};
 use crate::portal::staff_ui::{send_invitation, PortalTab, ResetPasswordModal};
-use crate::ui::{can, use_toasts, StatusChip};
+use crate::ui::context::{can, use_toasts};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 

@@ -3,7 +3,7 @@
 use super::model::Customer;
 use super::{list_deleted_customers, restore_customer};
 use crate::fmt::fmt_datetime;
-use crate::ui::use_toasts;
+use crate::ui::context::use_toasts;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

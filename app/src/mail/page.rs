@@ -4,7 +4,8 @@
 
 use super::{list_mail, mail_body, retry_mail, MailRow, MailStatus};
 use crate::fmt::fmt_datetime;
-use crate::ui::use_toasts;
+use crate::ui::context::use_toasts;
+use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -98,9 +99,9 @@ pub fn MailPage() -> impl IntoView {
                 })}
             </Transition>
             {move || open_body.get().map(|(id, text)| view! {
-                <crate::ui::Modal title=format!("Mail #{id}") on_close=Callback::new(move |_| open_body.set(None))>
+                <Modal title=format!("Mail #{id}") on_close=Callback::new(move |_| open_body.set(None))>
                     <pre class="mail-body" data-testid="mail-body">{text}</pre>
-                </crate::ui::Modal>
+                </Modal>
             })}
         </section>
     }

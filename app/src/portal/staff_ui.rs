@@ -10,7 +10,8 @@ use crate::auth::password::{
 };
 use crate::error::AppError;
 use crate::fmt::fmt_datetime;
-use crate::ui::{use_toasts, Modal, Toasts};
+use crate::ui::context::use_toasts;
+use crate::ui::widgets::{Modal, Toasts};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -8,7 +8,8 @@ use crate::auth::password::{generate_password_now, password_length_error};
 use crate::auth::Role;
 use crate::error::{AppError, FieldErrors};
 use crate::fmt::fmt_datetime;
-use crate::ui::{use_toasts, use_user, Modal};
+use crate::ui::context::{use_toasts, use_user};
+use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

@@ -1,18 +1,23 @@
-//! Shared layout and widgets: the signed-in shell (sidebar + header), toasts, modal, menus.
+//! The signed-in shell (sidebar + header) around every staff page, and the 404 page.
+//!
+//! The shell sits above the features (it renders the staff feature's Change password dialog
+//! and links to the Admin pages); features never import this file, only the widget-level
+//! files beside it: `widgets` (modal, toasts, menus, data pages) and `context`.
 
+pub mod context;
 pub mod widgets;
 
-use crate::auth::{get_current_user, Capability, CurrentUser};
+use crate::auth::get_current_user;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_location;
-pub use widgets::{ActionsMenu, Modal, StatusChip, Toasts};
+use widgets::Toasts;
 
 /// Sidebar and header around every staff page. Unauthenticated page loads are redirected to
 /// the login page by the server before they get here; if the session ends while the page is
 /// open, the shell sends the browser there too.
 ///
-/// Pages below the shell find the signed-in [`CurrentUser`] in context (the shell renders
+/// Pages below the shell find the signed-in [`crate::auth::CurrentUser`] in context (the shell renders
 /// them only once it is known) and the [`Toasts`].
 #[component]
 pub fn AppShell() -> impl IntoView {
@@ -106,19 +111,6 @@ pub fn AppShell() -> impl IntoView {
             })}
         </div>
     }
-}
-
-/// The signed-in user (pages inside [`AppShell`] only).
-pub fn use_user() -> CurrentUser {
-    expect_context::<CurrentUser>()
-}
-
-pub fn can(capability: Capability) -> bool {
-    use_context::<CurrentUser>().is_some_and(|u| u.can(capability))
-}
-
-pub fn use_toasts() -> Toasts {
-    expect_context::<Toasts>()
 }
 
 #[component]

@@ -2,6 +2,8 @@
 //! column visibility (saved per user), table or cards, inline Active/Inactive switch,
 //! + Add customer, row actions, delete with Undo.
 
+pub mod status;
+
 use super::bulk::{BulkAction, BulkOutcome, BulkTarget};
 use super::form::{CustomerFormModal, FormTarget};
 use super::list::{
@@ -22,11 +24,13 @@ use crate::labels::list_labels;
 use crate::labels::ui::{LabelChips, LabelFilter, ManageLabelsDialog};
 use crate::portal::staff_ui::{send_invitation, ResetPasswordModal};
 use crate::prefs::{get_list_prefs, save_list_prefs, ListPrefs};
-use crate::ui::{can, use_toasts, ActionsMenu, StatusChip, Toasts};
+use crate::ui::context::{can, use_toasts};
+use crate::ui::widgets::{ActionsMenu, Modal, Toasts};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
+use status::StatusChip;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -1008,7 +1012,7 @@ pub fn CustomersPage() -> impl IntoView {
             let question = p.question();
             let danger = p.action == BulkAction::Delete;
             view! {
-                <crate::ui::Modal title="Confirm bulk action" on_close=Callback::new(move |_| confirm.set(None))>
+                <Modal title="Confirm bulk action" on_close=Callback::new(move |_| confirm.set(None))>
                     <p class="confirm-question" data-testid="bulk-question">{question}</p>
                     <div class="modal-actions">
                         <button type="button" class="btn" on:click=move |_| confirm.set(None)>"Cancel"</button>
@@ -1018,7 +1022,7 @@ pub fn CustomersPage() -> impl IntoView {
                             {move || if bulk_busy.get() { "Working…" } else { "Confirm" }}
                         </button>
                     </div>
-                </crate::ui::Modal>
+                </Modal>
             }
         })}
         {move || resetting.get().map(|(id, name)| view! {
