@@ -5,6 +5,8 @@
 //! files beside it: `widgets` (modal, toasts, menus, data pages) and `context`.
 
 pub mod context;
+pub mod data_page;
+pub mod password_field;
 pub mod widgets;
 
 use crate::auth::get_current_user;
@@ -124,7 +126,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main class="empty-state">
             <h1>"Page not found"</h1>
-            <p><a href="/customers">"⬅ Back to Customers List"</a></p>
+            <p><data_page::BackToList plain=true/></p>
         </main>
     }
 }
