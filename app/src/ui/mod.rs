@@ -9,11 +9,21 @@ pub mod data_page;
 pub mod password_field;
 pub mod widgets;
 
-use crate::auth::get_current_user;
+use crate::auth::{get_current_user, Capability};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_location;
 use widgets::Toasts;
+
+/// The Admin's pages in the sidebar, shown to whoever the permission table lets administer.
+/// Named apart from the Customers page's buttons to the same pages ("Staff", "Mail",
+/// "Audit log"): a link's accessible name says where it is, and tests find each by name.
+const ADMIN_PAGES: [(&str, &str); 4] = [
+    ("/staff", "Staff accounts"),
+    ("/audit", "Audit trail"),
+    ("/mail", "Mail outbox"),
+    ("/customers/trash", "Trash"),
+];
 
 /// Sidebar and header around every staff page. Unauthenticated page loads are redirected to
 /// the login page by the server before they get here; if the session ends while the page is
@@ -68,6 +78,19 @@ pub fn AppShell() -> impl IntoView {
                         <li><span class="nav-link disabled" aria-disabled="true" title="Coming soon">"Clients"</span></li>
                         <li><A href="/customers" attr:class="nav-link">"Customers"</A></li>
                     </ul>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let admin = matches!(user.await, Ok(Some(u)) if u.can(Capability::Administer));
+                            admin.then(|| view! {
+                                <p class="nav-group">"Admin"</p>
+                                <ul on:click=move |_| set_nav_open.set(false)>
+                                    {ADMIN_PAGES.iter().map(|(href, label)| view! {
+                                        <li><A href=*href attr:class="nav-link">{*label}</A></li>
+                                    }).collect_view()}
+                                </ul>
+                            })
+                        })}
+                    </Transition>
                 </nav>
             </aside>
             <div class="main">
