@@ -2,7 +2,8 @@
 //!
 //! The shell sits above the features (it renders the staff feature's Change password dialog
 //! and links to the Admin pages); features never import this file, only the widget-level
-//! files beside it: `widgets` (modal, toasts, menus, data pages) and `context`.
+//! files beside it: `widgets` (modal, toasts, menus), `data_page` (header, loading / error /
+//! empty states, table), `password_field` and `context` (the user, toasts).
 
 pub mod context;
 pub mod data_page;
@@ -29,8 +30,8 @@ const ADMIN_PAGES: [(&str, &str); 4] = [
 /// the login page by the server before they get here; if the session ends while the page is
 /// open, the shell sends the browser there too.
 ///
-/// Pages below the shell find the signed-in [`crate::auth::CurrentUser`] in context (the shell renders
-/// them only once it is known) and the [`Toasts`].
+/// Pages below the shell find the signed-in [`crate::auth::CurrentUser`] in context (the
+/// shell renders them only once it is known) and the [`Toasts`].
 #[component]
 pub fn AppShell() -> impl IntoView {
     let user = Resource::new(|| (), |_| get_current_user());
