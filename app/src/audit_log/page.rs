@@ -4,6 +4,7 @@
 use super::{list_audit, load_audit_choices, AuditFilter, AuditRow};
 use crate::audit::field_label;
 use crate::fmt::fmt_datetime;
+use crate::ui::data_page::{DataTable, Loaded, PageHeader};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -80,15 +81,10 @@ pub fn AuditPage() -> impl IntoView {
     let (set_actor, set_action, set_customer, set_from, set_to) =
         (set.clone(), set.clone(), set.clone(), set.clone(), set);
     view! {
-        <leptos_meta::Title text="Audit log · Customers"/>
         <section class="page">
-            <div class="page-header">
-                <h1>"Audit log"</h1>
-                <div class="page-actions">
-                    <a class="btn" href="/audit">"Clear filters"</a>
-                    <a class="btn" href="/customers">"⬅ Back to Customers List"</a>
-                </div>
-            </div>
+            <PageHeader title="Audit log">
+                <a class="btn" href="/audit">"Clear filters"</a>
+            </PageHeader>
             <div class="card audit-filters" role="search" aria-label="Audit filters">
                 <div class="field">
                     <label for="af-actor">"Actor"</label>
@@ -148,68 +144,47 @@ pub fn AuditPage() -> impl IntoView {
                         }/>
                 </div>
             </div>
-            <Transition fallback=|| view! { <div class="card loading">"Loading…"</div> }>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Err(e) => view! { <div class="card empty-state" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(p) if p.rows.is_empty() => view! { <div class="card empty-state">"No events match."</div> }.into_any(),
-                        Ok(p) => {
-                            let older = p.next_before.map(|b| {
+            <Loaded data=page is_empty=|p| p.rows.is_empty() empty="No events match." let:p>
+                {
+                    let older = p.next_before.map(|b| {
+                        let mut f = filter.get_untracked();
+                        f.before = Some(b);
+                        url_of(&f)
+                    });
+                    view! {
+                        <DataTable testid="audit-table"
+                            columns=&["When (UTC)", "Actor", "Role", "Action", "About", "IP", "Change"]>
+                            {p.rows.into_iter().map(|r| {
+                                let about = match (r.entity.as_str(), r.entity_id) {
+                                    ("customer", Some(id)) => view! { <a href=format!("/customers/{id}")>{format!("Customer #{id}")}</a> }.into_any(),
+                                    (e, Some(id)) => format!("{e} #{id}").into_any(),
+                                    (e, None) => e.to_string().into_any(),
+                                };
+                                let changes = changes_text(&r);
+                                view! {
+                                    <tr data-audit-id=r.id>
+                                        <td class="nowrap">{fmt_datetime(&r.at)}</td>
+                                        <td>{r.actor_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                        <td>{r.actor_role.clone().unwrap_or_default()}</td>
+                                        <td class="nowrap">{r.action.as_str()}</td>
+                                        <td class="nowrap">{about}</td>
+                                        <td class="nowrap">{r.ip.clone().unwrap_or_default()}</td>
+                                        <td class="audit-changes">{changes}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </DataTable>
+                        <div class="pager">
+                            {filter.with_untracked(|f| f.before.is_some()).then(|| {
                                 let mut f = filter.get_untracked();
-                                f.before = Some(b);
-                                url_of(&f)
-                            });
-                            view! {
-                                <div class="card table-wrap">
-                                    <table class="data-table" data-testid="audit-table">
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"When (UTC)"</th>
-                                                <th scope="col">"Actor"</th>
-                                                <th scope="col">"Role"</th>
-                                                <th scope="col">"Action"</th>
-                                                <th scope="col">"About"</th>
-                                                <th scope="col">"IP"</th>
-                                                <th scope="col">"Change"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {p.rows.into_iter().map(|r| {
-                                                let about = match (r.entity.as_str(), r.entity_id) {
-                                                    ("customer", Some(id)) => view! { <a href=format!("/customers/{id}")>{format!("Customer #{id}")}</a> }.into_any(),
-                                                    (e, Some(id)) => format!("{e} #{id}").into_any(),
-                                                    (e, None) => e.to_string().into_any(),
-                                                };
-                                                let changes = changes_text(&r);
-                                                view! {
-                                                    <tr data-audit-id=r.id>
-                                                        <td class="nowrap">{fmt_datetime(&r.at)}</td>
-                                                        <td>{r.actor_name.clone().unwrap_or_else(|| "—".into())}</td>
-                                                        <td>{r.actor_role.clone().unwrap_or_default()}</td>
-                                                        <td class="nowrap">{r.action.as_str()}</td>
-                                                        <td class="nowrap">{about}</td>
-                                                        <td class="nowrap">{r.ip.clone().unwrap_or_default()}</td>
-                                                        <td class="audit-changes">{changes}</td>
-                                                    </tr>
-                                                }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                                <div class="pager">
-                                    {filter.with_untracked(|f| f.before.is_some()).then(|| {
-                                        let mut f = filter.get_untracked();
-                                        f.before = None;
-                                        view! { <a class="btn" href=url_of(&f)>"Newest"</a> }
-                                    })}
-                                    {older.map(|href| view! { <a class="btn" href=href>"Older →"</a> })}
-                                </div>
-                            }
-                            .into_any()
-                        }
+                                f.before = None;
+                                view! { <a class="btn" href=url_of(&f)>"Newest"</a> }
+                            })}
+                            {older.map(|href| view! { <a class="btn" href=href>"Older →"</a> })}
+                        </div>
                     }
-                })}
-            </Transition>
+                }
+            </Loaded>
         </section>
     }
 }

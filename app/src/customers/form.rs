@@ -7,7 +7,7 @@ use crate::email::is_valid_email;
 use crate::error::{AppError, FieldErrors};
 use crate::fmt::{countries, country_name};
 use crate::labels::{list_labels, ui::LabelPicker};
-use crate::ui::Modal;
+use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;

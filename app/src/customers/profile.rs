@@ -2,6 +2,7 @@
 
 use super::form::{CustomerFormModal, FormTarget};
 use super::model::Customer;
+use super::page::status::StatusChip;
 use super::{customer_history, get_customer};
 use crate::audit::ui::HistoryEntries;
 use crate::audit::HistoryEntry;
@@ -9,7 +10,8 @@ use crate::auth::Capability;
 use crate::auth::PortalState;
 use crate::fmt::{country_name, fmt_date, fmt_datetime};
 use crate::portal::staff_ui::{send_invitation, PortalTab, ResetPasswordModal};
-use crate::ui::{can, use_toasts, StatusChip};
+use crate::ui::context::{can, use_toasts};
+use crate::ui::data_page::{Loaded, PageHeader};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -35,15 +37,9 @@ pub fn CustomerProfilePage() -> impl IntoView {
 
     view! {
         <section class="page">
-            <div class="page-header">
-                <h1>"Customer profile"</h1>
-                <a class="btn" href="/customers">"⬅ Back to Customers List"</a>
-            </div>
-            <Transition fallback=|| view! { <div class="card loading">"Loading…"</div> }>
-                {move || Suspend::new(async move {
-                    match customer.await {
-                        Err(e) => view! { <div class="card empty-state" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(c) => {
+            <PageHeader title="Customer profile" own_document_title=true/>
+            <Loaded data=customer let:c>
+                {
                             let c2 = c.clone();
                             let cid = c.customer_id;
                             let name3 = c.full_name();
@@ -97,11 +93,8 @@ pub fn CustomerProfilePage() -> impl IntoView {
                                     </aside>
                                 </div>
                             }
-                            .into_any()
-                        }
-                    }
-                })}
-            </Transition>
+                }
+            </Loaded>
         </section>
         {move || resetting.get().map(|name| view! {
             <ResetPasswordModal customer_id=id() name

@@ -3,7 +3,8 @@
 use super::model::Customer;
 use super::{list_deleted_customers, restore_customer};
 use crate::fmt::fmt_datetime;
-use crate::ui::use_toasts;
+use crate::ui::context::use_toasts;
+use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -24,52 +25,26 @@ pub fn TrashPage() -> impl IntoView {
         });
     };
     view! {
-        <leptos_meta::Title text="Trash · Customers"/>
         <section class="page">
-            <div class="page-header">
-                <h1>"Trash"</h1>
-                <a class="btn" href="/customers">"⬅ Back to Customers List"</a>
-            </div>
+            <PageHeader title="Trash"/>
             <p class="muted">"Deleted customers stay here until they are purged automatically."</p>
-            <Transition fallback=|| view! { <div class="card loading">"Loading…"</div> }>
-                {move || Suspend::new(async move {
-                    match deleted.await {
-                        Err(e) => view! { <div class="card empty-state" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <div class="card empty-state">"The trash is empty."</div> }.into_any(),
-                        Ok(list) => view! {
-                            <div class="card table-wrap">
-                                <table class="data-table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"User ID"</th>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Email"</th>
-                                            <th scope="col">"Deleted"</th>
-                                            <th scope="col">"Deleted by"</th>
-                                            <th scope="col"></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|c: Customer| {
-                                            let id = c.customer_id;
-                                            view! {
-                                                <tr>
-                                                    <td class="num">{id}</td>
-                                                    <td>{c.full_name()}</td>
-                                                    <td>{c.email.clone()}</td>
-                                                    <td class="nowrap">{c.deleted_at.as_ref().map(fmt_datetime)}</td>
-                                                    <td>{c.deleted_by_name.clone()}</td>
-                                                    <td><button type="button" class="btn" on:click=move |_| restore(id)>"Restore"</button></td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded data=deleted is_empty=Vec::is_empty empty="The trash is empty." let:list>
+                <DataTable columns=&["User ID", "Name", "Email", "Deleted", "Deleted by", ACTIONS]>
+                    {list.into_iter().map(|c: Customer| {
+                        let id = c.customer_id;
+                        view! {
+                            <tr>
+                                <td class="num">{id}</td>
+                                <td>{c.full_name()}</td>
+                                <td>{c.email.clone()}</td>
+                                <td class="nowrap">{c.deleted_at.as_ref().map(fmt_datetime)}</td>
+                                <td>{c.deleted_by_name.clone()}</td>
+                                <td><button type="button" class="btn" on:click=move |_| restore(id)>"Restore"</button></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </DataTable>
+            </Loaded>
         </section>
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{ExportRequest, ExportScope};
 use crate::customers::list::CustomerQuery;
-use crate::ui::use_toasts;
+use crate::ui::context::use_toasts;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

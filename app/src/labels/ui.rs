@@ -6,7 +6,7 @@ use super::{
     PALETTE,
 };
 use crate::error::{AppError, FieldErrors};
-use crate::ui::Modal;
+use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

@@ -4,7 +4,9 @@
 
 use super::{list_mail, mail_body, retry_mail, MailRow, MailStatus};
 use crate::fmt::fmt_datetime;
-use crate::ui::use_toasts;
+use crate::ui::context::use_toasts;
+use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
+use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -34,73 +36,45 @@ pub fn MailPage() -> impl IntoView {
         });
     };
     view! {
-        <leptos_meta::Title text="Mail · Customers"/>
         <section class="page">
-            <div class="page-header">
-                <h1>"Mail"</h1>
-                <div class="page-actions">
-                    <button type="button" class="btn" on:click=move |_| reload.update(|n| *n += 1)>"🔄 Refresh"</button>
-                    <a class="btn" href="/customers">"⬅ Back to Customers List"</a>
-                </div>
-            </div>
-            <Transition fallback=|| view! { <div class="card loading">"Loading…"</div> }>
-                {move || Suspend::new(async move {
-                    match mails.await {
-                        Err(e) => view! { <div class="card empty-state" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <div class="card empty-state">"No mail yet."</div> }.into_any(),
-                        Ok(list) => view! {
-                            <div class="card table-wrap">
-                                <table class="data-table" data-testid="mail-table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"#"</th>
-                                            <th scope="col">"Created"</th>
-                                            <th scope="col">"To"</th>
-                                            <th scope="col">"Subject"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Attempts"</th>
-                                            <th scope="col">"Error"</th>
-                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|m: MailRow| {
-                                            let id = m.email_id;
-                                            let failed = m.status == MailStatus::Failed;
-                                            let status_note = match m.status {
-                                                MailStatus::Queued if m.attempts > 0 => format!("{} (next try {})", m.status.label(), fmt_datetime(&m.next_attempt_at)),
-                                                MailStatus::Sent | MailStatus::Kept => format!("{} {}", m.status.label(), m.sent_at.as_ref().map(fmt_datetime).unwrap_or_default()),
-                                                _ => m.status.label().to_string(),
-                                            };
-                                            view! {
-                                                <tr data-mail-id=id>
-                                                    <td class="num">{id}</td>
-                                                    <td class="nowrap">{fmt_datetime(&m.created_at)}</td>
-                                                    <td>{m.recipient.clone()}</td>
-                                                    <td>{m.subject.clone()}</td>
-                                                    <td class="nowrap" class:status-inactive=failed>{status_note}</td>
-                                                    <td class="num">{m.attempts}</td>
-                                                    <td class="mail-error">{m.last_error.clone()}</td>
-                                                    <td class="nowrap">
-                                                        <button type="button" class="btn btn-small" on:click=move |_| show(id)>"View"</button>
-                                                        {failed.then(|| view! {
-                                                            <button type="button" class="btn btn-small" on:click=move |_| retry(id)>"Retry"</button>
-                                                        })}
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            <PageHeader title="Mail">
+                <button type="button" class="btn" on:click=move |_| reload.update(|n| *n += 1)>"🔄 Refresh"</button>
+            </PageHeader>
+            <Loaded data=mails is_empty=Vec::is_empty empty="No mail yet." let:list>
+                <DataTable testid="mail-table"
+                    columns=&["#", "Created", "To", "Subject", "Status", "Attempts", "Error", ACTIONS]>
+                    {list.into_iter().map(|m: MailRow| {
+                        let id = m.email_id;
+                        let failed = m.status == MailStatus::Failed;
+                        let status_note = match m.status {
+                            MailStatus::Queued if m.attempts > 0 => format!("{} (next try {})", m.status.label(), fmt_datetime(&m.next_attempt_at)),
+                            MailStatus::Sent | MailStatus::Kept => format!("{} {}", m.status.label(), m.sent_at.as_ref().map(fmt_datetime).unwrap_or_default()),
+                            _ => m.status.label().to_string(),
+                        };
+                        view! {
+                            <tr data-mail-id=id>
+                                <td class="num">{id}</td>
+                                <td class="nowrap">{fmt_datetime(&m.created_at)}</td>
+                                <td>{m.recipient.clone()}</td>
+                                <td>{m.subject.clone()}</td>
+                                <td class="nowrap" class:status-inactive=failed>{status_note}</td>
+                                <td class="num">{m.attempts}</td>
+                                <td class="mail-error">{m.last_error.clone()}</td>
+                                <td class="nowrap">
+                                    <button type="button" class="btn btn-small" on:click=move |_| show(id)>"View"</button>
+                                    {failed.then(|| view! {
+                                        <button type="button" class="btn btn-small" on:click=move |_| retry(id)>"Retry"</button>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </DataTable>
+            </Loaded>
             {move || open_body.get().map(|(id, text)| view! {
-                <crate::ui::Modal title=format!("Mail #{id}") on_close=Callback::new(move |_| open_body.set(None))>
+                <Modal title=format!("Mail #{id}") on_close=Callback::new(move |_| open_body.set(None))>
                     <pre class="mail-body" data-testid="mail-body">{text}</pre>
-                </crate::ui::Modal>
+                </Modal>
             })}
         </section>
     }

@@ -10,7 +10,9 @@ use crate::auth::password::{
 };
 use crate::error::AppError;
 use crate::fmt::fmt_datetime;
-use crate::ui::{use_toasts, Modal, Toasts};
+use crate::ui::context::use_toasts;
+use crate::ui::password_field::PasswordField;
+use crate::ui::widgets::{Modal, Toasts};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -45,7 +47,6 @@ pub fn ResetPasswordModal(
 ) -> impl IntoView {
     let toasts = use_toasts();
     let password = RwSignal::new(String::new());
-    let reveal = RwSignal::new(false);
     let notify = RwSignal::new(true);
     let error = RwSignal::new(None::<String>);
     let banner = RwSignal::new(None::<String>);
@@ -99,40 +100,10 @@ pub fn ResetPasswordModal(
             <form class="reset-password-form" on:submit=save novalidate>
                 <p class="muted">"For " {name}</p>
                 {move || banner.get().map(|b| view! { <p class="form-error" role="alert" data-testid="reset-banner">{b}</p> })}
-                <div class="field" class:has-error=move || error.with(Option::is_some)>
-                    <label for="rp-password">"New Password"</label>
-                    <div class="password-row">
-                        <input
-                            id="rp-password"
-                            name="new-password"
-                            autocomplete="new-password"
-                            maxlength=PASSWORD_MAX.to_string()
-                            type=move || if reveal.get() { "text" } else { "password" }
-                            prop:value=move || password.get()
-                            aria-invalid=move || error.with(Option::is_some).to_string()
-                            aria-describedby="rp-hint"
-                            on:input=move |ev| {
-                                password.set(event_target_value(&ev));
-                                error.set(None);
-                            }
-                        />
-                        <button type="button" class="btn icon-btn" title="Generate a strong password"
-                            aria-label="Generate"
-                            on:click=move |_| {
-                                password.set(generate_password_now());
-                                reveal.set(true);
-                                error.set(None);
-                            }>"🔄"</button>
-                        <button type="button" class="btn icon-btn"
-                            aria-label=move || if reveal.get() { "Hide password" } else { "Show password" }
-                            aria-pressed=move || reveal.get().to_string()
-                            on:click=move |_| reveal.update(|r| *r = !*r)>"👁️"</button>
-                    </div>
-                    <p class="field-hint" id="rp-hint">
-                        {format!("At least 8 characters ({PASSWORD_SUGGESTED} or more is better); not a common password.")}
-                    </p>
-                    <p class="field-error" role="alert">{move || error.get()}</p>
-                </div>
+                <PasswordField id="rp-password" label="New Password" name="new-password"
+                    value=password error=error generate=generate_password_now maxlength=PASSWORD_MAX
+                    hint=format!("At least 8 characters ({PASSWORD_SUGGESTED} or more is better); not a common password.")
+                    on_input=Callback::new(move |_| error.set(None))/>
                 <label class="checkbox">
                     <input type="checkbox" name="notify" prop:checked=move || notify.get()
                         on:change=move |ev| notify.set(event_target_checked(&ev))/>

@@ -8,14 +8,17 @@ use crate::auth::password::{generate_password_now, password_length_error};
 use crate::auth::Role;
 use crate::error::{AppError, FieldErrors};
 use crate::fmt::fmt_datetime;
-use crate::ui::{use_toasts, use_user, Modal};
+use crate::ui::context::{use_toasts, use_user};
+use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
+use crate::ui::password_field::PasswordField;
+use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 #[component]
 pub fn StaffPage() -> impl IntoView {
     let toasts = use_toasts();
-    let me = use_user();
+    let my_id = use_user().id;
     let reload = RwSignal::new(0u32);
     let staff = Resource::new(move || reload.get(), |_| list_staff());
     let adding = RwSignal::new(false);
@@ -32,83 +35,58 @@ pub fn StaffPage() -> impl IntoView {
         }
     };
     view! {
-        <leptos_meta::Title text="Staff · Customers"/>
         <section class="page">
-            <div class="page-header">
-                <h1>"Staff"</h1>
-                <div class="page-actions">
-                    <a class="btn" href="/customers">"⬅ Back to Customers List"</a>
-                    <button type="button" class="btn btn-primary" on:click=move |_| adding.set(true)>"+ Add staff"</button>
-                </div>
-            </div>
-            <Transition fallback=|| view! { <div class="card loading">"Loading…"</div> }>
-                {move || Suspend::new(async move {
-                    match staff.await {
-                        Err(e) => view! { <div class="card empty-state" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(list) => view! {
-                            <div class="card table-wrap">
-                                <table class="data-table" data-testid="staff-table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"E-mail"</th>
-                                            <th scope="col">"Role"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Last sign-in"</th>
-                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|s| {
-                                            let id = s.id;
-                                            let myself = id == me.id;
-                                            let s2 = s.clone();
-                                            let status = if !s.active { "Inactive" } else if s.invited { "Invited" } else { "Active" };
-                                            view! {
-                                                <tr data-staff-id=id>
-                                                    <td>{s.name.clone()}</td>
-                                                    <td>{s.email.clone()}</td>
-                                                    <td>
-                                                        <select aria-label=format!("Role of {}", s.name)
-                                                            on:change=move |ev| {
-                                                                let Some(role) = Role::parse(&event_target_value(&ev)) else { return };
-                                                                spawn_local(async move {
-                                                                    report(set_staff_role(id, role).await, format!("Role changed to {}", role.label()));
-                                                                });
-                                                            }>
-                                                            {Role::ALL.into_iter().map(|r| view! {
-                                                                <option value=r.as_str() selected=r == s.role>{r.label()}</option>
-                                                            }).collect_view()}
-                                                        </select>
-                                                    </td>
-                                                    <td>{status}</td>
-                                                    <td class="nowrap">{s.last_login_at.as_ref().map(fmt_datetime).unwrap_or_else(|| "—".into())}</td>
-                                                    <td class="nowrap">
-                                                        <button type="button" class="btn btn-small" on:click=move |_| resetting.set(Some(s2.clone()))>"Reset password"</button>
-                                                        {(!myself).then(|| if s.active {
-                                                            view! {
-                                                                <button type="button" class="btn btn-small btn-danger" on:click=move |_| spawn_local(async move {
-                                                                    report(set_staff_active(id, false).await, "Deactivated; their sessions have ended".into());
-                                                                })>"Deactivate"</button>
-                                                            }.into_any()
-                                                        } else {
-                                                            view! {
-                                                                <button type="button" class="btn btn-small" on:click=move |_| spawn_local(async move {
-                                                                    report(set_staff_active(id, true).await, "Reactivated".into());
-                                                                })>"Reactivate"</button>
-                                                            }.into_any()
-                                                        })}
-                                                    </td>
-                                                </tr>
-                                            }
+            <PageHeader title="Staff">
+                <button type="button" class="btn btn-primary" on:click=move |_| adding.set(true)>"+ Add staff"</button>
+            </PageHeader>
+            <Loaded data=staff let:list>
+                <DataTable testid="staff-table"
+                    columns=&["Name", "E-mail", "Role", "Status", "Last sign-in", ACTIONS]>
+                    {list.into_iter().map(|s| {
+                        let id = s.id;
+                        let myself = id == my_id;
+                        let s2 = s.clone();
+                        let status = if !s.active { "Inactive" } else if s.invited { "Invited" } else { "Active" };
+                        view! {
+                            <tr data-staff-id=id>
+                                <td>{s.name.clone()}</td>
+                                <td>{s.email.clone()}</td>
+                                <td>
+                                    <select aria-label=format!("Role of {}", s.name)
+                                        on:change=move |ev| {
+                                            let Some(role) = Role::parse(&event_target_value(&ev)) else { return };
+                                            spawn_local(async move {
+                                                report(set_staff_role(id, role).await, format!("Role changed to {}", role.label()));
+                                            });
+                                        }>
+                                        {Role::ALL.into_iter().map(|r| view! {
+                                            <option value=r.as_str() selected=r == s.role>{r.label()}</option>
                                         }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+                                    </select>
+                                </td>
+                                <td>{status}</td>
+                                <td class="nowrap">{s.last_login_at.as_ref().map(fmt_datetime).unwrap_or_else(|| "—".into())}</td>
+                                <td class="nowrap">
+                                    <button type="button" class="btn btn-small" on:click=move |_| resetting.set(Some(s2.clone()))>"Reset password"</button>
+                                    {(!myself).then(|| if s.active {
+                                        view! {
+                                            <button type="button" class="btn btn-small btn-danger" on:click=move |_| spawn_local(async move {
+                                                report(set_staff_active(id, false).await, "Deactivated; their sessions have ended".into());
+                                            })>"Deactivate"</button>
+                                        }.into_any()
+                                    } else {
+                                        view! {
+                                            <button type="button" class="btn btn-small" on:click=move |_| spawn_local(async move {
+                                                report(set_staff_active(id, true).await, "Reactivated".into());
+                                            })>"Reactivate"</button>
+                                        }.into_any()
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </DataTable>
+            </Loaded>
         </section>
         {move || adding.get().then(|| view! {
             <AddStaffModal on_close=Callback::new(move |_| adding.set(false)) on_saved=refresh/>
@@ -116,34 +94,6 @@ pub fn StaffPage() -> impl IntoView {
         {move || resetting.get().map(|s| view! {
             <StaffPasswordModal member=s on_close=Callback::new(move |_| resetting.set(None)) on_saved=refresh/>
         })}
-    }
-}
-
-/// A password field with Generate (🔄) and Eye (👁️), and its error below.
-#[component]
-fn PasswordField(
-    id: &'static str,
-    #[prop(into)] label: String,
-    value: RwSignal<String>,
-    error: Signal<Option<String>>,
-    on_input: Callback<()>,
-) -> impl IntoView {
-    let reveal = RwSignal::new(false);
-    view! {
-        <div class="field" class:has-error=move || error.with(Option::is_some)>
-            <label for=id>{label}</label>
-            <div class="password-row">
-                <input id=id type=move || if reveal.get() { "text" } else { "password" } autocomplete="new-password"
-                    prop:value=move || value.get()
-                    on:input=move |ev| { value.set(event_target_value(&ev)); on_input.run(()); }/>
-                <button type="button" class="btn icon-btn" aria-label="Generate" title="Generate a strong password"
-                    on:click=move |_| { value.set(generate_password_now()); reveal.set(true); on_input.run(()); }>"🔄"</button>
-                <button type="button" class="btn icon-btn"
-                    aria-label=move || if reveal.get() { "Hide password" } else { "Show password" }
-                    on:click=move |_| reveal.update(|r| *r = !*r)>"👁️"</button>
-            </div>
-            <p class="field-error" role="alert">{move || error.get()}</p>
-        </div>
     }
 }
 
@@ -225,7 +175,7 @@ fn AddStaffModal(on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoVie
                     <span class="muted">" (they choose their own password; otherwise set one now)"</span>
                 </label>
                 {move || (!invite.get()).then(|| view! {
-                    <PasswordField id="as-password" label="Password" value=password error=err("password")
+                    <PasswordField id="as-password" label="Password" value=password error=err("password") generate=generate_password_now
                         on_input=Callback::new(move |_| errors.update(|e| { e.remove("password"); }))/>
                 })}
                 <div class="modal-actions">
@@ -274,7 +224,7 @@ fn StaffPasswordModal(
             <form on:submit=submit novalidate>
                 <p class="muted">"For " {member.name.clone()} " (" {member.email.clone()} ")"</p>
                 {move || banner.get().map(|b| view! { <p class="form-error" role="alert">{b}</p> })}
-                <PasswordField id="sp-password" label="New Password" value=password error=error.into()
+                <PasswordField id="sp-password" label="New Password" value=password error=error generate=generate_password_now
                     on_input=Callback::new(move |_| error.set(None))/>
                 <label class="checkbox">
                     <input type="checkbox" prop:checked=move || notify.get() on:change=move |ev| notify.set(event_target_checked(&ev))/>
@@ -327,7 +277,7 @@ pub fn ChangeOwnPasswordModal(on_close: Callback<()>) -> impl IntoView {
                         prop:value=move || current.get() on:input=move |ev| current.set(event_target_value(&ev))/>
                     <p class="field-error" role="alert">{move || err("current").get()}</p>
                 </div>
-                <PasswordField id="cp-new" label="New password" value=new error=err("new")
+                <PasswordField id="cp-new" label="New password" value=new error=err("new") generate=generate_password_now
                     on_input=Callback::new(move |_| errors.update(|e| { e.remove("new"); }))/>
                 <div class="modal-actions">
                     <button type="button" class="btn" on:click=move |_| on_close.run(())>"Cancel"</button>

@@ -1,19 +1,37 @@
-//! Shared layout and widgets: the signed-in shell (sidebar + header), toasts, modal, menus.
+//! The signed-in shell (sidebar + header) around every staff page, and the 404 page.
+//!
+//! The shell sits above the features (it renders the staff feature's Change password dialog
+//! and links to the Admin pages); features never import this file, only the widget-level
+//! files beside it: `widgets` (modal, toasts, menus), `data_page` (header, loading / error /
+//! empty states, table), `password_field` and `context` (the user, toasts).
 
+pub mod context;
+pub mod data_page;
+pub mod password_field;
 pub mod widgets;
 
-use crate::auth::{get_current_user, Capability, CurrentUser};
+use crate::auth::{get_current_user, Capability};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_location;
-pub use widgets::{ActionsMenu, Modal, StatusChip, Toasts};
+use widgets::Toasts;
+
+/// The Admin's pages in the sidebar, shown to whoever the permission table lets administer.
+/// Named apart from the Customers page's buttons to the same pages ("Staff", "Mail",
+/// "Audit log"): a link's accessible name says where it is, and tests find each by name.
+const ADMIN_PAGES: [(&str, &str); 4] = [
+    ("/staff", "Staff accounts"),
+    ("/audit", "Audit trail"),
+    ("/mail", "Mail outbox"),
+    ("/customers/trash", "Trash"),
+];
 
 /// Sidebar and header around every staff page. Unauthenticated page loads are redirected to
 /// the login page by the server before they get here; if the session ends while the page is
 /// open, the shell sends the browser there too.
 ///
-/// Pages below the shell find the signed-in [`CurrentUser`] in context (the shell renders
-/// them only once it is known) and the [`Toasts`].
+/// Pages below the shell find the signed-in [`crate::auth::CurrentUser`] in context (the
+/// shell renders them only once it is known) and the [`Toasts`].
 #[component]
 pub fn AppShell() -> impl IntoView {
     let user = Resource::new(|| (), |_| get_current_user());
@@ -61,6 +79,19 @@ pub fn AppShell() -> impl IntoView {
                         <li><span class="nav-link disabled" aria-disabled="true" title="Coming soon">"Clients"</span></li>
                         <li><A href="/customers" attr:class="nav-link">"Customers"</A></li>
                     </ul>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let admin = matches!(user.await, Ok(Some(u)) if u.can(Capability::Administer));
+                            admin.then(|| view! {
+                                <p class="nav-group">"Admin"</p>
+                                <ul on:click=move |_| set_nav_open.set(false)>
+                                    {ADMIN_PAGES.iter().map(|(href, label)| view! {
+                                        <li><A href=*href attr:class="nav-link">{*label}</A></li>
+                                    }).collect_view()}
+                                </ul>
+                            })
+                        })}
+                    </Transition>
                 </nav>
             </aside>
             <div class="main">
@@ -108,19 +139,6 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
-/// The signed-in user (pages inside [`AppShell`] only).
-pub fn use_user() -> CurrentUser {
-    expect_context::<CurrentUser>()
-}
-
-pub fn can(capability: Capability) -> bool {
-    use_context::<CurrentUser>().is_some_and(|u| u.can(capability))
-}
-
-pub fn use_toasts() -> Toasts {
-    expect_context::<Toasts>()
-}
-
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -132,7 +150,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main class="empty-state">
             <h1>"Page not found"</h1>
-            <p><a href="/customers">"⬅ Back to Customers List"</a></p>
+            <p><data_page::BackToList plain=true/></p>
         </main>
     }
 }

@@ -1,4 +1,7 @@
-//! Small shared widgets: modal dialog, toasts with an action, the ⚙️ actions menu, chips.
+//! Small shared widgets: modal dialog, toasts with an action, the ⚙️ actions menu.
+//!
+//! The bottom layer: nothing here imports a feature (or `auth`); features import this file
+//! directly, not through the shell in `ui/mod.rs`.
 
 use leptos::prelude::*;
 use std::time::Duration;
@@ -188,14 +191,4 @@ pub fn ActionsMenu(#[prop(into)] label: String, children: ChildrenFn) -> impl In
             </Show>
         </div>
     }
-}
-
-#[component]
-pub fn StatusChip(status: crate::customers::model::Status) -> impl IntoView {
-    use crate::customers::model::Status;
-    let class = match status {
-        Status::Active => "status status-active",
-        Status::Inactive => "status status-inactive",
-    };
-    view! { <span class=class>{status.label()}</span> }
 }

@@ -1,0 +1,170 @@
+//! The Customers page: search, filters, sort, page size and keyset paging (all in the URL,
+//! `url`), column visibility (saved per user, `columns`), table or cards (`table`), inline
+//! Active/Inactive switch, + Add customer, row actions (`row_actions`), bulk actions
+//! (`bulk_bar`), delete with Undo, and an offline mode over cached rows (`offline`). The
+//! parts share one [`state::ListState`].
+
+mod bulk_bar;
+mod columns;
+mod offline;
+mod pager;
+mod row_actions;
+mod state;
+pub mod status;
+mod table;
+mod toolbar;
+mod url;
+
+use super::form::{CustomerFormModal, FormTarget};
+use super::list_customers;
+use super::model::Customer;
+use crate::auth::Capability;
+use crate::error::AppError;
+use crate::labels::list_labels;
+use crate::labels::ui::ManageLabelsDialog;
+use crate::portal::staff_ui::ResetPasswordModal;
+use crate::ui::context::can;
+use bulk_bar::{Bulk, BulkBar, BulkConfirm};
+use leptos::prelude::*;
+use offline::{OfflineBanner, OfflineResults};
+use pager::Pager;
+use state::ListState;
+use table::{CustomerCards, CustomerTable};
+use toolbar::Toolbar;
+use url::ListUrl;
+
+#[component]
+pub fn CustomersPage() -> impl IntoView {
+    let can_edit = can(Capability::EditCustomers);
+    let is_admin = can(Capability::Administer);
+    let list = ListState::new(can_edit);
+    let toasts = list.toasts;
+    let cards = Memo::new(move |_| list.url.with(ListUrl::cards));
+    let start = Memo::new(move |_| list.url.with(ListUrl::start));
+    // As in ListState::new: read the URL's memos while the router is certainly alive.
+    let _ = (cards.get_untracked(), start.get_untracked());
+    offline::watch_connection(list);
+    // The page must not depend on another resource (it would differ between the server's
+    // render and hydration); the server fills in the saved page size itself.
+    let page = Resource::new(
+        move || (list.query.get(), list.reloads()),
+        |(q, _)| list_customers(q),
+    );
+    let labels = Resource::new(move || list.labels_version.get(), |_| list_labels());
+    let manage_open = RwSignal::new(false);
+    let bulk = Bulk::new(list);
+    let pending = RwSignal::new(false);
+    let offline = list.offline;
+
+    view! {
+        <leptos_meta::Title text="Customers"/>
+        <section class="page">
+            <div class="page-header">
+                <h1>"Customers"</h1>
+                <div class="page-actions">
+                    <button type="button" class="btn" on:click=move |_| manage_open.set(true)>"Manage labels"</button>
+                    {is_admin.then(|| view! {
+                        <a class="btn" href="/staff">"Staff"</a>
+                        <a class="btn" href="/audit">"Audit log"</a>
+                        <a class="btn" href="/mail">"Mail"</a>
+                        <a class="btn" href="/customers/trash">"Trash"</a>
+                    })}
+                    {can_edit.then(|| view! {
+                        <button type="button" class="btn btn-primary" disabled=move || offline.get()
+                            title=move || offline.get().then_some("Adding customers needs a connection")
+                            on:click=move |_| list.form.set(Some(FormTarget::Add))>
+                            "+ Add customer"
+                        </button>
+                    })}
+                </div>
+            </div>
+            <OfflineBanner list/>
+            <Toolbar list page labels cards pending/>
+            <Transition fallback=|| view! { <div class="card table-wrap loading">"Loading customers…"</div> } set_pending=pending>
+                {move || Suspend::new(async move {
+                    list.columns.loaded().await;
+                    let ls = labels.await.unwrap_or_default();
+                    match page.await {
+                        Ok(p) => {
+                            offline::remember(list, &p.rows);
+                            let rows: Vec<Customer> = p.rows.clone();
+                            let page_ids: Vec<i64> = rows.iter().map(|c| c.customer_id).collect();
+                            let more_pages = p.next.is_some() || p.prev.is_some();
+                            let bar = can_edit.then(|| view! {
+                                <BulkBar bulk labels=ls total=p.total more_pages page_ids/>
+                            });
+                            let empty = rows.is_empty();
+                            let filtered = list.query.with_untracked(|q| {
+                                !q.q.is_empty() || q.status.is_some() || !q.labels.is_empty()
+                            });
+                            let body = if cards.get() {
+                                view! { <CustomerCards list rows/> }.into_any()
+                            } else {
+                                view! { <CustomerTable list rows live=true/> }.into_any()
+                            };
+                            view! {
+                                {bar}
+                                {body}
+                                {empty.then(|| view! {
+                                    <div class="card empty-state">
+                                        {if filtered {
+                                            view! { <h2>"No customers match"</h2><p class="muted">"Try another search or clear the filters."</p> }.into_any()
+                                        } else {
+                                            view! { <h2>"No customers yet"</h2><p class="muted">"Customers you add will appear here."</p> }.into_any()
+                                        }}
+                                    </div>
+                                })}
+                                <Pager list page=p start/>
+                            }.into_any()
+                        }
+                        Err(AppError::Network) => {
+                            offline.set(true);
+                            let (rows, matched) = offline::cached_matches(list);
+                            view! { <OfflineResults list rows matched/> }.into_any()
+                        }
+                        Err(e) => view! {
+                            <div class="card empty-state" role="alert">
+                                <p>{e.to_string()}</p>
+                                <button type="button" class="btn" on:click=move |_| list.refresh.run(())>"Retry"</button>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        {move || manage_open.get().then(|| view! {
+            <ManageLabelsDialog
+                can_edit
+                on_close=Callback::new(move |_| manage_open.set(false))
+                on_changed=Callback::new(move |_| {
+                    list.labels_version.update(|n| *n += 1);
+                    list.refresh.run(());
+                })
+            />
+        })}
+        <BulkConfirm bulk/>
+        {move || list.resetting.get().map(|(id, name)| view! {
+            <ResetPasswordModal customer_id=id name
+                on_close=Callback::new(move |_| list.resetting.set(None))
+                on_done=list.refresh/>
+        })}
+        {move || list.form.get().map(|target| {
+            let adding = target == FormTarget::Add;
+            view! {
+                <CustomerFormModal
+                    target
+                    on_close=Callback::new(move |_| list.form.set(None))
+                    on_saved=Callback::new(move |c: Customer| {
+                        list.form.set(None);
+                        list.refresh.run(());
+                        toasts.info(if adding {
+                            format!("Customer #{} added", c.customer_id)
+                        } else {
+                            format!("Customer #{} saved", c.customer_id)
+                        });
+                    })
+                />
+            }
+        })}
+    }
+}
