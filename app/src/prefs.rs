@@ -39,7 +39,7 @@ pub mod ssr {
 #[server(endpoint = "get_list_prefs", input = Json)]
 pub async fn get_list_prefs() -> Result<ListPrefs, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("get_list_prefs")?;
+    let me = staff_guard::<GetListPrefs>()?;
     let pool = crate::db::pool()?;
     Ok(ssr::list_prefs(&pool, me.id).await?)
 }
@@ -47,7 +47,7 @@ pub async fn get_list_prefs() -> Result<ListPrefs, AppError> {
 #[server(endpoint = "save_list_prefs", input = Json)]
 pub async fn save_list_prefs(prefs: ListPrefs) -> Result<(), AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("save_list_prefs")?;
+    let me = staff_guard::<SaveListPrefs>()?;
     if prefs.hidden_columns.len() > 50 || prefs.hidden_columns.iter().any(|c| c.len() > 40) {
         return Err(AppError::BadRequest);
     }

@@ -65,13 +65,13 @@ pub struct AuditChoices {
 /// One page of the audit log, newest first (Admins).
 #[server(endpoint = "list_audit", input = Json)]
 pub async fn list_audit(filter: AuditFilter) -> Result<AuditPage, AppError> {
-    crate::auth::ssr::staff_guard("list_audit")?;
+    crate::auth::ssr::staff_guard::<ListAudit>()?;
     Ok(ssr::page(&crate::db::pool()?, &filter).await?)
 }
 
 /// The Audit log's filter choices (Admins).
 #[server(endpoint = "audit_choices", input = Json)]
 pub async fn load_audit_choices() -> Result<AuditChoices, AppError> {
-    crate::auth::ssr::staff_guard("audit_choices")?;
+    crate::auth::ssr::staff_guard::<LoadAuditChoices>()?;
     Ok(ssr::choices(&crate::db::pool()?).await?)
 }

@@ -3,10 +3,12 @@
 //! invitation or reset link). What differs between staff and customers is read from
 //! [`Principal`]; the routes and server functions around these are thin.
 
+use super::hashing::{hash_password, hash_token, verify_password};
 use super::password::{check_password, link_password_problem};
 use super::principal::{account, account_by_email, Account, Principal};
-use super::ssr::{hash_password, throttle_key, verify_password};
-use super::ssr::{throttle_clear, throttle_record_failure, throttle_retry_after};
+use super::throttle::{
+    throttle_clear, throttle_key, throttle_record_failure, throttle_retry_after,
+};
 use super::{links, sessions};
 use crate::audit::ssr::{record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
@@ -128,7 +130,7 @@ pub async fn sign_in(
     let mut tx = begin_write(pool).await?;
     // A new id at every sign-in: the session the browser came with ends.
     if let Some(old) = &client.old_session {
-        sessions::delete(&mut tx, p, &super::ssr::hash_token(old)).await?;
+        sessions::delete(&mut tx, p, &hash_token(old)).await?;
     }
     let token = sessions::create(
         &mut tx,
@@ -466,7 +468,7 @@ pub async fn accept_link(
     )
     .await?;
     if let Some(old) = &client.old_session {
-        sessions::delete(&mut tx, p, &super::ssr::hash_token(old)).await?;
+        sessions::delete(&mut tx, p, &hash_token(old)).await?;
     }
     let session =
         sessions::create(&mut tx, p, id, settings, client.ip, client.user_agent, now).await?;

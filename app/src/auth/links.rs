@@ -3,8 +3,8 @@
 //! an expiry. A new link of a purpose kills the older ones; the transaction that uses a link
 //! deletes it, and only the statement that finds it may use it.
 
+use super::hashing::{hash_token, new_token};
 use super::principal::Principal;
-use super::ssr::{hash_token, new_token};
 use crate::db::{Conn, Pool};
 use chrono::{DateTime, Utc};
 

@@ -15,6 +15,8 @@ pub mod credentials;
 #[cfg(feature = "ssr")]
 pub mod customer_account;
 #[cfg(feature = "ssr")]
+pub mod hashing;
+#[cfg(feature = "ssr")]
 pub mod links;
 pub mod password;
 pub mod permissions;
@@ -24,6 +26,8 @@ pub mod principal;
 pub mod sessions;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -156,7 +160,7 @@ impl Default for PortalFeatures {
 /// Who is signed in, or `None`.
 #[server(endpoint = "current_user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    ssr::public_guard("current_user")?;
+    ssr::public_guard::<GetCurrentUser>()?;
     Ok(ssr::current_user())
 }
 

@@ -1,9 +1,10 @@
 //! The one permission table: who may call each server function and each plain route.
 //!
 //! Every server function starts with a guard that looks its own endpoint up here
-//! (`ssr::staff_guard("list_customers")`, `ssr::customer_guard("portal_me")`); the plain
+//! (`ssr::staff_guard::<ListCustomers>()`, `ssr::customer_guard::<LoadPortalMe>()`: keyed by
+//! the function's own path constant, so a guard cannot name the wrong endpoint); the plain
 //! routes do the same with their path. An endpoint missing from the table is refused for
-//! everyone (and logged), and the role × endpoint matrix test in `server/tests/permissions.rs`
+//! everyone (and logged), and the role × endpoint matrix test in `server/tests/it/permissions.rs`
 //! calls every registered server function and route as each role, anonymous and a portal
 //! customer, and checks the answer against this table — a new server function without an
 //! entry fails it.

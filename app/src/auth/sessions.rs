@@ -3,8 +3,8 @@
 //! accounts that may no longer sign in are deleted when they are next seen; activity is
 //! written at most once a minute so that reading pages does not write on every request.
 
+use super::hashing::{hash_token, new_token};
 use super::principal::Principal;
-use super::ssr::{hash_token, new_token};
 use super::{CurrentUser, Role};
 use crate::db::{Conn, Pool};
 use crate::state::AuthSettings;

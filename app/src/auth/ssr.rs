@@ -4,26 +4,22 @@
 //! written once for staff and customers.
 
 use super::credentials::{self, Client, SignIn};
+use super::permissions::{server_fn_access, Access};
 use super::principal::Principal;
 use super::sessions;
 use super::{safe_next, Capability, CurrentUser};
 use crate::audit::ssr::Actor;
 use crate::error::AppError;
 use crate::state::{AppState, AuthSettings};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use http::request::Parts;
 use leptos::prelude::use_context;
-use rand::RngCore;
+use leptos::server_fn::ServerFn;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 
 impl CurrentUser {
     /// The signed-in staff member as the audit log records them.
@@ -32,70 +28,14 @@ impl CurrentUser {
     }
 }
 
-// ---------------------------------------------------------------- passwords
-
-/// argon2id with the OWASP-recommended minimum: m = 19 MiB, t = 2, p = 1.
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 params");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-/// Hash a password on a blocking thread (argon2 takes ~tens of ms of CPU by design).
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
-        .await
-        .map_err(|e| AppError::internal("hash task", e))?
-}
-
-pub fn hash_password_blocking(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::internal("argon2 hash", e))
-}
-
-/// Verify on a blocking thread. With `hash = None` (unknown user) a dummy hash is checked
-/// instead so that both failures take the same time.
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
-        verify_password_blocking(&password, &hash)
-    })
-    .await
-    .unwrap_or(false)
-}
-
-pub fn verify_password_blocking(password: &str, hash: &str) -> bool {
-    match PasswordHash::new(hash) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
-}
-
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        hash_password_blocking("not-a-real-password-but-the-same-cost").expect("hash dummy")
-    })
-}
-
-// ---------------------------------------------------------------- tokens
-
-/// A fresh random token (256 bits, URL-safe hex) and the SHA-256 that is stored instead.
-pub fn new_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
-    let hash = hash_token(&token);
-    (token, hash)
-}
-
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use super::hashing::{
+    hash_password, hash_password_blocking, hash_token, new_token, verify_password,
+    verify_password_blocking,
+};
+pub use super::throttle::{
+    block_secs, rate_limit, throttle_clear, throttle_key, throttle_record_failure,
+    throttle_retry_after, THROTTLE_FREE_FAILURES,
+};
 
 // ---------------------------------------------------------------- staff store
 
@@ -152,158 +92,53 @@ pub fn require(capability: Capability) -> Result<CurrentUser, AppError> {
     }
 }
 
-/// First line of every staff server function: the caller must be signed-in staff whose role
-/// the permission table allows for `endpoint`. An endpoint the table does not list as a
-/// staff endpoint is refused for everyone.
-pub fn staff_guard(endpoint: &str) -> Result<CurrentUser, AppError> {
-    match super::permissions::server_fn_access(endpoint) {
-        Some(super::permissions::Access::Staff(capability)) => require(capability),
-        other => {
-            tracing::error!(
-                endpoint,
-                ?other,
-                "not a staff endpoint in the permission table"
-            );
-            Err(AppError::Forbidden)
-        }
+/// A server function's endpoint name: its own path constant (`/api/list_customers`) without
+/// the prefix — the name the `#[server(endpoint = …)]` attribute gave it, written once.
+pub fn endpoint_of<F: ServerFn>() -> &'static str {
+    F::PATH.rsplit('/').next().unwrap_or(F::PATH)
+}
+
+/// What the permission table says about server function `F`.
+fn access_of<F: ServerFn>() -> Option<Access> {
+    server_fn_access(endpoint_of::<F>())
+}
+
+fn not_in_table<F: ServerFn>(kind: &str, found: Option<Access>) -> AppError {
+    tracing::error!(
+        endpoint = F::PATH,
+        ?found,
+        "not a {kind} endpoint in the permission table"
+    );
+    AppError::Forbidden
+}
+
+/// First line of every staff server function (`staff_guard::<ListCustomers>()`): the caller
+/// must be signed-in staff whose role the permission table allows for that function. A
+/// function the table does not list as a staff endpoint is refused for everyone.
+pub fn staff_guard<F: ServerFn>() -> Result<CurrentUser, AppError> {
+    match access_of::<F>() {
+        Some(Access::Staff(capability)) => require(capability),
+        other => Err(not_in_table::<F>("staff", other)),
     }
 }
 
-/// First line of every customer server function: the permission table must list
-/// `endpoint` as a customer endpoint, and the caller must be a signed-in customer.
-pub fn customer_guard(endpoint: &str) -> Result<PortalUser, AppError> {
-    use super::permissions::{server_fn_access, Access};
-    if server_fn_access(endpoint) != Some(Access::Customer) {
-        tracing::error!(endpoint, "not a customer endpoint in the permission table");
-        return Err(AppError::Forbidden);
+/// First line of every customer server function: the permission table must list it as a
+/// customer endpoint, and the caller must be a signed-in customer.
+pub fn customer_guard<F: ServerFn>() -> Result<PortalUser, AppError> {
+    match access_of::<F>() {
+        Some(Access::Customer) => use_context::<Parts>()
+            .and_then(|parts| parts.extensions.get::<PortalUser>().cloned())
+            .ok_or(AppError::Unauthorized),
+        other => Err(not_in_table::<F>("customer", other)),
     }
-    use_context::<Parts>()
-        .and_then(|parts| parts.extensions.get::<PortalUser>().cloned())
-        .ok_or(AppError::Unauthorized)
 }
 
 /// First line of a server function anyone may call: checks the table says so.
-pub fn public_guard(endpoint: &str) -> Result<(), AppError> {
-    match super::permissions::server_fn_access(endpoint) {
-        Some(super::permissions::Access::Anyone) => Ok(()),
-        other => {
-            tracing::error!(
-                endpoint,
-                ?other,
-                "not a public endpoint in the permission table"
-            );
-            Err(AppError::Forbidden)
-        }
+pub fn public_guard<F: ServerFn>() -> Result<(), AppError> {
+    match access_of::<F>() {
+        Some(Access::Anyone) => Ok(()),
+        other => Err(not_in_table::<F>("public", other)),
     }
-}
-
-// ---------------------------------------------------------------- throttling
-
-/// Failures allowed per (account, IP) inside [`THROTTLE_WINDOW_SECS`] before blocking.
-pub const THROTTLE_FREE_FAILURES: i64 = 5;
-const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
-const THROTTLE_MAX_BLOCK_SECS: i64 = 15 * 60;
-
-/// Seconds the caller must still wait for this key, if blocked.
-pub async fn throttle_retry_after(
-    pool: &SqlitePool,
-    key: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<u64>, sqlx::Error> {
-    let blocked: Option<Option<DateTime<Utc>>> =
-        sqlx::query_scalar("select blocked_until from login_throttle where throttle_key = $1")
-            .bind(key)
-            .fetch_optional(pool)
-            .await?;
-    Ok(blocked
-        .flatten()
-        .filter(|until| *until > now)
-        .map(|until| (until - now).num_seconds().max(1) as u64))
-}
-
-/// Block time after `failures` failures: none for the first five, then 1, 2, 4 … minutes up
-/// to 15.
-pub fn block_secs(failures: i64) -> i64 {
-    if failures < THROTTLE_FREE_FAILURES {
-        0
-    } else {
-        let doublings = (failures - THROTTLE_FREE_FAILURES).min(10) as u32;
-        (60i64 << doublings).min(THROTTLE_MAX_BLOCK_SECS)
-    }
-}
-
-/// Count one failure (or attempt) for `key`. Single statements, no read-then-write
-/// transaction: concurrent attempts each count, and none fails on a busy snapshot.
-pub async fn throttle_record_failure(
-    pool: &SqlitePool,
-    key: &str,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let window_start = now - chrono::Duration::seconds(THROTTLE_WINDOW_SECS);
-    let failures: i64 = sqlx::query_scalar(
-        "insert into login_throttle (throttle_key, failures, window_started_at, blocked_until)
-         values ($1, 1, $2, null)
-         on conflict (throttle_key) do update
-           set failures = case when window_started_at > $3 then failures + 1 else 1 end,
-               window_started_at = case when window_started_at > $3 then window_started_at else $2 end
-         returning failures",
-    )
-    .bind(key)
-    .bind(now)
-    .bind(window_start)
-    .fetch_one(pool)
-    .await?;
-    let block = block_secs(failures);
-    if block > 0 {
-        sqlx::query("update login_throttle set blocked_until = $1 where throttle_key = $2")
-            .bind(now + chrono::Duration::seconds(block))
-            .bind(key)
-            .execute(pool)
-            .await?;
-    }
-    Ok(())
-}
-
-/// A fixed-window rate limit: counts this event for `key` and answers `Some(seconds)` to
-/// wait when it is more than `max` in the current `window_secs` (then it is not allowed).
-pub async fn rate_limit(
-    pool: &SqlitePool,
-    key: &str,
-    max: i64,
-    window_secs: i64,
-    now: DateTime<Utc>,
-) -> Result<Option<u64>, sqlx::Error> {
-    let window_start = now - chrono::Duration::seconds(window_secs);
-    let (count, started): (i64, DateTime<Utc>) = sqlx::query_as(
-        "insert into login_throttle (throttle_key, failures, window_started_at, blocked_until)
-         values ($1, 1, $2, null)
-         on conflict (throttle_key) do update
-           set failures = case when window_started_at > $3 then failures + 1 else 1 end,
-               window_started_at = case when window_started_at > $3 then window_started_at else $2 end
-         returning failures, window_started_at",
-    )
-    .bind(hash_token(&format!("rate|{key}")))
-    .bind(now)
-    .bind(window_start)
-    .fetch_one(pool)
-    .await?;
-    if count <= max {
-        return Ok(None);
-    }
-    let reopens = started + chrono::Duration::seconds(window_secs);
-    Ok(Some((reopens - now).num_seconds().max(1) as u64))
-}
-
-pub async fn throttle_clear(pool: &SqlitePool, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from login_throttle where throttle_key = $1")
-        .bind(key)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-pub fn throttle_key(email: &str, ip: &str) -> String {
-    hash_token(&format!("{}|{ip}", email.trim().to_lowercase()))
 }
 
 // ---------------------------------------------------------------- routes

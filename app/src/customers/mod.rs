@@ -40,7 +40,7 @@ fn validated(input: &CustomerInput) -> Result<validate::ValidCustomer, AppError>
 #[server(endpoint = "list_customers", input = Json)]
 pub async fn list_customers(query: list::CustomerQuery) -> Result<list::CustomerPage, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("list_customers")?;
+    let me = staff_guard::<ListCustomers>()?;
     if !query.is_acceptable() {
         return Err(AppError::BadRequest);
     }
@@ -60,21 +60,21 @@ pub async fn list_customers(query: list::CustomerQuery) -> Result<list::Customer
 #[server(endpoint = "customer_snapshot", input = Json)]
 pub async fn customer_snapshot() -> Result<Option<Vec<list::SnapshotRow>>, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("customer_snapshot")?;
+    staff_guard::<CustomerSnapshot>()?;
     Ok(ssr::snapshot(&pool()?, list::SNAPSHOT_MAX).await?)
 }
 
 #[server(endpoint = "get_customer", input = Json)]
 pub async fn get_customer(id: i64) -> Result<Customer, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("get_customer")?;
+    staff_guard::<GetCustomer>()?;
     ssr::get_live(&pool()?, id).await
 }
 
 #[server(endpoint = "customer_history", input = Json)]
 pub async fn customer_history(id: i64) -> Result<Vec<HistoryEntry>, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("customer_history")?;
+    staff_guard::<CustomerHistory>()?;
     Ok(crate::audit::ssr::history(&pool()?, ssr::ENTITY, id, false).await?)
 }
 
@@ -86,7 +86,7 @@ pub async fn create_customer(
     invite: Option<bool>,
 ) -> Result<Customer, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("create_customer")?;
+    let me = staff_guard::<CreateCustomer>()?;
     let valid = validated(&input)?;
     let state = crate::state::AppState::from_context()?;
     let invite = invite.unwrap_or(false);
@@ -113,7 +113,7 @@ pub async fn update_customer(
     input: CustomerInput,
 ) -> Result<Customer, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("update_customer")?;
+    let me = staff_guard::<UpdateCustomer>()?;
     let valid = validated(&input)?;
     let pool = pool()?;
     let action = crate::audit::AuditAction::Update;
@@ -124,7 +124,7 @@ pub async fn update_customer(
 #[server(endpoint = "set_customer_status", input = Json)]
 pub async fn set_customer_status(id: i64, status: Status) -> Result<Customer, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("set_customer_status")?;
+    let me = staff_guard::<SetCustomerStatus>()?;
     let pool = pool()?;
     store::set_status_of(&pool, &me.actor(), id, status).await?;
     ssr::get_live(&pool, id).await
@@ -133,14 +133,14 @@ pub async fn set_customer_status(id: i64, status: Status) -> Result<Customer, Ap
 #[server(endpoint = "delete_customer", input = Json)]
 pub async fn delete_customer(id: i64) -> Result<(), AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("delete_customer")?;
+    let me = staff_guard::<DeleteCustomer>()?;
     store::delete_one(&pool()?, &me.actor(), id).await
 }
 
 #[server(endpoint = "restore_customer", input = Json)]
 pub async fn restore_customer(id: i64) -> Result<Customer, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("restore_customer")?;
+    let me = staff_guard::<RestoreCustomer>()?;
     let pool = pool()?;
     store::restore_one(&pool, &me.actor(), id).await?;
     ssr::get_live(&pool, id).await
@@ -150,7 +150,7 @@ pub async fn restore_customer(id: i64) -> Result<Customer, AppError> {
 #[server(endpoint = "list_deleted_customers", input = Json)]
 pub async fn list_deleted_customers() -> Result<Vec<Customer>, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("list_deleted_customers")?;
+    staff_guard::<ListDeletedCustomers>()?;
     Ok(ssr::list_trash(&pool()?).await?)
 }
 
@@ -158,7 +158,7 @@ pub async fn list_deleted_customers() -> Result<Vec<Customer>, AppError> {
 #[server(endpoint = "email_in_use", input = Json)]
 pub async fn email_in_use(email: String, except: Option<i64>) -> Result<Option<i64>, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("email_in_use")?;
+    staff_guard::<EmailInUse>()?;
     if email.len() > 254 {
         return Ok(None);
     }
@@ -169,7 +169,7 @@ pub async fn email_in_use(email: String, except: Option<i64>) -> Result<Option<i
 #[server(endpoint = "count_matching_customers", input = Json)]
 pub async fn count_matching_customers(query: list::CustomerQuery) -> Result<i64, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("count_matching_customers")?;
+    staff_guard::<CountMatchingCustomers>()?;
     if !query.is_acceptable() {
         return Err(AppError::BadRequest);
     }
@@ -183,7 +183,7 @@ pub async fn bulk_update_customers(
     action: bulk::BulkAction,
 ) -> Result<bulk::BulkOutcome, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("bulk_update_customers")?;
+    let me = staff_guard::<BulkUpdateCustomers>()?;
     bulk::ssr::apply(&pool()?, &me, &target, action).await
 }
 
@@ -191,7 +191,7 @@ pub async fn bulk_update_customers(
 #[server(endpoint = "restore_customer_batch", input = Json)]
 pub async fn restore_customer_batch(batch: String) -> Result<bulk::BulkOutcome, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("restore_customer_batch")?;
+    let me = staff_guard::<RestoreCustomerBatch>()?;
     if batch.len() > 64 {
         return Err(AppError::BadRequest);
     }

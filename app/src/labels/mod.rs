@@ -128,14 +128,14 @@ use crate::db::pool;
 #[server(endpoint = "list_labels", input = Json)]
 pub async fn list_labels() -> Result<Vec<Label>, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("list_labels")?;
+    staff_guard::<ListLabels>()?;
     Ok(ssr::list(&pool()?).await?)
 }
 
 #[server(endpoint = "create_label", input = Json)]
 pub async fn create_label(input: LabelInput) -> Result<Label, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("create_label")?;
+    let me = staff_guard::<CreateLabel>()?;
     let (name, color) = validate_label(&input).map_err(AppError::Validation)?;
     ssr::create(&pool()?, &me, &name, &color).await
 }
@@ -144,7 +144,7 @@ pub async fn create_label(input: LabelInput) -> Result<Label, AppError> {
 #[server(endpoint = "update_label", input = Json)]
 pub async fn update_label(id: i64, input: LabelInput) -> Result<Label, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("update_label")?;
+    let me = staff_guard::<UpdateLabel>()?;
     let (name, color) = validate_label(&input).map_err(AppError::Validation)?;
     ssr::update(&pool()?, &me, id, &name, &color).await
 }
@@ -153,7 +153,7 @@ pub async fn update_label(id: i64, input: LabelInput) -> Result<Label, AppError>
 #[server(endpoint = "delete_label", input = Json)]
 pub async fn delete_label(id: i64) -> Result<i64, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("delete_label")?;
+    let me = staff_guard::<DeleteLabel>()?;
     ssr::delete(&pool()?, &me, id).await
 }
 

@@ -20,7 +20,7 @@ use leptos::server_fn::codec::Json;
 #[server(endpoint = "list_mail", input = Json)]
 pub async fn list_mail() -> Result<Vec<MailRow>, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("list_mail")?;
+    staff_guard::<ListMail>()?;
     Ok(ssr::list(&crate::db::pool()?, 200).await?)
 }
 
@@ -28,7 +28,7 @@ pub async fn list_mail() -> Result<Vec<MailRow>, AppError> {
 #[server(endpoint = "retry_mail", input = Json)]
 pub async fn retry_mail(id: i64) -> Result<(), AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("retry_mail")?;
+    staff_guard::<RetryMail>()?;
     if ssr::retry(&crate::db::pool()?, id).await? {
         if let Ok(state) = crate::state::AppState::from_context() {
             state.mail_wake.notify_one();
@@ -45,7 +45,7 @@ pub async fn retry_mail(id: i64) -> Result<(), AppError> {
 #[server(endpoint = "mail_body", input = Json)]
 pub async fn mail_body(id: i64) -> Result<String, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("mail_body")?;
+    staff_guard::<MailBody>()?;
     ssr::body(&crate::db::pool()?, id)
         .await?
         .ok_or(AppError::NotFound)

@@ -104,7 +104,7 @@ fn state() -> Result<crate::state::AppState, AppError> {
 #[server(endpoint = "portal_info", input = Json)]
 pub async fn load_portal_info(id: i64) -> Result<PortalInfo, AppError> {
     use crate::auth::ssr::staff_guard;
-    staff_guard("portal_info")?;
+    staff_guard::<LoadPortalInfo>()?;
     ssr::info(&state()?.pool, id).await
 }
 
@@ -112,7 +112,7 @@ pub async fn load_portal_info(id: i64) -> Result<PortalInfo, AppError> {
 #[server(endpoint = "send_portal_invitation", input = Json)]
 pub async fn send_portal_invitation(id: i64) -> Result<PortalInfo, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("send_portal_invitation")?;
+    let me = staff_guard::<SendPortalInvitation>()?;
     let st = state()?;
     ssr::invite(&st, &me, id).await?;
     ssr::info(&st.pool, id).await
@@ -125,7 +125,7 @@ pub async fn reset_customer_password(
     reset: PasswordReset,
 ) -> Result<PortalInfo, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("reset_customer_password")?;
+    let me = staff_guard::<ResetCustomerPassword>()?;
     let st = state()?;
     ssr::staff_reset(&st, &me, id, reset).await?;
     ssr::info(&st.pool, id).await
@@ -135,7 +135,7 @@ pub async fn reset_customer_password(
 #[server(endpoint = "set_portal_access", input = Json)]
 pub async fn set_portal_access(id: i64, enabled: bool) -> Result<PortalInfo, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("set_portal_access")?;
+    let me = staff_guard::<SetPortalAccess>()?;
     let st = state()?;
     ssr::set_access(&st.pool, &me, id, enabled).await?;
     ssr::info(&st.pool, id).await
@@ -148,7 +148,7 @@ pub async fn set_portal_features(
     features: PortalFeatures,
 ) -> Result<PortalInfo, AppError> {
     use crate::auth::ssr::staff_guard;
-    let me = staff_guard("set_portal_features")?;
+    let me = staff_guard::<SetPortalFeatures>()?;
     let st = state()?;
     ssr::set_features(&st.pool, &me, id, features).await?;
     ssr::info(&st.pool, id).await
@@ -159,7 +159,7 @@ pub async fn set_portal_features(
 /// The signed-in customer's own record.
 #[server(endpoint = "portal_me", input = Json)]
 pub async fn load_portal_me() -> Result<PortalMe, AppError> {
-    let who = crate::auth::ssr::customer_guard("portal_me")?;
+    let who = crate::auth::ssr::customer_guard::<LoadPortalMe>()?;
     ssr::me(&state()?.pool, who.customer_id).await
 }
 
@@ -169,7 +169,7 @@ pub async fn portal_update_details(
     version: i64,
     input: PortalDetailsInput,
 ) -> Result<PortalMe, AppError> {
-    let who = crate::auth::ssr::customer_guard("portal_update_details")?;
+    let who = crate::auth::ssr::customer_guard::<PortalUpdateDetails>()?;
     let pool = state()?.pool;
     ssr::update_details(&pool, &who, version, &input).await?;
     ssr::me(&pool, who.customer_id).await
@@ -178,7 +178,7 @@ pub async fn portal_update_details(
 /// The signed-in customer changes their password (their other sessions end).
 #[server(endpoint = "portal_change_password", input = Json)]
 pub async fn portal_change_password(current: String, new: String) -> Result<(), AppError> {
-    let who = crate::auth::ssr::customer_guard("portal_change_password")?;
+    let who = crate::auth::ssr::customer_guard::<PortalChangePassword>()?;
     ssr::change_password(&state()?, &who, &current, &new).await
 }
 
@@ -186,7 +186,7 @@ pub async fn portal_change_password(current: String, new: String) -> Result<(), 
 /// their form). Anyone may ask: a token is 256 random bits.
 #[server(endpoint = "portal_link_status", input = Json)]
 pub async fn portal_link_status(token: String, purpose: String) -> Result<bool, AppError> {
-    crate::auth::ssr::public_guard("portal_link_status")?;
+    crate::auth::ssr::public_guard::<PortalLinkStatus>()?;
     if token.len() > 128 || !matches!(purpose.as_str(), "invite" | "reset" | "staff_invite") {
         return Err(AppError::BadRequest);
     }

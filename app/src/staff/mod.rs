@@ -41,26 +41,26 @@ pub struct NewStaff {
 
 #[server(endpoint = "list_staff", input = Json)]
 pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
-    crate::auth::ssr::staff_guard("list_staff")?;
+    crate::auth::ssr::staff_guard::<ListStaff>()?;
     Ok(ssr::list(&crate::db::pool()?).await?)
 }
 
 #[server(endpoint = "create_staff_user", input = Json)]
 pub async fn create_staff_user(input: NewStaff) -> Result<StaffMember, AppError> {
-    let me = crate::auth::ssr::staff_guard("create_staff_user")?;
+    let me = crate::auth::ssr::staff_guard::<CreateStaffUser>()?;
     ssr::create(&crate::state::AppState::from_context()?, &me, input).await
 }
 
 #[server(endpoint = "set_staff_role", input = Json)]
 pub async fn set_staff_role(id: i64, role: Role) -> Result<StaffMember, AppError> {
-    let me = crate::auth::ssr::staff_guard("set_staff_role")?;
+    let me = crate::auth::ssr::staff_guard::<SetStaffRole>()?;
     ssr::set_role(&crate::db::pool()?, &me, id, role).await
 }
 
 /// Deactivate (their sessions end at once) or reactivate a staff member.
 #[server(endpoint = "set_staff_active", input = Json)]
 pub async fn set_staff_active(id: i64, active: bool) -> Result<StaffMember, AppError> {
-    let me = crate::auth::ssr::staff_guard("set_staff_active")?;
+    let me = crate::auth::ssr::staff_guard::<SetStaffActive>()?;
     ssr::set_active(&crate::db::pool()?, &me, id, active).await
 }
 
@@ -71,7 +71,7 @@ pub async fn reset_staff_password(
     password: String,
     notify: bool,
 ) -> Result<StaffMember, AppError> {
-    let me = crate::auth::ssr::staff_guard("reset_staff_password")?;
+    let me = crate::auth::ssr::staff_guard::<ResetStaffPassword>()?;
     ssr::reset_password(
         &crate::state::AppState::from_context()?,
         &me,
@@ -85,7 +85,7 @@ pub async fn reset_staff_password(
 /// Any staff member changes their own password (their other sessions end).
 #[server(endpoint = "change_own_password", input = Json)]
 pub async fn change_own_password(current: String, new: String) -> Result<(), AppError> {
-    let me = crate::auth::ssr::staff_guard("change_own_password")?;
+    let me = crate::auth::ssr::staff_guard::<ChangeOwnPassword>()?;
     ssr::change_own_password(
         &crate::state::AppState::from_context()?,
         &me,
