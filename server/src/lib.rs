@@ -1,5 +1,8 @@
 //! The server process: database, router and middleware. `main.rs` adds the CLI; the
 //! integration tests build the same router with [`build_router`].
+// The app's view types (the Customers page's parts) nest deeper than the default limit when
+// the router is built here.
+#![recursion_limit = "256"]
 
 pub mod config;
 mod middleware;
