@@ -84,9 +84,9 @@ impl BulkOutcome {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::super::store;
     use super::*;
     use crate::auth::CurrentUser;
+    use crate::customers::store;
     use crate::error::AppError;
     use chrono::Utc;
     use sqlx::SqlitePool;
@@ -112,7 +112,7 @@ pub mod ssr {
                 if !query.is_acceptable() {
                     return Err(AppError::BadRequest);
                 }
-                let ids = super::super::search::matching_ids(pool, query).await?;
+                let ids = crate::customers::search::matching_ids(pool, query).await?;
                 if ids.len() > MAX_BULK_MATCHING {
                     return Err(AppError::Conflict(format!(
                         "Bulk actions change at most {} customers at a time; this filter matches {}. Narrow it down and try again.",

@@ -9,8 +9,10 @@ use sqlx::SqlitePool;
 
 pub const ENTITY: Entity = Entity::Customer;
 
-pub const SELECT: &str =
-    "select c.customer_id, c.first_name, c.middle_name, c.last_name, c.suffix, c.email,
+/// The columns a [`Customer`] is read from (the customer table is `c`).
+macro_rules! customer_columns {
+    () => {
+        "c.customer_id, c.first_name, c.middle_name, c.last_name, c.suffix, c.email,
         c.gender, c.birthday, c.phone, c.phone_e164, c.street, c.city, c.state, c.zip, c.country,
         c.status, c.contact_name, c.contact_email, c.contact_phone,
         c.created_at, cb.name as created_by_name, c.updated_at, ub.name as updated_by_name,
@@ -23,12 +25,33 @@ pub const SELECT: &str =
              when pa.password_hash is not null then 'active'
              when pa.invited_at is not null then 'invited'
              else 'none' end as portal_state,
-        pa.verified_at is not null as portal_verified, pa.last_access_at
-    from customer c
-    left join portal_account pa on pa.customer_id = c.customer_id
+        pa.verified_at is not null as portal_verified, pa.last_access_at"
+    };
+}
+
+/// The joins those columns need after the customer table.
+macro_rules! customer_joins {
+    () => {
+        "left join portal_account pa on pa.customer_id = c.customer_id
     left join staff_user cb on cb.staff_user_id = c.created_by
     left join staff_user ub on ub.staff_user_id = c.updated_by
-    left join staff_user db on db.staff_user_id = c.deleted_by";
+    left join staff_user db on db.staff_user_id = c.deleted_by"
+    };
+}
+
+/// A whole customer, as the list, the profile and the Trash read it.
+pub const SELECT: &str = concat!(
+    "select ",
+    customer_columns!(),
+    " from customer c ",
+    customer_joins!()
+);
+
+/// The same, for the list's query code, which chooses the table it walks.
+pub const LIST_SELECT: super::search::path::ListSelect = super::search::path::ListSelect {
+    columns: customer_columns!(),
+    joins: customer_joins!(),
+};
 
 pub async fn get(pool: &SqlitePool, id: i64) -> Result<Option<Customer>, sqlx::Error> {
     sqlx::query_as::<_, Customer>(&format!("{SELECT} where c.customer_id = $1"))

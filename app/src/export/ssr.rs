@@ -49,13 +49,24 @@ pub struct ExportRow {
     pub labels: Vec<LabelRef>,
 }
 
-const EXPORT_SELECT: &str = "select c.customer_id, c.first_name, c.last_name, c.email, c.phone,
+/// The export's narrow row (the exported columns only).
+macro_rules! export_row_columns {
+    () => {
+        "c.customer_id, c.first_name, c.last_name, c.email, c.phone,
         c.birthday, c.country, c.status, c.created_at, c.updated_at,
         (select pa.last_access_at from portal_account pa where pa.customer_id = c.customer_id)
           as last_access_at,
         (select group_concat(cl.label_id) from customer_label cl where cl.customer_id = c.customer_id)
-          as label_ids
-    from customer c";
+          as label_ids"
+    };
+}
+
+const EXPORT_SELECT: &str = concat!("select ", export_row_columns!(), " from customer c");
+
+const EXPORT_LIST: search::ListSelect = search::ListSelect {
+    columns: export_row_columns!(),
+    joins: "",
+};
 
 impl From<Customer> for ExportRow {
     fn from(c: Customer) -> Self {
@@ -265,7 +276,7 @@ pub async fn export(
                 let mut q = query.clone();
                 loop {
                     let mut page =
-                        search::chunk::<ExportRow>(&mut *conn, &q, CHUNK, EXPORT_SELECT).await?;
+                        search::chunk::<ExportRow>(&mut *conn, &q, CHUNK, &EXPORT_LIST).await?;
                     add_labels(&mut page.rows, &labels);
                     if tx.send(page.rows).await.is_err() {
                         break; // the writer stopped; its error is reported below

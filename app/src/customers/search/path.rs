@@ -1,0 +1,196 @@
+//! Which index a page of the list walks, and the filters on the rows it meets.
+
+use super::parse::{like_prefix, ParsedSearch};
+use crate::customers::list::{CustomerQuery, SortKey, MAX_FILTER_LABELS};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+pub(super) fn sort_expr(k: SortKey) -> &'static str {
+    match k {
+        SortKey::Id => "c.customer_id",
+        SortKey::FirstName => "c.first_name collate nocase",
+        SortKey::LastName => "c.last_name collate nocase",
+        SortKey::Email => "c.email collate nocase",
+        SortKey::Country => "c.country",
+        SortKey::Status => "c.status",
+        SortKey::Created => "c.created_at",
+        SortKey::Updated => "c.updated_at",
+    }
+}
+
+/// `where` conditions shared by the page query and the count (after `deleted_at is null`).
+pub(super) fn push_filters(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    query: &CustomerQuery,
+    search: &ParsedSearch,
+) {
+    push_status(qb, query);
+    if let Some(fts) = &search.fts {
+        qb.push(" and c.customer_id in (select rowid from customer_fts where customer_fts match ")
+            .push_bind(fts.clone())
+            .push(")");
+    }
+    push_non_fts_filters(qb, search);
+}
+
+/// The status and label filters.
+pub(super) fn push_status(qb: &mut QueryBuilder<'_, Sqlite>, query: &CustomerQuery) {
+    if let Some(status) = query.status {
+        qb.push(" and c.status = ")
+            .push_bind(status.as_str().to_string());
+    }
+    let labels = &query.labels[..query.labels.len().min(MAX_FILTER_LABELS)];
+    if labels.is_empty() {
+        return;
+    }
+    // Checked per candidate row through customer_label's primary key, so the row order of
+    // the page's index is kept and the walk stops at the page.
+    const HAS: &str =
+        " and exists (select 1 from customer_label cl where cl.customer_id = c.customer_id and cl.label_id";
+    if query.all_labels {
+        for id in labels {
+            qb.push(HAS).push(" = ").push_bind(*id).push(")");
+        }
+    } else {
+        qb.push(HAS).push(" in (");
+        let mut list = qb.separated(", ");
+        for id in labels {
+            list.push_bind(*id);
+        }
+        qb.push("))");
+    }
+}
+
+pub(super) fn push_non_fts_filters(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch) {
+    push_prefixes(qb, search);
+    if let Some(id) = search.exact_id {
+        // Shown first on the first page, so it is left out of the paged rows.
+        qb.push(" and c.customer_id != ").push_bind(id);
+    }
+}
+
+pub(super) fn push_prefixes(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch) {
+    if let Some(ids) = &search.prefix_ids {
+        qb.push(" and c.customer_id in (select value from json_each(")
+            .push_bind(serde_json::to_string(ids).expect("ids serialize"))
+            .push("))");
+    }
+    for term in &search.prefixes {
+        let p = like_prefix(term);
+        qb.push(" and (c.first_name like ")
+            .push_bind(p.clone())
+            .push(" escape '\\' or c.last_name like ")
+            .push_bind(p.clone())
+            .push(" escape '\\' or c.email like ")
+            .push_bind(p.clone())
+            .push(" escape '\\')");
+    }
+}
+
+pub(super) fn has_text_filter(search: &ParsedSearch) -> bool {
+    search.fts.is_some() || !search.prefixes.is_empty()
+}
+
+/// What a page of the list is read as: the whole [`Customer`] for the screen, or a narrower
+/// row (the export's: every column read costs an allocation per row in sqlx).
+/// the customer table (`c`). The list puts them after the table it walks (see [`AccessPath`]).
+pub struct ListSelect {
+    pub columns: &'static str,
+    pub joins: &'static str,
+}
+
+/// Which index a page walks to meet its rows in order; every other condition filters the
+/// rows met. Chosen per query, so a page costs what its first rows cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum AccessPath {
+    /// The customer table, along the sort column's index.
+    Table,
+    /// Newest/oldest first with labels every row must carry: that label's entries in
+    /// `customer_label` (the least used of them), in id order.
+    Label(i64),
+    /// Newest/oldest first with text search: the trigram index's matches in rowid order,
+    /// stopping at the page instead of collecting every match first.
+    Text(String),
+}
+
+impl AccessPath {
+    /// The `from` clause: the walked table, then the customer row.
+    pub(super) fn from(&self) -> &'static str {
+        match self {
+            AccessPath::Table => "customer c",
+            AccessPath::Label(_) => {
+                "customer_label dl cross join customer c on c.customer_id = dl.customer_id"
+            }
+            AccessPath::Text(_) => "customer_fts f join customer c on c.customer_id = f.rowid",
+        }
+    }
+
+    /// The `where` conditions: the path's own, then the filters it does not already apply.
+    pub(super) fn push_where(
+        &self,
+        qb: &mut QueryBuilder<'_, Sqlite>,
+        query: &CustomerQuery,
+        search: &ParsedSearch,
+    ) {
+        match self {
+            AccessPath::Table => {
+                qb.push(" where c.deleted_at is null");
+                push_filters(qb, query, search);
+            }
+            AccessPath::Label(label) => {
+                qb.push(" where dl.label_id = ").push_bind(*label);
+                qb.push(" and c.deleted_at is null");
+                push_filters(qb, query, search);
+            }
+            AccessPath::Text(fts) => {
+                qb.push(" where customer_fts match ").push_bind(fts.clone());
+                qb.push(" and c.deleted_at is null");
+                push_status(qb, query);
+                push_non_fts_filters(qb, search);
+            }
+        }
+    }
+
+    /// The id column the walk goes along when the list is in id order.
+    pub(super) fn id_order(&self) -> &'static str {
+        match self {
+            AccessPath::Table => "c.customer_id",
+            AccessPath::Label(_) => "dl.customer_id",
+            AccessPath::Text(_) => "f.rowid",
+        }
+    }
+
+    /// The id column a keyset cursor compares in id order.
+    pub(super) fn id_cursor(&self) -> &'static str {
+        match self {
+            AccessPath::Label(_) => "dl.customer_id",
+            _ => "c.customer_id",
+        }
+    }
+}
+
+/// The access path for a query (see [`AccessPath`]).
+pub(super) async fn access_path(
+    conn: &mut SqliteConnection,
+    query: &CustomerQuery,
+    search: &ParsedSearch,
+) -> Result<AccessPath, sqlx::Error> {
+    if query.sort != SortKey::Id {
+        return Ok(AccessPath::Table);
+    }
+    if let Some(fts) = &search.fts {
+        return Ok(AccessPath::Text(fts.clone()));
+    }
+    if query.labels.len() == 1 || (query.all_labels && !query.labels.is_empty()) {
+        let least_used = sqlx::query_scalar::<_, i64>(
+            "select label_id from label where label_id in (select value from json_each($1))
+             order by used limit 1",
+        )
+        .bind(serde_json::to_string(&query.labels).expect("ids serialize"))
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(label) = least_used {
+            return Ok(AccessPath::Label(label));
+        }
+    }
+    Ok(AccessPath::Table)
+}
