@@ -204,7 +204,7 @@ async fn store_password(
 
 /// Every way in but the one being kept ends: other sessions, and every link in an inbox
 /// (an invitation or reset link must not undo the new password).
-async fn lock_out_others(
+pub async fn lock_out(
     conn: &mut Conn,
     p: Principal,
     id: i64,
@@ -215,6 +215,65 @@ async fn lock_out_others(
         Principal::Staff => links::revoke_all(conn, p, id).await,
         Principal::Customer => super::customer_account::revoke(conn, id).await,
     }
+}
+
+/// Switch an account's access off (every session and link ends at once) or on again, and
+/// record it (staff: deactivate / reactivate; customers: portal access disabled / enabled).
+pub async fn switch_access(
+    conn: &mut Conn,
+    p: Principal,
+    by: &Actor,
+    id: i64,
+    enabled: bool,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    match p {
+        Principal::Staff => {
+            sqlx::query("update staff_user set active = $1 where staff_user_id = $2")
+                .bind(enabled)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Principal::Customer => {
+            super::customer_account::ensure_account(&mut *conn, id, now).await?;
+            sqlx::query("update portal_account set disabled_at = $1 where customer_id = $2")
+                .bind((!enabled).then_some(now))
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    if !enabled {
+        lock_out(&mut *conn, p, id, None).await?;
+    }
+    let (action, field, on, off) = match (p, enabled) {
+        (Principal::Staff, true) => (AuditAction::StaffReactivate, "status", "active", "inactive"),
+        (Principal::Staff, false) => (AuditAction::StaffDeactivate, "status", "active", "inactive"),
+        (Principal::Customer, true) => (
+            AuditAction::PortalEnable,
+            "portal access",
+            "enabled",
+            "disabled",
+        ),
+        (Principal::Customer, false) => (
+            AuditAction::PortalDisable,
+            "portal access",
+            "enabled",
+            "disabled",
+        ),
+    };
+    let (old, new) = if enabled { (off, on) } else { (on, off) };
+    record(
+        conn,
+        by,
+        action,
+        p.entity(),
+        Some(id),
+        &[FieldChange::new(field, Some(old), Some(new))],
+        now,
+    )
+    .await
 }
 
 /// Who changes their own password.
@@ -277,7 +336,7 @@ pub async fn change_own_password(
     let hash = hash_password(new.to_string()).await?;
     let mut tx = begin_write(pool).await?;
     store_password(&mut tx, p, me.id, &hash, false, now).await?;
-    lock_out_others(&mut tx, p, me.id, Some(me.session_hash)).await?;
+    lock_out(&mut tx, p, me.id, Some(me.session_hash)).await?;
     if let (Principal::Customer, Some(base)) = (p, base_url) {
         let mail = super::customer_account::password_changed_mail(me.name, base, false);
         super::customer_account::queue(&mut tx, me.email, "password_changed", me.id, &mail).await?;
@@ -321,7 +380,7 @@ pub async fn set_password(
     let mut tx = begin_write(pool).await?;
     let target = account(&mut tx, p, id).await?.ok_or(AppError::NotFound)?;
     store_password(&mut tx, p, id, &hash, false, now).await?;
-    lock_out_others(&mut tx, p, id, None).await?;
+    lock_out(&mut tx, p, id, None).await?;
     if notify {
         notify_password_set(&mut tx, p, &target, by, base_url).await?;
     }
@@ -439,7 +498,7 @@ pub async fn accept_link(
         _ => return Ok(LinkOutcome::Dead),
     }
     store_password(&mut tx, p, id, &hash, true, now).await?;
-    lock_out_others(&mut tx, p, id, None).await?;
+    lock_out(&mut tx, p, id, None).await?;
     let (action, field, what) = match (p, purpose) {
         (Principal::Staff, _) => (
             AuditAction::StaffInviteAccepted,

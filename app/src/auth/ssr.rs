@@ -3,7 +3,7 @@
 //! and the credential transactions are the engine's (`sessions`, `links`, `credentials`),
 //! written once for staff and customers.
 
-use super::credentials::{self, Client, SignIn};
+use super::credentials::{self, Client, LinkOutcome, SignIn};
 use super::permissions::{server_fn_access, Access};
 use super::principal::Principal;
 use super::sessions;
@@ -158,6 +158,88 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, settings: &AuthS
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The client IP of a request handled by a plain route.
+pub fn request_ip(parts: &Parts, settings: &AuthSettings) -> String {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    client_ip(&parts.headers, peer, settings)
+}
+
+/// Where a sign-in or link form comes from, for the credential engine.
+pub fn client<'a>(
+    p: Principal,
+    parts: &'a Parts,
+    settings: &AuthSettings,
+    ip: &'a str,
+) -> Client<'a> {
+    Client {
+        ip,
+        user_agent: user_agent(&parts.headers),
+        old_session: sessions::token(p, &parts.headers, settings),
+    }
+}
+
+/// `res` with one more `Set-Cookie`.
+pub fn with_cookie(mut res: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// The form of a link's page (staff invitation, customer invitation, customer reset).
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// Answer a link form post: signed in and on to `to`; back to `page` with the token and
+/// what was wrong with the password; or to `page?error=link` when the link is dead.
+pub async fn link_form(
+    state: &AppState,
+    parts: &Parts,
+    (p, purpose): (Principal, &str),
+    form: &LinkForm,
+    page: &str,
+    to: &str,
+) -> Response {
+    if form.token.len() > 128 {
+        return see_other(&format!("{page}?error=link"));
+    }
+    let token = urlencoding::encode(&form.token).into_owned();
+    let back = |code: &str| see_other(&format!("{page}?token={token}&error={code}"));
+    let ip = request_ip(parts, &state.auth);
+    let outcome = credentials::accept_link(
+        &state.pool,
+        &state.auth,
+        p,
+        purpose,
+        &form.token,
+        (&form.password, &form.confirm),
+        &client(p, parts, &state.auth, &ip),
+    )
+    .await;
+    match outcome {
+        Ok(LinkOutcome::SignedIn(session)) => with_cookie(
+            see_other(to),
+            &sessions::set_cookie(p, &session, &state.auth),
+        ),
+        Ok(LinkOutcome::Dead) => see_other(&format!("{page}?error=link")),
+        Ok(LinkOutcome::Refused(code)) => back(code),
+        Err(e) => {
+            let _ = AppError::internal("link form", e);
+            back("server")
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
@@ -208,13 +290,9 @@ pub async fn login_handler(
     parts: Parts,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    let ip = request_ip(&parts, &state.auth);
     let headers = parts.headers;
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
     let next = safe_next(form.next.as_deref());
-    let ip = client_ip(&headers, peer, &state.auth);
     let json = wants_json(&headers);
     match login(&state, &headers, &form, &ip, next.clone()).await {
         Ok(LoginOutcome::SignedIn { token, next }) => {

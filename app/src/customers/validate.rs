@@ -264,23 +264,7 @@ mod tests {
 
     #[test]
     fn emails() {
-        let cases = [
-            ("maria@example.com", true),
-            ("maria.santos+crm@mail.example.co.uk", true),
-            ("MARIA@EXAMPLE.COM", true),
-            ("o'connor@example.ie", true),
-            ("maria", false),
-            ("maria@", false),
-            ("@example.com", false),
-            ("maria@example", false),
-            ("maria@@example.com", false),
-            ("maria @example.com", false),
-            ("Maria <maria@example.com>", false),
-            ("maria@example..com", false),
-            ("maria@.example.com", false),
-            ("maria@example.com.", false),
-        ];
-        for (email, ok) in cases {
+        for (email, ok) in crate::email::EMAIL_CASES {
             assert_eq!(is_valid_email(email), ok, "{email}");
             let mut input = valid_input();
             input.email = email.into();

@@ -4,46 +4,22 @@
 
 use crate::audit::ssr::{record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
-use crate::auth::credentials::{self, Client, LinkOutcome, SignIn};
+use crate::auth::credentials::{self, SignIn};
 use crate::auth::customer_account::{account_by_email, cooldown_left, send_reset_link_tx};
 use crate::auth::principal::Principal::Customer;
 use crate::auth::sessions;
 use crate::auth::ssr::{
-    client_ip, see_other, sign_out, throttle_key, throttle_record_failure, throttle_retry_after,
-    user_agent,
+    client, link_form, request_ip, see_other, sign_out, throttle_key, throttle_record_failure,
+    throttle_retry_after, with_cookie, LinkForm, LoginForm,
 };
 use crate::error::AppError;
-use crate::state::{AppState, AuthSettings};
-use axum::extract::{ConnectInfo, Form, State};
+use crate::state::AppState;
+use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use chrono::Utc;
 use http::request::Parts;
 use serde::Deserialize;
-use std::net::SocketAddr;
-
-fn peer_ip(parts: &Parts, settings: &AuthSettings) -> String {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
-    client_ip(&parts.headers, peer, settings)
-}
-
-fn client<'a>(state: &AppState, parts: &'a Parts, ip: &'a str) -> Client<'a> {
-    Client {
-        ip,
-        user_agent: user_agent(&parts.headers),
-        old_session: sessions::token(Customer, &parts.headers, &state.auth),
-    }
-}
-
-fn with_cookie(mut res: Response, cookie: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    res
-}
 
 fn signed_in(state: &AppState, token: &str, to: &str) -> Response {
     with_cookie(
@@ -57,22 +33,14 @@ fn server_error<E: std::fmt::Display>(to: &str, err: E) -> Response {
     see_other(&format!("{to}error=server"))
 }
 
-#[derive(Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub password: String,
-}
-
 /// `POST /portal/auth/login`.
 pub async fn login_handler(
     State(state): State<AppState>,
     parts: Parts,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let ip = peer_ip(&parts, &state.auth);
-    let client = client(&state, &parts, &ip);
+    let ip = request_ip(&parts, &state.auth);
+    let client = client(Customer, &parts, &state.auth, &ip);
     let outcome = credentials::sign_in(
         &state.pool,
         &state.auth,
@@ -106,23 +74,22 @@ pub async fn logout_handler(State(state): State<AppState>, headers: HeaderMap) -
     )
 }
 
-#[derive(Deserialize)]
-pub struct LinkForm {
-    #[serde(default)]
-    pub token: String,
-    #[serde(default)]
-    pub password: String,
-    #[serde(default)]
-    pub confirm: String,
-}
-
 /// `POST /portal/auth/accept`: the invitation link's form (choose a password).
 pub async fn accept_handler(
     State(state): State<AppState>,
     parts: Parts,
     Form(form): Form<LinkForm>,
 ) -> Response {
-    use_link(&state, &parts, &form, "invite", "/portal/accept").await
+    let link = (Customer, "invite");
+    link_form(
+        &state,
+        &parts,
+        link,
+        &form,
+        "/portal/accept",
+        "/portal?welcome=1",
+    )
+    .await
 }
 
 /// `POST /portal/auth/reset`: the reset link's form (choose a new password).
@@ -131,41 +98,16 @@ pub async fn reset_handler(
     parts: Parts,
     Form(form): Form<LinkForm>,
 ) -> Response {
-    use_link(&state, &parts, &form, "reset", "/portal/reset").await
-}
-
-async fn use_link(
-    state: &AppState,
-    parts: &Parts,
-    form: &LinkForm,
-    purpose: &str,
-    page: &str,
-) -> Response {
-    let token = urlencoding::encode(&form.token).into_owned();
-    if form.token.len() > 128 {
-        return see_other(&format!("{page}?error=link"));
-    }
-    let ip = peer_ip(parts, &state.auth);
-    let passwords = (form.password.as_str(), form.confirm.as_str());
-    let outcome = credentials::accept_link(
-        &state.pool,
-        &state.auth,
-        Customer,
-        purpose,
-        &form.token,
-        passwords,
-        &client(state, parts, &ip),
+    let link = (Customer, "reset");
+    link_form(
+        &state,
+        &parts,
+        link,
+        &form,
+        "/portal/reset",
+        "/portal?welcome=1",
     )
-    .await;
-    match outcome {
-        Ok(LinkOutcome::SignedIn(session)) => signed_in(state, &session, "/portal?welcome=1"),
-        Ok(LinkOutcome::Dead) => see_other(&format!("{page}?error=link")),
-        Ok(LinkOutcome::Refused(code)) => see_other(&format!(
-            "{page}?token={token}&error={}",
-            urlencoding::encode(code)
-        )),
-        Err(e) => server_error(&format!("{page}?token={token}&"), e),
-    }
+    .await
 }
 
 #[derive(Deserialize)]
@@ -182,7 +124,7 @@ pub async fn forgot_handler(
 ) -> Response {
     // The answer goes out at once and is the same for every address; the lookup and the
     // mail happen afterwards, so the response time says nothing about the address either.
-    let ip = peer_ip(&parts, &state.auth);
+    let ip = request_ip(&parts, &state.auth);
     tokio::spawn(async move {
         if let Err(e) = forgot(&state, &form.email, &ip).await {
             let _ = AppError::internal("forgot password", e);

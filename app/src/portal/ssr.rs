@@ -8,10 +8,10 @@ use crate::audit::ssr::{history, record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
 use crate::auth::credentials::{self, Me};
 use crate::auth::customer_account::{
-    self, account, cooldown_left, ensure_account, invite_tx, send_reset_link_tx,
+    account, cooldown_left, ensure_account, invite_tx, send_reset_link_tx,
 };
 use crate::auth::principal::Principal::Customer;
-use crate::auth::sessions::{self, PortalUser};
+use crate::auth::sessions::PortalUser;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -153,31 +153,7 @@ pub async fn set_access(
     if row.disabled_at.is_none() == enabled && row.has_account {
         return Ok(()); // already so
     }
-    ensure_account(&mut tx, id, now).await?;
-    sqlx::query("update portal_account set disabled_at = $1 where customer_id = $2")
-        .bind((!enabled).then_some(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if !enabled {
-        sessions::end_all(&mut tx, Customer, id, None).await?;
-        customer_account::revoke(&mut tx, id).await?;
-    }
-    let (action, old, new) = if enabled {
-        (AuditAction::PortalEnable, "disabled", "enabled")
-    } else {
-        (AuditAction::PortalDisable, "enabled", "disabled")
-    };
-    record(
-        &mut tx,
-        &actor.actor(),
-        action,
-        ENTITY,
-        Some(id),
-        &[FieldChange::new("portal access", Some(old), Some(new))],
-        now,
-    )
-    .await?;
+    credentials::switch_access(&mut tx, Customer, &actor.actor(), id, enabled, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -6,23 +6,20 @@ use super::{NewStaff, StaffMember};
 use crate::audit::ssr::record;
 use crate::audit::ssr::Actor;
 use crate::audit::{AuditAction, Entity, FieldChange};
-use crate::auth::credentials::{self, Client, LinkOutcome, Me};
+use crate::auth::credentials::{self, Me};
+use crate::auth::links;
 use crate::auth::principal::Principal::Staff;
-use crate::auth::ssr::{client_ip, hash_password, new_token, see_other, user_agent, SessionUser};
-use crate::auth::{links, sessions};
+use crate::auth::ssr::{hash_password, link_form, new_token, LinkForm, SessionUser};
 use crate::auth::{CurrentUser, Role};
 use crate::db::UniqueViolation;
 use crate::error::AppError;
 use crate::mail::ssr::{enqueue, NewMail};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Form, State};
-use axum::http::{header, HeaderValue};
+use axum::extract::{Form, State};
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use http::request::Parts;
-use serde::Deserialize;
 use sqlx::{SqliteConnection, SqlitePool};
-use std::net::SocketAddr;
 
 const ENTITY: Entity = Entity::StaffUser;
 /// How long a staff invitation link works.
@@ -344,30 +341,7 @@ pub async fn set_active(
     if !active {
         keep_an_admin(&mut tx, &row).await?;
     }
-    sqlx::query("update staff_user set active = $1 where staff_user_id = $2")
-        .bind(active)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if !active {
-        sessions::end_all(&mut tx, Staff, id, None).await?;
-        links::revoke_all(&mut tx, Staff, id).await?;
-    }
-    let (action, old, new) = if active {
-        (AuditAction::StaffReactivate, "inactive", "active")
-    } else {
-        (AuditAction::StaffDeactivate, "active", "inactive")
-    };
-    record(
-        &mut tx,
-        &actor.actor(),
-        action,
-        ENTITY,
-        Some(id),
-        &[FieldChange::new("status", Some(old), Some(new))],
-        now,
-    )
-    .await?;
+    credentials::switch_access(&mut tx, Staff, &actor.actor(), id, active, now).await?;
     let row = get(&mut tx, id).await?;
     tx.commit().await?;
     Ok(row.member())
@@ -411,63 +385,13 @@ pub async fn change_own_password(
     credentials::change_own_password(&st.pool, Staff, &who, current, new, None).await
 }
 
-#[derive(Deserialize)]
-pub struct AcceptForm {
-    #[serde(default)]
-    pub token: String,
-    #[serde(default)]
-    pub password: String,
-    #[serde(default)]
-    pub confirm: String,
-}
-
 /// `POST /staff/auth/accept`: a new staff member chooses their password from the
 /// invitation link, and is signed in.
 pub async fn accept_handler(
     State(state): State<AppState>,
     parts: Parts,
-    Form(form): Form<AcceptForm>,
+    Form(form): Form<LinkForm>,
 ) -> Response {
-    let token = urlencoding::encode(&form.token).into_owned();
-    let back = |code: &str| see_other(&format!("/staff/accept?token={token}&error={code}"));
-    if form.token.len() > 128 {
-        return see_other("/staff/accept?error=link");
-    }
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
-    let ip = client_ip(&parts.headers, peer, &state.auth);
-    let client = Client {
-        ip: &ip,
-        user_agent: user_agent(&parts.headers),
-        old_session: sessions::token(Staff, &parts.headers, &state.auth),
-    };
-    let passwords = (form.password.as_str(), form.confirm.as_str());
-    let outcome = credentials::accept_link(
-        &state.pool,
-        &state.auth,
-        Staff,
-        "invite",
-        &form.token,
-        passwords,
-        &client,
-    )
-    .await;
-    match outcome {
-        Ok(LinkOutcome::SignedIn(session)) => {
-            let mut res = see_other("/customers");
-            let cookie = sessions::set_cookie(Staff, &session, &state.auth);
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            res
-        }
-        Ok(LinkOutcome::Dead) => see_other("/staff/accept?error=link"),
-        Ok(LinkOutcome::Refused(code)) => back(code),
-        Err(e) => {
-            let _ = AppError::internal("staff accept", e);
-            back("server")
-        }
-    }
+    let link = (Staff, "invite");
+    link_form(&state, &parts, link, &form, "/staff/accept", "/customers").await
 }
