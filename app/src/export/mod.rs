@@ -3,8 +3,12 @@
 //! constant-memory worksheet on a blocking thread.
 
 #[cfg(feature = "ssr")]
+mod rows;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod ui;
+#[cfg(feature = "ssr")]
+mod xlsx;
 
 use crate::customers::list::{CustomerQuery, COLUMNS};
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,7 @@ use crate::audit::ssr::record;
 use crate::audit::FieldChange;
 use crate::audit::{AuditAction, Entity};
 use crate::auth::CurrentUser;
+use crate::db::UniqueViolation;
 use crate::error::AppError;
 use chrono::Utc;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -32,10 +33,6 @@ fn name_taken(name: &str) -> AppError {
     AppError::field("name", format!("A label named “{name}” already exists."))
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 pub async fn create(
     pool: &SqlitePool,
     actor: &CurrentUser,
@@ -44,7 +41,7 @@ pub async fn create(
 ) -> Result<Label, AppError> {
     let now = Utc::now();
     let mut tx = pool.begin().await?;
-    let id: i64 = match sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "insert into label (name, name_key, color, created_at, updated_at)
          values ($1, $2, $3, $4, $4) returning label_id",
     )
@@ -54,11 +51,7 @@ pub async fn create(
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => return Err(name_taken(name)),
-        Err(e) => return Err(e.into()),
-    };
+    .on_unique(|| name_taken(name))?;
     let changes = [
         FieldChange::new("name", None, Some(name)),
         FieldChange::new("color", None, Some(color)),
@@ -92,7 +85,7 @@ pub async fn update(
     let Some(old) = get(&mut tx, id).await? else {
         return Err(AppError::NotFound);
     };
-    match sqlx::query(
+    sqlx::query(
         "update label set name = $1, name_key = $2, color = $3, updated_at = $4 where label_id = $5",
     )
     .bind(name)
@@ -102,11 +95,7 @@ pub async fn update(
     .bind(id)
     .execute(&mut *tx)
     .await
-    {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Err(name_taken(name)),
-        Err(e) => return Err(e.into()),
-    }
+    .on_unique(|| name_taken(name))?;
     let (old_name, old_color) = (old.name, old.color);
     let mut changes = Vec::new();
     if old_name != name {

@@ -1,0 +1,243 @@
+//! The set-based changes: each statement runs over the customers among the ids bound as
+//! `$7`, writes its audit events first (`audit::ssr::insert_each`), then the change.
+
+use super::ENTITY;
+use crate::audit::ssr::{bind_actor, insert_each, Actor};
+use crate::audit::AuditAction;
+use crate::customers::model::Status;
+use crate::db::{ids_json, Conn, Pool};
+use chrono::{DateTime, Utc};
+use sqlx::Sqlite;
+
+/// A version bump, as every change writes it (a customer's own edit has no staff editor).
+const TOUCH: &str = "version = version + 1, updated_at = $1,
+    updated_by = case when $4 = 'customer' then null else $2 end";
+
+/// Runs `statements` (each binding `$1` … `$7` as the module doc says, using what it needs)
+/// and returns the rows changed by the last one.
+async fn run_set<V>(
+    conn: &mut Conn,
+    statements: &[String],
+    actor: &Actor,
+    value: V,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error>
+where
+    V: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Clone + Send,
+{
+    let json = ids_json(ids);
+    let mut last = 0;
+    for sql in statements {
+        last = bind_actor(sqlx::query(sql), actor, now)
+            .bind(value.clone())
+            .bind(&json)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(last)
+}
+
+const LIVE_IDS: &str = "from customer c where c.customer_id in (select value from json_each($7))
+    and c.deleted_at is null";
+
+/// Set the status of the live customers among `ids` that have another one; each gets a new
+/// version and a `status` event. Returns how many changed.
+pub async fn set_status(
+    conn: &mut Conn,
+    actor: &Actor,
+    status: Status,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let targets = format!("{LIVE_IDS} and c.status != $6");
+    let statements = [
+        insert_each(
+            AuditAction::Status,
+            ENTITY,
+            "c.customer_id",
+            "json_array(json_object('field', 'status', 'old', c.status, 'new', $6))",
+            &targets,
+        ),
+        format!(
+            "update customer set status = $6, {TOUCH}
+             where customer_id in (select c.customer_id {targets})"
+        ),
+    ];
+    let value = status.as_str().to_string();
+    run_set(conn, &statements, actor, value, ids, now).await
+}
+
+/// Soft-delete the live customers among `ids`, tagged with `batch` (a bulk delete's Undo
+/// brings the batch back; a single delete has none). Returns how many were deleted.
+pub async fn delete(
+    conn: &mut Conn,
+    actor: &Actor,
+    ids: &[i64],
+    batch: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let statements = [
+        insert_each(
+            AuditAction::Delete,
+            ENTITY,
+            "c.customer_id",
+            "'[]'",
+            LIVE_IDS,
+        ),
+        format!(
+            "update customer set deleted_at = $1, deleted_by = $2, delete_batch = $6
+             where customer_id in (select c.customer_id {LIVE_IDS})"
+        ),
+    ];
+    run_set(
+        conn,
+        &statements,
+        actor,
+        batch.map(str::to_string),
+        ids,
+        now,
+    )
+    .await
+}
+
+/// Bring back the deleted customers among `ids` (of `batch`, if given), except those whose
+/// e-mail a live customer uses meanwhile. Returns how many came back.
+pub async fn restore(
+    conn: &mut Conn,
+    actor: &Actor,
+    ids: &[i64],
+    batch: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    const FREE: &str = "from customer c where c.customer_id in (select value from json_each($7))
+          and c.deleted_at is not null and ($6 is null or c.delete_batch = $6)
+          and not exists (select 1 from customer o
+                          where lower(o.email) = lower(c.email) and o.deleted_at is null)";
+    let statements = [
+        insert_each(AuditAction::Restore, ENTITY, "c.customer_id", "'[]'", FREE),
+        format!(
+            "update customer set deleted_at = null, deleted_by = null, delete_batch = null
+             where customer_id in (select c.customer_id {FREE})"
+        ),
+    ];
+    run_set(
+        conn,
+        &statements,
+        actor,
+        batch.map(str::to_string),
+        ids,
+        now,
+    )
+    .await
+}
+
+/// The names of a customer's labels, in display order, joined (SQL; `{id}` is the customer
+/// id expression). `NULL` when it has none.
+pub(super) fn label_names_sql(id: &str, extra: &str) -> String {
+    format!(
+        "(select group_concat(l.name, ', ' order by l.name_key, l.label_id) from label l
+          where (l.label_id in (select x.label_id from customer_label x where x.customer_id = {id})
+                 {extra}))"
+    )
+}
+
+/// Add label `label_id` to the live customers among `ids` that lack it; each changed customer
+/// gets a new version and a `labels` event (old set → new set). Returns how many changed.
+pub async fn add_label(
+    conn: &mut Conn,
+    actor: &Actor,
+    label_id: i64,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let targets = format!(
+        "{LIVE_IDS} and not exists (select 1 from customer_label x
+                                    where x.customer_id = c.customer_id and x.label_id = $6)"
+    );
+    let statements = [
+        insert_each(
+            AuditAction::Labels,
+            ENTITY,
+            "c.customer_id",
+            &format!(
+                "json_array(json_object('field', 'labels', 'old', {}, 'new', {}))",
+                label_names_sql("c.customer_id", ""),
+                label_names_sql("c.customer_id", "or l.label_id = $6"),
+            ),
+            &targets,
+        ),
+        format!(
+            "update customer set {TOUCH} where customer_id in (select c.customer_id {targets})"
+        ),
+        format!(
+            "insert into customer_label (customer_id, label_id) select c.customer_id, $6 {targets}"
+        ),
+    ];
+    run_set(conn, &statements, actor, label_id, ids, now).await
+}
+
+/// Remove label `label_id` from the customers among `ids` carrying it (live ones only, unless
+/// `live_only` is false — a deleted label leaves trashed customers too). Audited per customer.
+pub async fn remove_label(
+    conn: &mut Conn,
+    actor: &Actor,
+    label_id: i64,
+    ids: &[i64],
+    live_only: bool,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let live = if live_only {
+        " and c.deleted_at is null"
+    } else {
+        ""
+    };
+    let targets = format!(
+        "from customer c join customer_label cl on cl.customer_id = c.customer_id and cl.label_id = $6
+         where c.customer_id in (select value from json_each($7)){live}"
+    );
+    let statements = [
+        insert_each(
+            AuditAction::Labels,
+            ENTITY,
+            "c.customer_id",
+            &format!(
+                "json_array(json_object('field', 'labels', 'old', {}, 'new', {}))",
+                label_names_sql("c.customer_id", ""),
+                label_names_sql("c.customer_id", "and l.label_id != $6"),
+            ),
+            &targets,
+        ),
+        format!(
+            "update customer set {TOUCH} where customer_id in (select c.customer_id {targets})"
+        ),
+        format!(
+            "delete from customer_label where label_id = $6
+               and customer_id in (select c.customer_id {targets})"
+        ),
+    ];
+    run_set(conn, &statements, actor, label_id, ids, now).await
+}
+
+/// Remove customers deleted before `cutoff` for good. Their audit trail stays.
+pub async fn purge_deleted(pool: &Pool, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let mut tx = crate::db::begin_write(pool).await?;
+    const OLD: &str = "from customer c where c.deleted_at < $6
+        and c.customer_id not in (select value from json_each($7))";
+    let statements = [
+        insert_each(AuditAction::Purge, ENTITY, "c.customer_id", "'[]'", OLD),
+        format!("delete from customer where customer_id in (select c.customer_id {OLD})"),
+    ];
+    let purged = run_set(
+        &mut tx,
+        &statements,
+        &Actor::system(),
+        cutoff,
+        &[],
+        Utc::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(purged)
+}

@@ -1,0 +1,106 @@
+//! The export's row: the exported columns only, read with the list's query code, and the
+//! labels named from one map per export.
+
+use crate::customers::model::{Customer, Status};
+use crate::customers::search::{self, ListItem};
+use crate::labels::LabelRef;
+use chrono::{DateTime, Utc};
+
+/// A customer as the export reads it: only the columns a file can hold (sqlx allocates
+/// per column and row, so the list's full [`Customer`] would double the database time).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExportRow {
+    pub customer_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub birthday: Option<chrono::NaiveDate>,
+    pub country: String,
+    pub status: Status,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_access_at: Option<DateTime<Utc>>,
+    /// The customer's label ids, comma-separated (names come from one map per export).
+    #[sqlx(default)]
+    pub label_ids: Option<String>,
+    #[sqlx(skip)]
+    pub labels: Vec<LabelRef>,
+}
+
+/// The export's narrow row (the exported columns only).
+macro_rules! export_row_columns {
+    () => {
+        "c.customer_id, c.first_name, c.last_name, c.email, c.phone,
+        c.birthday, c.country, c.status, c.created_at, c.updated_at,
+        (select pa.last_access_at from portal_account pa where pa.customer_id = c.customer_id)
+          as last_access_at,
+        (select group_concat(cl.label_id) from customer_label cl where cl.customer_id = c.customer_id)
+          as label_ids"
+    };
+}
+
+pub(super) const EXPORT_SELECT: &str =
+    concat!("select ", export_row_columns!(), " from customer c");
+
+pub(super) const EXPORT_LIST: search::ListSelect = search::ListSelect {
+    columns: export_row_columns!(),
+    joins: "",
+};
+
+impl From<Customer> for ExportRow {
+    fn from(c: Customer) -> Self {
+        ExportRow {
+            customer_id: c.customer_id,
+            first_name: c.first_name,
+            last_name: c.last_name,
+            email: c.email,
+            phone: c.phone,
+            birthday: c.birthday,
+            country: c.country,
+            status: c.status,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            last_access_at: c.last_access_at,
+            label_ids: None,
+            labels: c.labels,
+        }
+    }
+}
+
+impl ListItem for ExportRow {
+    fn id(&self) -> i64 {
+        self.customer_id
+    }
+}
+
+/// Every label by id with its sort key, read once per export (inside its snapshot).
+pub(super) type LabelMap = std::collections::HashMap<i64, (String, LabelRef)>;
+
+pub(super) async fn label_map(conn: &mut sqlx::SqliteConnection) -> Result<LabelMap, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String)> =
+        sqlx::query_as("select label_id, name, color, name_key from label")
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, color, key)| (id, (key, LabelRef { id, name, color })))
+        .collect())
+}
+
+/// Turn each row's label ids into labels in display order (by name). Rows that came as a
+/// whole `Customer` (the exact User ID or e-mail match) already have theirs.
+pub(super) fn add_labels(rows: &mut [ExportRow], labels: &LabelMap) {
+    for r in rows {
+        let Some(ids) = r.label_ids.take() else {
+            continue;
+        };
+        let mut found: Vec<&(String, LabelRef)> = ids
+            .split(',')
+            .filter_map(|id| id.parse::<i64>().ok())
+            .filter_map(|id| labels.get(&id))
+            .collect();
+        found.sort_by(|a, b| (&a.0, a.1.id).cmp(&(&b.0, b.1.id)));
+        r.labels = found.into_iter().map(|(_, l)| l.clone()).collect();
+    }
+}
