@@ -213,12 +213,26 @@ pub async fn ensure_first_admin(
     .await
     .map_err(|e| {
         format!(
-            "cannot create the first admin ({}): {e}",
-            config.admin_email
+            "cannot create the first admin ({}): {}",
+            config.admin_email,
+            describe(e)
         )
     })?;
     tracing::info!(email = %config.admin_email, "created the first admin");
     Ok(generated.then_some(password))
+}
+
+/// An error for the console: a refused form names each field and what is wrong with it
+/// (`password: This password is too common…`), anything else its generic message.
+pub fn describe(e: app::error::AppError) -> String {
+    match e {
+        app::error::AppError::Validation(fields) => fields
+            .into_iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
 }
 
 /// Remove customers that have been in the trash for more than `retention_days`.

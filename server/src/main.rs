@@ -118,12 +118,7 @@ async fn create_staff(
             );
             Ok(())
         }
-        Err(app::error::AppError::Validation(fields)) => Err(fields
-            .into_iter()
-            .map(|(f, m)| format!("{f}: {m}"))
-            .collect::<Vec<_>>()
-            .join("; ")),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(server::describe(e)),
     }
 }
 

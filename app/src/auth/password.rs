@@ -2,6 +2,43 @@
 //! and on the server: length here (instant messages in forms), the "not common or easily
 //! guessed" check on the server (zxcvbn's dictionaries stay out of the wasm).
 
+use serde::{Deserialize, Serialize};
+
+/// A password as typed, on its way to the server: sent as the plain string it is (once, over
+/// the connection), but never shown by `Debug` — so no log line of a request's arguments
+/// (server functions derive `Debug` for theirs) can print it.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Password(String);
+
+impl Password {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<String> for Password {
+    fn from(s: String) -> Self {
+        Password(s)
+    }
+}
+
+impl From<&str> for Password {
+    fn from(s: &str) -> Self {
+        Password(s.to_string())
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_SUGGESTED: usize = 12;
 pub const PASSWORD_MAX: usize = 128;
@@ -152,6 +189,14 @@ mod tests {
         });
         assert_eq!(p, "AAAA-AAAA-AAAA-AAAA");
         assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn passwords_are_sent_as_strings_but_never_debug_printed() {
+        let p = Password::from("hunter2-hunter2");
+        assert_eq!(serde_json::to_string(&p).unwrap(), "\"hunter2-hunter2\"");
+        assert!(!format!("{p:?}").contains("hunter2"));
+        assert_eq!(p.as_str(), "hunter2-hunter2");
     }
 
     #[test]

@@ -186,8 +186,14 @@ pub async fn account_by_email(
         Principal::Staff => "where lower(u.email) = lower($1)",
         Principal::Customer => "where lower(c.email) = lower($1) and c.deleted_at is null",
     };
+    // Staff addresses are stored lower-cased by Rust (Unicode-aware); SQLite's lower()
+    // folds ASCII only, so the typed address is folded the same way first.
+    let typed = match p {
+        Principal::Staff => email.trim().to_lowercase(),
+        Principal::Customer => email.trim().to_string(),
+    };
     sqlx::query_as(&format!("{} {filter}", p.account_select()))
-        .bind(email.trim())
+        .bind(typed)
         .fetch_optional(conn)
         .await
 }

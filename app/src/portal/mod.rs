@@ -60,7 +60,10 @@ impl PortalInfo {
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum PasswordReset {
     /// Set this password now; optionally tell the customer (never the password itself).
-    Set { password: String, notify: bool },
+    Set {
+        password: crate::auth::password::Password,
+        notify: bool,
+    },
     /// E-mail the customer a one-hour link to choose a password themselves.
     EmailLink,
 }
@@ -177,9 +180,12 @@ pub async fn portal_update_details(
 
 /// The signed-in customer changes their password (their other sessions end).
 #[server(endpoint = "portal_change_password", input = Json)]
-pub async fn portal_change_password(current: String, new: String) -> Result<(), AppError> {
+pub async fn portal_change_password(
+    current: crate::auth::password::Password,
+    new: crate::auth::password::Password,
+) -> Result<(), AppError> {
     let who = crate::auth::ssr::customer_guard::<PortalChangePassword>()?;
-    ssr::change_password(&state()?, &who, &current, &new).await
+    ssr::change_password(&state()?, &who, current.as_str(), new.as_str()).await
 }
 
 /// Whether a link's token can still be used (the accept / reset pages ask before showing

@@ -379,7 +379,9 @@ fn ChangePassword() -> impl IntoView {
         }
         busy.set(true);
         spawn_local(async move {
-            let result = portal_change_password(current.get_untracked(), new.get_untracked()).await;
+            let result =
+                portal_change_password(current.get_untracked().into(), new.get_untracked().into())
+                    .await;
             busy.set(false);
             match result {
                 Ok(()) => {

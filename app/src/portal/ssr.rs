@@ -108,7 +108,8 @@ pub async fn staff_reset(
         PasswordReset::Set { password, notify } => {
             let base = &st.auth.public_base_url;
             let by = actor.actor();
-            credentials::set_password(&st.pool, Customer, &by, id, &password, notify, base).await?;
+            let password = password.as_str();
+            credentials::set_password(&st.pool, Customer, &by, id, password, notify, base).await?;
         }
         PasswordReset::EmailLink => {
             let mut tx = st.pool.begin_with("begin immediate").await?;

@@ -91,7 +91,7 @@ pub fn ResetPasswordModal(
         }
         error.set(None);
         run(PasswordReset::Set {
-            password: pw,
+            password: pw.into(),
             notify: notify.get_untracked(),
         });
     };

@@ -7,6 +7,7 @@ pub mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+use crate::auth::password::Password;
 use crate::auth::Role;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
@@ -36,7 +37,7 @@ pub struct NewStaff {
     pub email: String,
     pub role: Option<Role>,
     /// Empty: send an invitation e-mail instead.
-    pub password: String,
+    pub password: Password,
 }
 
 #[server(endpoint = "list_staff", input = Json)]
@@ -68,7 +69,7 @@ pub async fn set_staff_active(id: i64, active: bool) -> Result<StaffMember, AppE
 #[server(endpoint = "reset_staff_password", input = Json)]
 pub async fn reset_staff_password(
     id: i64,
-    password: String,
+    password: Password,
     notify: bool,
 ) -> Result<StaffMember, AppError> {
     let me = crate::auth::ssr::staff_guard::<ResetStaffPassword>()?;
@@ -76,7 +77,7 @@ pub async fn reset_staff_password(
         &crate::state::AppState::from_context()?,
         &me,
         id,
-        &password,
+        password.as_str(),
         notify,
     )
     .await
@@ -84,13 +85,13 @@ pub async fn reset_staff_password(
 
 /// Any staff member changes their own password (their other sessions end).
 #[server(endpoint = "change_own_password", input = Json)]
-pub async fn change_own_password(current: String, new: String) -> Result<(), AppError> {
+pub async fn change_own_password(current: Password, new: Password) -> Result<(), AppError> {
     let me = crate::auth::ssr::staff_guard::<ChangeOwnPassword>()?;
     ssr::change_own_password(
         &crate::state::AppState::from_context()?,
         &me,
-        &current,
-        &new,
+        current.as_str(),
+        new.as_str(),
     )
     .await
 }

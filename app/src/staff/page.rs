@@ -122,10 +122,11 @@ fn AddStaffModal(on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoVie
                 String::new()
             } else {
                 password.get_untracked()
-            },
+            }
+            .into(),
         };
         if !invite.get_untracked() {
-            if let Some(m) = password_length_error(&input.password) {
+            if let Some(m) = password_length_error(input.password.as_str()) {
                 errors.set(FieldErrors::from([("password".to_string(), m)]));
                 return;
             }
@@ -208,7 +209,7 @@ fn StaffPasswordModal(
         }
         let n = notify.get_untracked();
         spawn_local(async move {
-            match reset_staff_password(id, pw, n).await {
+            match reset_staff_password(id, pw.into(), n).await {
                 Ok(_) => {
                     toasts.info("Password changed; their sessions have ended");
                     on_saved.run(());
@@ -257,7 +258,7 @@ pub fn ChangeOwnPasswordModal(on_close: Callback<()>) -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            match change_own_password(c, n).await {
+            match change_own_password(c.into(), n.into()).await {
                 Ok(()) => {
                     toasts.info("Your password was changed; other devices must sign in again");
                     on_close.run(());

@@ -149,8 +149,8 @@ async fn validate_new(input: &NewStaff) -> Result<ValidNewStaff, AppError> {
         errors.insert("role".into(), "Choose a role.".into());
     }
     if !input.password.is_empty() {
-        if let Err(m) = crate::auth::password::check_password(&input.password, &name, &email).await
-        {
+        let password = input.password.as_str();
+        if let Err(m) = crate::auth::password::check_password(password, &name, &email).await {
             errors.insert("password".into(), m);
         }
     }
@@ -159,7 +159,7 @@ async fn validate_new(input: &NewStaff) -> Result<ValidNewStaff, AppError> {
             name,
             email,
             role,
-            password: (!input.password.is_empty()).then(|| input.password.clone()),
+            password: (!input.password.is_empty()).then(|| input.password.as_str().to_string()),
         }),
         _ => Err(AppError::Validation(errors)),
     }

@@ -511,3 +511,34 @@ async fn first_admin_is_created_once() {
         .unwrap();
     assert_eq!(wal, "wal");
 }
+
+#[tokio::test]
+async fn a_weak_first_admin_password_is_refused_with_the_rule_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    let pool = server::connect(&url).await.unwrap();
+    let cli = <server::config::Cli as clap::Parser>::try_parse_from([
+        "server",
+        "--admin-email",
+        "boss@example.com",
+        "--admin-password",
+        "password123",
+    ])
+    .unwrap();
+    let err = server::ensure_first_admin(&pool, &cli.config)
+        .await
+        .unwrap_err();
+    assert!(err.contains("password: "), "{err}");
+    assert!(err.contains("too common"), "{err}");
+}
+
+#[tokio::test]
+async fn staff_sign_in_folds_the_typed_address_like_the_stored_one() {
+    // Staff addresses are stored lower-cased by Rust, which folds non-ASCII letters too;
+    // SQLite's lower() does not, so the typed address must be folded the same way.
+    let app = spawn_app().await;
+    app.add_staff("élodie@example.com", Role::Sales).await;
+    let res = app.login_form("Élodie@Example.com", PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/customers");
+}

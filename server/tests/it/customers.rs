@@ -488,3 +488,70 @@ async fn markup_in_names_is_rendered_as_text_by_the_server() {
         );
     }
 }
+
+#[tokio::test]
+async fn parallel_status_switches_and_bulk_actions_all_succeed() {
+    // The inline switch reads, then writes: it must hold the write lock from the start, or a
+    // write that lands in between fails it (SQLite's busy snapshot) with a 500.
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let (status, body) = app
+            .call(
+                &staff.sales,
+                "create_customer",
+                json!({ "input": customer_json(&format!("par{i}@example.com")) }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(body["customer_id"].as_i64().unwrap());
+    }
+    let (_, label) = app
+        .call(
+            &staff.sales,
+            "create_label",
+            json!({ "input": { "name": "Busy", "color": "#1e40af" } }),
+        )
+        .await;
+    let label = label["label_id"].as_i64().unwrap();
+    // Every call its own request, all in flight at once.
+    let mut calls = tokio::task::JoinSet::new();
+    let call = |name: &'static str, args: Value| {
+        let (client, base, cookie) = (app.client.clone(), app.base.clone(), staff.sales.clone());
+        async move {
+            let res = client
+                .post(format!("{base}/api/{name}"))
+                .header("cookie", cookie)
+                .header("accept", "application/json")
+                .json(&args)
+                .send()
+                .await
+                .unwrap();
+            (name, res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    for (n, id) in ids.iter().enumerate() {
+        let status = if n % 2 == 0 { "inactive" } else { "active" };
+        calls.spawn(call(
+            "set_customer_status",
+            json!({ "id": id, "status": status }),
+        ));
+        if n % 3 == 0 {
+            let kind = if n % 2 == 0 {
+                "add_label"
+            } else {
+                "remove_label"
+            };
+            calls.spawn(call(
+                "bulk_update_customers",
+                json!({ "target": { "kind": "ids", "ids": ids },
+                        "action": { "kind": kind, "label_id": label } }),
+            ));
+        }
+    }
+    while let Some(done) = calls.join_next().await {
+        let (name, status, body) = done.unwrap();
+        assert_eq!(status, 200, "{name}: {body}");
+    }
+}

@@ -349,7 +349,8 @@ pub async fn set_status_of(
     id: i64,
     status: Status,
 ) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
+    // Reads, then writes: take the write lock first (see `db::begin_write`).
+    let mut tx = crate::db::begin_write(pool).await?;
     let live: Option<i64> =
         sqlx::query_scalar("select 1 from customer where customer_id = $1 and deleted_at is null")
             .bind(id)
