@@ -33,6 +33,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::state::AuthSettings)) -> TestApp {
+    // The server's warnings and errors (e.g. the cause behind a 500) go to the test's captured
+    // output, which is shown when a test fails.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let pool = server::connect(&url).await.unwrap();
