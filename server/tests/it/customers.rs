@@ -518,18 +518,8 @@ async fn parallel_status_switches_and_bulk_actions_all_succeed() {
     // Every call its own request, all in flight at once.
     let mut calls = tokio::task::JoinSet::new();
     let call = |name: &'static str, args: Value| {
-        let (client, base, cookie) = (app.client.clone(), app.base.clone(), staff.sales.clone());
-        async move {
-            let res = client
-                .post(format!("{base}/api/{name}"))
-                .header("cookie", cookie)
-                .header("accept", "application/json")
-                .json(&args)
-                .send()
-                .await
-                .unwrap();
-            (name, res.status().as_u16(), res.text().await.unwrap())
-        }
+        let reply = app.detached_call(&staff.sales, name, args);
+        async move { (name, reply.await) }
     };
     for (n, id) in ids.iter().enumerate() {
         let status = if n % 2 == 0 { "inactive" } else { "active" };
@@ -551,7 +541,7 @@ async fn parallel_status_switches_and_bulk_actions_all_succeed() {
         }
     }
     while let Some(done) = calls.join_next().await {
-        let (name, status, body) = done.unwrap();
+        let (name, (status, body)) = done.unwrap();
         assert_eq!(status, 200, "{name}: {body}");
     }
 }

@@ -163,19 +163,30 @@ impl TestApp {
         name: &str,
         args: serde_json::Value,
     ) -> (u16, serde_json::Value) {
-        let res = self
+        self.detached_call(cookie, name, args).await
+    }
+
+    /// The same call as a future that owns what it needs (for `tokio::spawn`, to have many
+    /// requests in flight at once).
+    pub fn detached_call(
+        &self,
+        cookie: &str,
+        name: &str,
+        args: serde_json::Value,
+    ) -> impl std::future::Future<Output = (u16, serde_json::Value)> + Send + 'static {
+        let request = self
             .client
             .post(self.url(&format!("/api/{name}")))
             .header("cookie", cookie)
             .header("accept", "application/json")
-            .json(&args)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let text = res.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        (status, body)
+            .json(&args);
+        async move {
+            let res = request.send().await.unwrap();
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap();
+            let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+            (status, body)
+        }
     }
 
     /// Signed-in cookies for one user of each role.
