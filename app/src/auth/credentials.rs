@@ -14,6 +14,8 @@ use crate::audit::ssr::{record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
 use crate::db::{begin_write, Conn, Pool};
 use crate::error::AppError;
+use crate::mail::compose::compose;
+use crate::mail::ssr::enqueue_mail;
 use crate::state::AuthSettings;
 use chrono::{DateTime, Utc};
 
@@ -339,7 +341,7 @@ pub async fn change_own_password(
     lock_out(&mut tx, p, me.id, Some(me.session_hash)).await?;
     if let (Principal::Customer, Some(base)) = (p, base_url) {
         let mail = super::customer_account::password_changed_mail(me.name, base, false);
-        super::customer_account::queue(&mut tx, me.email, "password_changed", me.id, &mail).await?;
+        enqueue_mail(&mut tx, me.email, "password_changed", Some(me.id), &mail).await?;
     }
     let (action, what) = p.password_changed();
     record(
@@ -414,22 +416,16 @@ async fn notify_password_set(
     by: &Actor,
     base_url: &str,
 ) -> Result<(), sqlx::Error> {
-    match p {
-        Principal::Customer => {
-            let mail = super::customer_account::password_changed_mail(&target.name, base_url, true);
-            super::customer_account::queue(
-                conn,
-                &target.email,
-                "password_changed",
-                target.id,
-                &mail,
-            )
-            .await
-        }
+    let (mail, template, customer) = match p {
+        Principal::Customer => (
+            super::customer_account::password_changed_mail(&target.name, base_url, true),
+            "password_changed",
+            Some(target.id),
+        ),
         Principal::Staff => {
             let by = by.name.as_deref().unwrap_or("An Admin");
             let sign_in = format!("{base_url}/login");
-            let mail = crate::mail::compose::compose(
+            let mail = compose(
                 &target.name,
                 "Your Customers password was changed",
                 &[format!(
@@ -438,21 +434,11 @@ async fn notify_password_set(
                 Some(("Sign in", &sign_in)),
                 "You receive this e-mail because your password changed.",
             );
-            crate::mail::ssr::enqueue(
-                conn,
-                &crate::mail::ssr::NewMail {
-                    recipient: &target.email,
-                    subject: &mail.subject,
-                    body_text: &mail.text,
-                    body_html: &mail.html,
-                    template: "staff_password_changed",
-                    customer_id: None,
-                },
-            )
-            .await?;
-            Ok(())
+            (mail, "staff_password_changed", None)
         }
-    }
+    };
+    enqueue_mail(conn, &target.email, template, customer, &mail).await?;
+    Ok(())
 }
 
 pub enum LinkOutcome {

@@ -13,7 +13,7 @@ use crate::auth::{PortalFeatures, PortalState};
 use crate::db::Conn;
 use crate::error::AppError;
 use crate::mail::compose::{compose, Mail};
-use crate::mail::ssr::{enqueue, NewMail};
+use crate::mail::ssr::enqueue_mail;
 use chrono::{DateTime, Duration, Utc};
 
 const ENTITY: Entity = Entity::Customer;
@@ -193,28 +193,6 @@ pub fn password_changed_mail(name: &str, base: &str, by_staff: bool) -> Mail {
     )
 }
 
-pub async fn queue(
-    conn: &mut Conn,
-    to: &str,
-    template: &str,
-    customer_id: i64,
-    mail: &Mail,
-) -> Result<(), sqlx::Error> {
-    enqueue(
-        conn,
-        &NewMail {
-            recipient: to,
-            subject: &mail.subject,
-            body_text: &mail.text,
-            body_html: &mail.html,
-            template,
-            customer_id: Some(customer_id),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// Invite (or re-invite) inside the caller's transaction: new token, earlier invitation
 /// links dead, the mail queued, the event audited.
 pub async fn invite_tx(
@@ -238,7 +216,7 @@ pub async fn invite_tx(
     .execute(&mut *conn)
     .await?;
     let mail = invitation_mail(&row.name(), &link(base, "/portal/accept", &token), expires);
-    queue(conn, &row.email, "invitation", id, &mail).await?;
+    enqueue_mail(conn, &row.email, "invitation", Some(id), &mail).await?;
     let action = if row.invited_at.is_some() {
         AuditAction::PortalInviteResent
     } else {
@@ -292,7 +270,7 @@ pub async fn send_reset_link_tx(
         .execute(&mut *conn)
         .await?;
     let mail = reset_link_mail(&row.name(), &link(base, "/portal/reset", &token));
-    queue(conn, &row.email, "password_reset", id, &mail).await?;
+    enqueue_mail(conn, &row.email, "password_reset", Some(id), &mail).await?;
     Ok(())
 }
 

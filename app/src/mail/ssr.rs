@@ -75,6 +75,29 @@ pub async fn enqueue(conn: &mut SqliteConnection, mail: &NewMail<'_>) -> Result<
     .await
 }
 
+/// Queue a composed mail (inside the caller's transaction); `customer_id` links it to the
+/// customer it is about, for the Mail page and the portal's history.
+pub async fn enqueue_mail(
+    conn: &mut SqliteConnection,
+    to: &str,
+    template: &str,
+    customer_id: Option<i64>,
+    mail: &super::compose::Mail,
+) -> Result<i64, sqlx::Error> {
+    enqueue(
+        conn,
+        &NewMail {
+            recipient: to,
+            subject: &mail.subject,
+            body_text: &mail.text,
+            body_html: &mail.html,
+            template,
+            customer_id,
+        },
+    )
+    .await
+}
+
 /// At start: a mail left `sending` by a crash may or may not have gone out; it is not
 /// retried automatically (that could send it twice) but shown as failed, to Retry by hand.
 pub async fn recover_interrupted(pool: &SqlitePool) -> Result<u64, sqlx::Error> {

@@ -13,7 +13,8 @@ use crate::auth::ssr::{hash_password, link_form, new_token, LinkForm, SessionUse
 use crate::auth::{CurrentUser, Role};
 use crate::db::UniqueViolation;
 use crate::error::AppError;
-use crate::mail::ssr::{enqueue, NewMail};
+use crate::mail::compose::compose;
+use crate::mail::ssr::enqueue_mail;
 use crate::state::AppState;
 use axum::extract::{Form, State};
 use axum::response::Response;
@@ -86,34 +87,6 @@ async fn keep_an_admin(conn: &mut SqliteConnection, target: &Row) -> Result<(), 
             "There must always be at least one active Admin.".into(),
         ));
     }
-    Ok(())
-}
-
-async fn queue_mail(
-    conn: &mut SqliteConnection,
-    to: &str,
-    subject: &str,
-    text: String,
-    template: &str,
-) -> Result<(), sqlx::Error> {
-    let html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">{}</body></html>",
-        text.split("\n\n")
-            .map(|p| format!("<p>{}</p>", crate::mail::compose::escape_html(p)))
-            .collect::<String>()
-    );
-    enqueue(
-        conn,
-        &NewMail {
-            recipient: to,
-            subject,
-            body_text: &text,
-            body_html: &html,
-            template,
-            customer_id: None,
-        },
-    )
-    .await?;
     Ok(())
 }
 
@@ -243,18 +216,17 @@ async fn insert(
         let expires = now + Duration::days(INVITE_TTL_DAYS);
         let token = links::issue(&mut tx, Staff, id, "invite", expires, now).await?;
         let link = format!("{base_url}/staff/accept?token={token}");
-        let text = format!(
-            "Hello {name},\n\n{inviter} has added you to Customers as {}. Open this link to choose your password (it works once, for {INVITE_TTL_DAYS} days):\n\n{link}\n\nIf you did not expect this e-mail, you can ignore it.",
-            role.label()
-        );
-        queue_mail(
-            &mut tx,
-            &email,
+        let mail = compose(
+            &name,
             "You have been added to Customers",
-            text,
-            "staff_invitation",
-        )
-        .await?;
+            &[format!(
+                "{inviter} has added you to Customers as {}. Open the link below to choose your password; it works once, for {INVITE_TTL_DAYS} days.",
+                role.label()
+            )],
+            Some(("Choose your password", &link)),
+            "If you did not expect this e-mail, you can ignore it.",
+        );
+        enqueue_mail(&mut tx, &email, "staff_invitation", None, &mail).await?;
     }
     record(
         &mut tx,
