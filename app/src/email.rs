@@ -35,10 +35,6 @@ impl Email {
     pub fn to_lowercase(&self) -> String {
         self.0.to_lowercase()
     }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 impl fmt::Display for Email {

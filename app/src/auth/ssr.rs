@@ -39,30 +39,6 @@ pub use super::throttle::{
 
 // ---------------------------------------------------------------- staff store
 
-/// A staff row with its password hash. Deliberately not `Serialize`.
-#[derive(sqlx::FromRow)]
-pub struct StaffCredentials {
-    pub staff_user_id: i64,
-    pub email: String,
-    pub name: String,
-    pub role: String,
-    pub password_hash: String,
-    pub active: bool,
-}
-
-pub async fn find_staff_by_email(
-    pool: &SqlitePool,
-    email: &str,
-) -> Result<Option<StaffCredentials>, sqlx::Error> {
-    sqlx::query_as::<_, StaffCredentials>(
-        "select staff_user_id, email, name, role, password_hash, active
-         from staff_user where lower(email) = lower($1)",
-    )
-    .bind(email.trim())
-    .fetch_optional(pool)
-    .await
-}
-
 pub async fn count_admins(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("select count(*) from staff_user where role = 'admin'")
         .fetch_one(pool)

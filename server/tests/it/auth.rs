@@ -496,14 +496,18 @@ async fn first_admin_is_created_once() {
         .await
         .unwrap()
         .is_none());
-    let staff = app::auth::ssr::find_staff_by_email(&pool, "boss@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    let staff = app::auth::principal::account_by_email(
+        &mut pool.acquire().await.unwrap(),
+        app::auth::principal::Principal::Staff,
+        "boss@example.com",
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(staff.role, "admin");
     assert!(app::auth::ssr::verify_password_blocking(
         &generated,
-        &staff.password_hash
+        staff.password_hash.as_deref().unwrap()
     ));
     let wal: String = sqlx::query_scalar("pragma journal_mode")
         .fetch_one(&pool)

@@ -104,7 +104,7 @@ fn shown_fields(v: &ValidCustomer) -> Vec<(&'static str, String)> {
 }
 
 /// A stored customer as the validator would have produced it.
-pub fn as_valid(c: &Customer) -> ValidCustomer {
+fn as_valid(c: &Customer) -> ValidCustomer {
     ValidCustomer {
         first_name: c.first_name.clone(),
         middle_name: c.middle_name.clone(),

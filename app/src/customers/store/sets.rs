@@ -143,6 +143,28 @@ pub(super) fn label_names_sql(id: &str, extra: &str) -> String {
     )
 }
 
+/// The statements of a label change on the customers `targets` selects: a `labels` event
+/// (old set → the set `new_set` describes), a new version, then `change` itself.
+fn label_change(targets: &str, new_set: &str, change: String) -> [String; 3] {
+    [
+        insert_each(
+            AuditAction::Labels,
+            ENTITY,
+            "c.customer_id",
+            &format!(
+                "json_array(json_object('field', 'labels', 'old', {}, 'new', {}))",
+                label_names_sql("c.customer_id", ""),
+                label_names_sql("c.customer_id", new_set),
+            ),
+            targets,
+        ),
+        format!(
+            "update customer set {TOUCH} where customer_id in (select c.customer_id {targets})"
+        ),
+        change,
+    ]
+}
+
 /// Add label `label_id` to the live customers among `ids` that lack it; each changed customer
 /// gets a new version and a `labels` event (old set → new set). Returns how many changed.
 pub async fn add_label(
@@ -156,25 +178,10 @@ pub async fn add_label(
         "{LIVE_IDS} and not exists (select 1 from customer_label x
                                     where x.customer_id = c.customer_id and x.label_id = $6)"
     );
-    let statements = [
-        insert_each(
-            AuditAction::Labels,
-            ENTITY,
-            "c.customer_id",
-            &format!(
-                "json_array(json_object('field', 'labels', 'old', {}, 'new', {}))",
-                label_names_sql("c.customer_id", ""),
-                label_names_sql("c.customer_id", "or l.label_id = $6"),
-            ),
-            &targets,
-        ),
-        format!(
-            "update customer set {TOUCH} where customer_id in (select c.customer_id {targets})"
-        ),
-        format!(
-            "insert into customer_label (customer_id, label_id) select c.customer_id, $6 {targets}"
-        ),
-    ];
+    let add = format!(
+        "insert into customer_label (customer_id, label_id) select c.customer_id, $6 {targets}"
+    );
+    let statements = label_change(&targets, "or l.label_id = $6", add);
     run_set(conn, &statements, actor, label_id, ids, now).await
 }
 
@@ -197,26 +204,11 @@ pub async fn remove_label(
         "from customer c join customer_label cl on cl.customer_id = c.customer_id and cl.label_id = $6
          where c.customer_id in (select value from json_each($7)){live}"
     );
-    let statements = [
-        insert_each(
-            AuditAction::Labels,
-            ENTITY,
-            "c.customer_id",
-            &format!(
-                "json_array(json_object('field', 'labels', 'old', {}, 'new', {}))",
-                label_names_sql("c.customer_id", ""),
-                label_names_sql("c.customer_id", "and l.label_id != $6"),
-            ),
-            &targets,
-        ),
-        format!(
-            "update customer set {TOUCH} where customer_id in (select c.customer_id {targets})"
-        ),
-        format!(
-            "delete from customer_label where label_id = $6
-               and customer_id in (select c.customer_id {targets})"
-        ),
-    ];
+    let remove = format!(
+        "delete from customer_label where label_id = $6
+           and customer_id in (select c.customer_id {targets})"
+    );
+    let statements = label_change(&targets, "and l.label_id != $6", remove);
     run_set(conn, &statements, actor, label_id, ids, now).await
 }
 
