@@ -18,15 +18,20 @@ passed=0
 failed=0
 logs=target/test-logs
 mkdir -p "$logs"
-say() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+# Each stage's heading shows the minutes and seconds since the start, so a slow stage shows
+# in the CI log.
+say() { printf '\n\033[1m== %s ==\033[0m  (at %dm%02ds)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
+# No stage may hang the run: each gets a generous limit (GNU timeout kills its process group).
+limit() { local secs=$1; shift; timeout -k 30 "$secs" "$@"; }
 finish() {
   echo
+  echo "(took $((SECONDS / 60))m$((SECONDS % 60))s)"
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
   exit $?
 }
 
-if ! scripts/setup.sh --test; then
+if ! limit 3600 scripts/setup.sh --test; then
   echo "setup failed"
   failed=$((failed + 1))
   finish
@@ -55,15 +60,15 @@ cargo_tests() {
   if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); echo "FAILED: $name (exit $rc)"; fi
 }
 
-check "cargo fmt --check" cargo fmt --all -- --check
-check "clippy (ssr: app + server + tests)" cargo clippy -p server --all-targets -- -D warnings
-check "clippy (hydrate: app + frontend, wasm32)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+check "cargo fmt --check" limit 300 cargo fmt --all -- --check
+check "clippy (ssr: app + server + tests)" limit 2400 cargo clippy -p server --all-targets -- -D warnings
+check "clippy (hydrate: app + frontend, wasm32)" limit 2400 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
-cargo_tests "unit: app (ssr)" cargo test -p app --features ssr
-cargo_tests "unit + integration: server" cargo test -p server
+cargo_tests "unit: app (ssr)" limit 2400 cargo test -p app --features ssr
+cargo_tests "unit + integration: server" limit 2400 cargo test -p server
 
 say "end-to-end: build the site"
-if ! cargo leptos build 2>&1 | tee "$logs/leptos-build.log"; then
+if ! limit 2400 cargo leptos build 2>&1 | tee "$logs/leptos-build.log"; then
   failed=$((failed + 1))
   echo "FAILED: cargo leptos build"
   finish
@@ -98,13 +103,23 @@ if [ "$up" -ne 1 ]; then
   echo "FAILED: the server did not come up; its log:"
   cat target/e2e/server.log
   failed=$((failed + 1))
-  kill "$server_pid" 2>/dev/null
+  kill -9 "$server_pid" 2>/dev/null
   finish
 fi
 rm -f end2end/results/results.json
-(cd end2end && npx playwright test)
-kill "$server_pid" 2>/dev/null
-wait "$server_pid" 2>/dev/null
+(cd end2end && limit 1500 npx playwright test) </dev/null
+# A browser Playwright failed to close must not outlive the run (it would hold CI's output).
+pkill -9 -f -- '--user-data-dir=/tmp/playwright' 2>/dev/null
+stop_server() {
+  kill "$1" 2>/dev/null
+  for _ in $(seq 1 40); do kill -0 "$1" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$1" 2>/dev/null; then
+    echo "the server did not stop within 20 s of SIGTERM; killing it"
+    kill -9 "$1" 2>/dev/null
+  fi
+  wait "$1" 2>/dev/null
+}
+stop_server "$server_pid"
 if [ -f end2end/results/results.json ]; then
   read -r p f < <(node -e '
     const s = require("./end2end/results/results.json").stats;

@@ -83,7 +83,13 @@ async fn serve(config: Config) -> Result<(), String> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(|e| format!("server error: {e}"))?;
-    pool.close().await;
+    // Connections still checked out by a background worker must not hold the exit forever.
+    if tokio::time::timeout(std::time::Duration::from_secs(5), pool.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database pool did not close within 5 s; exiting anyway");
+    }
     tracing::info!("shut down cleanly");
     Ok(())
 }
@@ -153,4 +159,17 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutdown signal received");
+    // Graceful shutdown waits for requests in flight; a client that never finishes one must
+    // not keep the process alive (a supervisor or a test script waits on it).
+    tokio::spawn(async {
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+        tracing::error!(
+            "requests still open {} s after the shutdown signal; exiting",
+            SHUTDOWN_GRACE.as_secs()
+        );
+        std::process::exit(1);
+    });
 }
+
+/// How long requests in flight may take to finish once a shutdown signal came.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
