@@ -20,10 +20,10 @@ pub mod ssr {
     pub const LIST_KEY: &str = "customers.list";
 
     pub async fn list_prefs(
-        pool: &sqlx::SqlitePool,
+        pool: &crate::db::Pool,
         staff_user_id: i64,
     ) -> Result<ListPrefs, sqlx::Error> {
-        let raw: Option<String> = sqlx::query_scalar(
+        let raw: Option<String> = crate::db::query_scalar(
             "select value from user_pref where staff_user_id = $1 and pref_key = $2",
         )
         .bind(staff_user_id)
@@ -53,7 +53,7 @@ pub async fn save_list_prefs(prefs: ListPrefs) -> Result<(), AppError> {
     }
     let pool = crate::db::pool()?;
     let value = serde_json::to_string(&prefs).map_err(|e| AppError::internal("prefs json", e))?;
-    sqlx::query(
+    crate::db::query(
         "insert into user_pref (staff_user_id, pref_key, value) values ($1, $2, $3)
          on conflict (staff_user_id, pref_key) do update set value = excluded.value",
     )

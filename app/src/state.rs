@@ -1,9 +1,9 @@
 //! Server-side shared state, provided to server functions as Leptos context and to the
 //! plain axum routes as router state.
 
+use crate::db;
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ pub struct AuthSettings {
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
+    pub pool: db::Pool,
     pub auth: Arc<AuthSettings>,
     /// Wakes the mail worker (a mail was queued or retried).
     pub mail_wake: Arc<tokio::sync::Notify>,

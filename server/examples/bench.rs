@@ -8,6 +8,7 @@
 
 use app::customers::list::{Cursor, CustomerQuery, SortKey};
 use app::customers::model::Status;
+use app::db;
 use std::time::{Duration, Instant};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -43,11 +44,11 @@ async fn main() {
     std::fs::create_dir_all("target/bench").unwrap();
     let path = format!("target/bench/customers-{count}.db");
     let pool = server::connect(&format!("sqlite://{path}")).await.unwrap();
-    let have: i64 = sqlx::query_scalar("select count(*) from customer")
+    let have: i64 = db::query_scalar("select count(*) from customer")
         .fetch_one(&pool)
         .await
         .unwrap();
-    let labelled: i64 = sqlx::query_scalar("select count(*) from customer_label")
+    let labelled: i64 = db::query_scalar("select count(*) from customer_label")
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -69,18 +70,18 @@ async fn main() {
 
     // Real values to look for.
     let probe: i64 = (count as i64 * 2) / 3;
-    let email: String = sqlx::query_scalar("select email from customer where customer_id = $1")
+    let email: String = db::query_scalar("select email from customer where customer_id = $1")
         .bind(probe)
         .fetch_one(&pool)
         .await
         .unwrap();
-    let phone: String = sqlx::query_scalar("select phone from customer where customer_id = $1")
+    let phone: String = db::query_scalar("select phone from customer where customer_id = $1")
         .bind(probe + 7)
         .fetch_one(&pool)
         .await
         .unwrap();
     let deep_id = (count as i64) / 2;
-    let (deep_key, deep_key_id): (String, i64) = sqlx::query_as(
+    let (deep_key, deep_key_id): (String, i64) = db::query_as(
         "select last_name, customer_id from customer where deleted_at is null
          order by last_name collate nocase, customer_id limit 1 offset $1",
     )
@@ -92,7 +93,7 @@ async fn main() {
     let label = |name: &'static str| {
         let pool = pool.clone();
         async move {
-            sqlx::query_scalar::<_, i64>("select label_id from label where name = $1")
+            db::query_scalar::<i64>("select label_id from label where name = $1")
                 .bind(name)
                 .fetch_one(&pool)
                 .await

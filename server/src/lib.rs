@@ -11,6 +11,7 @@ pub mod seed;
 use app::auth::principal::Principal;
 use app::auth::sessions;
 use app::auth::ssr::{login_handler, logout_handler};
+use app::db;
 use app::state::{AppState, AuthSettings};
 use app::{shell, App};
 use axum::body::Body;
@@ -20,7 +21,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +37,7 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 /// WAL lets readers run while one writer writes. `synchronous = FULL` makes every committed
 /// transaction durable across power loss; our writes are small and infrequent, so the extra
 /// fsync is cheap and we keep it.
-pub async fn connect(database_url: &str) -> Result<SqlitePool, String> {
+pub async fn connect(database_url: &str) -> Result<db::Pool, String> {
     let opts = SqliteConnectOptions::from_str(database_url)
         .map_err(|e| format!("DATABASE_URL is not a valid SQLite URL: {e}"))?
         .create_if_missing(true)
@@ -64,7 +65,7 @@ pub async fn connect(database_url: &str) -> Result<SqlitePool, String> {
         .run(&pool)
         .await
         .map_err(|e| format!("database migration failed: {e}"))?;
-    Ok(pool)
+    Ok(pool.into())
 }
 
 pub fn auth_settings(config: &Config) -> AuthSettings {
@@ -82,7 +83,7 @@ pub fn auth_settings(config: &Config) -> AuthSettings {
     }
 }
 
-pub fn app_state(leptos_options: LeptosOptions, pool: SqlitePool, auth: AuthSettings) -> AppState {
+pub fn app_state(leptos_options: LeptosOptions, pool: db::Pool, auth: AuthSettings) -> AppState {
     AppState {
         leptos_options,
         pool,
@@ -172,7 +173,7 @@ async fn server_fn_handler(
 
 /// Liveness and database reachability, for load balancers and the test scripts.
 async fn healthz(State(state): State<AppState>) -> (axum::http::StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i64>("select 1")
+    match db::query_scalar::<i64>("select 1")
         .fetch_one(&state.pool)
         .await
     {
@@ -190,7 +191,7 @@ async fn healthz(State(state): State<AppState>) -> (axum::http::StatusCode, &'st
 /// On first start (no Admin at all) create the Admin from the configuration, or with
 /// a generated password that is printed once. Returns the generated password, if any.
 pub async fn ensure_first_admin(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     config: &Config,
 ) -> Result<Option<String>, String> {
     let count = app::auth::ssr::count_admins(pool)
@@ -236,13 +237,13 @@ pub fn describe(e: app::error::AppError) -> String {
 }
 
 /// Remove customers that have been in the trash for more than `retention_days`.
-pub async fn purge_trash(pool: &SqlitePool, retention_days: u32) -> Result<u64, sqlx::Error> {
+pub async fn purge_trash(pool: &db::Pool, retention_days: u32) -> Result<u64, sqlx::Error> {
     let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days));
     app::customers::store::purge_deleted(pool, cutoff).await
 }
 
 /// Hourly housekeeping: expired sessions, and customers past their time in the trash.
-pub fn spawn_housekeeping(pool: SqlitePool, retention_days: u32) {
+pub fn spawn_housekeeping(pool: db::Pool, retention_days: u32) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {

@@ -1,6 +1,6 @@
 //! `seed-demo`: realistic, deterministic demo customers, fast enough for a million.
 
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 const FIRST: &[&str] = &[
     "Maria",
@@ -203,7 +203,16 @@ fn ascii_slug(s: &str) -> String {
 }
 
 /// Insert `count` demo customers after the existing ones. Returns how many were added.
-pub async fn seed_demo(pool: &SqlitePool, count: u64) -> Result<u64, sqlx::Error> {
+pub async fn seed_demo(pool: &app::db::Pool, count: u64) -> Result<u64, sqlx::Error> {
+    match pool {
+        app::db::Pool::Sqlite(pool) => seed_sqlite(pool, count).await,
+        app::db::Pool::Postgres(_) => Err(sqlx::Error::Configuration(
+            "seed-demo does not support PostgreSQL yet".into(),
+        )),
+    }
+}
+
+async fn seed_sqlite(pool: &SqlitePool, count: u64) -> Result<u64, sqlx::Error> {
     let start_id: i64 = sqlx::query_scalar("select coalesce(max(customer_id), 0) from customer")
         .fetch_one(pool)
         .await?;
@@ -245,7 +254,7 @@ pub const BULK_LOAD_ROWS: u64 = 20_000;
 
 /// The schema objects set aside during a bulk load: every index and trigger on the loaded
 /// tables except the full-text ones (whose trigger feeds the FTS index row by row either way).
-async fn set_aside(conn: &mut sqlx::SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
+async fn set_aside(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
     let objects: Vec<(String, String, String)> = sqlx::query_as(
         "select type, name, sql from sqlite_master
          where tbl_name in ('customer', 'customer_label') and type in ('index', 'trigger')
@@ -265,7 +274,7 @@ async fn set_aside(conn: &mut sqlx::SqliteConnection) -> Result<Vec<String>, sql
 
 /// Put the set-aside indexes and triggers back and recount what the triggers would have
 /// counted.
-async fn restore(conn: &mut sqlx::SqliteConnection, sql: Vec<String>) -> Result<(), sqlx::Error> {
+async fn restore(conn: &mut SqliteConnection, sql: Vec<String>) -> Result<(), sqlx::Error> {
     for statement in sql {
         sqlx::query(&statement).execute(&mut *conn).await?;
     }
@@ -286,7 +295,7 @@ async fn restore(conn: &mut sqlx::SqliteConnection, sql: Vec<String>) -> Result<
 }
 
 async fn fill(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut SqliteConnection,
     count: u64,
     start_id: i64,
     rng: &mut Rng,

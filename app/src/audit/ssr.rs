@@ -3,6 +3,7 @@
 //! request. The only code that writes `audit_event`.
 
 use super::{AuditAction, Entity, FieldChange, HistoryEntry};
+use crate::db;
 use crate::db::{Conn, Pool};
 use chrono::{DateTime, Utc};
 
@@ -66,7 +67,7 @@ pub async fn record(
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     let changes = serde_json::to_string(changes).expect("changes serialize");
-    sqlx::query(
+    db::query(
         "insert into audit_event (at, actor_id, actor_name, actor_role, action, entity, entity_id, changes, ip)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -103,11 +104,9 @@ pub fn insert_each(
     )
 }
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
-
 /// Binds `$1` time, `$2` actor id, `$3` actor name, `$4` actor role, `$5` client IP — the
 /// first five values of every statement of a set-based change (each uses what it needs).
-pub fn bind_actor<'q>(q: Query<'q>, actor: &'q Actor, at: DateTime<Utc>) -> Query<'q> {
+pub fn bind_actor<'q>(q: db::Query<'q>, actor: &'q Actor, at: DateTime<Utc>) -> db::Query<'q> {
     q.bind(at)
         .bind(actor.id)
         .bind(actor.name.as_deref())
@@ -131,7 +130,7 @@ pub async fn history(
     portal_only: bool,
 ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
     let prefix = if portal_only { "portal_" } else { "" };
-    let rows = sqlx::query_as::<_, Row>(
+    let rows = db::query_as::<Row>(
         "select at, actor_name, action, changes from audit_event
          where entity = $1 and entity_id = $2 and substr(action, 1, length($3)) = $3
          order by at desc, audit_event_id desc",

@@ -3,6 +3,7 @@
 use super::{AuditChoices, AuditFilter, AuditPage, AuditRow, AUDIT_PAGE_SIZE};
 use crate::audit::ssr::parse_changes;
 use crate::audit::AuditAction;
+use crate::db;
 use crate::db::Pool;
 use chrono::{DateTime, Utc};
 
@@ -20,7 +21,7 @@ struct PageRow {
 }
 
 pub async fn page(pool: &Pool, f: &AuditFilter) -> Result<AuditPage, sqlx::Error> {
-    let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+    let mut qb = db::query(
         "select audit_event_id, at, actor_name, actor_role, action, entity, entity_id, ip, changes
          from audit_event where 1 = 1",
     );
@@ -87,7 +88,7 @@ pub async fn page(pool: &Pool, f: &AuditFilter) -> Result<AuditPage, sqlx::Error
 
 pub async fn choices(pool: &Pool) -> Result<AuditChoices, sqlx::Error> {
     let staff: Vec<(i64, String, String)> =
-        sqlx::query_as("select staff_user_id, name, email from staff_user order by name, email")
+        db::query_as("select staff_user_id, name, email from staff_user order by name, email")
             .fetch_all(pool)
             .await?;
     let mut actors: Vec<(String, String)> = staff

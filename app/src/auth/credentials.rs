@@ -12,6 +12,7 @@ use super::throttle::{
 use super::{links, sessions};
 use crate::audit::ssr::{record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
+use crate::db;
 use crate::db::{begin_write, Conn, Pool};
 use crate::error::AppError;
 use crate::mail::compose::compose;
@@ -99,7 +100,7 @@ pub async fn sign_in(
         client.ip,
     );
     let found = if typed.len() <= 254 {
-        account_by_email(&mut *pool.acquire().await?, p, typed).await?
+        account_by_email(&mut pool.acquire().await?, p, typed).await?
     } else {
         None
     };
@@ -195,7 +196,7 @@ async fn store_password(
     if p == Principal::Customer {
         super::customer_account::ensure_account(&mut *conn, id, now).await?;
     }
-    sqlx::query(sql)
+    db::query(sql)
         .bind(hash)
         .bind(now)
         .bind(id)
@@ -231,7 +232,7 @@ pub async fn switch_access(
 ) -> Result<(), sqlx::Error> {
     match p {
         Principal::Staff => {
-            sqlx::query("update staff_user set active = $1 where staff_user_id = $2")
+            db::query("update staff_user set active = $1 where staff_user_id = $2")
                 .bind(enabled)
                 .bind(id)
                 .execute(&mut *conn)
@@ -239,7 +240,7 @@ pub async fn switch_access(
         }
         Principal::Customer => {
             super::customer_account::ensure_account(&mut *conn, id, now).await?;
-            sqlx::query("update portal_account set disabled_at = $1 where customer_id = $2")
+            db::query("update portal_account set disabled_at = $1 where customer_id = $2")
                 .bind((!enabled).then_some(now))
                 .bind(id)
                 .execute(&mut *conn)
@@ -307,13 +308,13 @@ pub async fn change_own_password(
         });
     }
     throttle_record_failure(pool, &key, now).await?;
-    let stored = account(&mut *pool.acquire().await?, p, me.id)
+    let stored = account(&mut pool.acquire().await?, p, me.id)
         .await?
         .and_then(|a| a.password_hash);
     let ok = current.len() <= INPUT_MAX && verify_password(current.to_string(), stored).await;
     if !ok {
         record(
-            &mut *pool.acquire().await?,
+            &mut pool.acquire().await?,
             &me.actor,
             p.password_change_failed(),
             p.entity(),
@@ -371,7 +372,7 @@ pub async fn set_password(
     notify: bool,
     base_url: &str,
 ) -> Result<bool, AppError> {
-    let target = account(&mut *pool.acquire().await?, p, id)
+    let target = account(&mut pool.acquire().await?, p, id)
         .await?
         .ok_or(AppError::NotFound)?;
     check_password(password, &target.name, &target.email)
@@ -466,7 +467,7 @@ pub async fn accept_link(
     let Some(id) = links::owner(pool, p, token, purpose).await? else {
         return Ok(LinkOutcome::Dead);
     };
-    let Some(target) = account(&mut *pool.acquire().await?, p, id).await? else {
+    let Some(target) = account(&mut pool.acquire().await?, p, id).await? else {
         return Ok(LinkOutcome::Dead);
     };
     if let Some(code) = link_password_problem(password, confirm, &target.name, &target.email).await

@@ -10,6 +10,7 @@ use super::principal::Principal;
 use crate::audit::ssr::{record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
 use crate::auth::{PortalFeatures, PortalState};
+use crate::db;
 use crate::db::Conn;
 use crate::error::AppError;
 use crate::mail::compose::{compose, Mail};
@@ -84,11 +85,10 @@ pub const ACCOUNT_SELECT: &str = "select c.customer_id, c.email, c.first_name, c
     from customer c left join portal_account pa on pa.customer_id = c.customer_id";
 
 pub async fn account(conn: &mut Conn, id: i64) -> Result<AccountRow, AppError> {
-    let row =
-        sqlx::query_as::<_, AccountRow>(&format!("{ACCOUNT_SELECT} where c.customer_id = $1"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
+    let row = db::query_as::<AccountRow>(format!("{ACCOUNT_SELECT} where c.customer_id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     match row {
         Some(r) if !r.deleted => Ok(r),
         _ => Err(AppError::NotFound),
@@ -99,7 +99,7 @@ pub async fn account_by_email(
     conn: &mut Conn,
     email: &str,
 ) -> Result<Option<AccountRow>, sqlx::Error> {
-    sqlx::query_as::<_, AccountRow>(&format!(
+    db::query_as::<AccountRow>(format!(
         "{ACCOUNT_SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
     ))
     .bind(email.trim())
@@ -112,7 +112,7 @@ pub async fn ensure_account(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    db::query(
         "insert into portal_account (customer_id, created_at) values ($1, $2)
          on conflict (customer_id) do nothing",
     )
@@ -127,7 +127,7 @@ pub async fn ensure_account(
 /// changed, access was disabled); an open invitation shows as expired.
 pub async fn revoke(conn: &mut Conn, id: i64) -> Result<(), sqlx::Error> {
     links::revoke_all(&mut *conn, Principal::Customer, id).await?;
-    sqlx::query(
+    db::query(
         "update portal_account set invite_expires_at = $1
          where customer_id = $2 and invite_expires_at > $1",
     )
@@ -206,7 +206,7 @@ pub async fn invite_tx(
     ensure_account(conn, id, now).await?;
     let expires = now + Duration::days(INVITE_TTL_DAYS);
     let token = links::issue(conn, Principal::Customer, id, "invite", expires, now).await?;
-    sqlx::query(
+    db::query(
         "update portal_account set invited_at = $1, invite_expires_at = $2, last_link_sent_at = $1
          where customer_id = $3",
     )
@@ -264,7 +264,7 @@ pub async fn send_reset_link_tx(
         now,
     )
     .await?;
-    sqlx::query("update portal_account set last_link_sent_at = $1 where customer_id = $2")
+    db::query("update portal_account set last_link_sent_at = $1 where customer_id = $2")
         .bind(now)
         .bind(id)
         .execute(&mut *conn)

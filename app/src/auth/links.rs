@@ -5,6 +5,7 @@
 
 use super::hashing::{hash_token, new_token};
 use super::principal::Principal;
+use crate::db;
 use crate::db::{Conn, Pool};
 use chrono::{DateTime, Utc};
 
@@ -18,7 +19,7 @@ pub async fn issue(
     now: DateTime<Utc>,
 ) -> Result<String, sqlx::Error> {
     let (table, id_col) = (p.token_table(), p.id_column());
-    sqlx::query(&format!(
+    db::query(format!(
         "delete from {table} where {id_col} = $1 and purpose = $2"
     ))
     .bind(id)
@@ -26,7 +27,7 @@ pub async fn issue(
     .execute(&mut *conn)
     .await?;
     let (token, hash) = new_token();
-    sqlx::query(&format!(
+    db::query(format!(
         "insert into {table} (token_hash, {id_col}, purpose, created_at, expires_at)
          values ($1, $2, $3, $4, $5)"
     ))
@@ -42,7 +43,7 @@ pub async fn issue(
 
 /// Every outstanding link of an account stops working.
 pub async fn revoke_all(conn: &mut Conn, p: Principal, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
+    db::query(format!(
         "delete from {} where {} = $1",
         p.token_table(),
         p.id_column()
@@ -75,7 +76,7 @@ pub async fn owner(
                 and c.deleted_at is null and pa.disabled_at is null"
         }
     };
-    sqlx::query_scalar(sql)
+    db::query_scalar(sql)
         .bind(hash_token(token))
         .bind(purpose)
         .bind(Utc::now())
@@ -92,7 +93,7 @@ pub async fn consume(
     purpose: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(&format!(
+    db::query_scalar(format!(
         "delete from {} where token_hash = $1 and purpose = $2 and expires_at > $3
          returning {}",
         p.token_table(),

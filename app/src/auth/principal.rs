@@ -4,6 +4,7 @@
 
 use crate::audit::ssr::Actor;
 use crate::audit::{AuditAction, Entity};
+use crate::db;
 use crate::db::Conn;
 use chrono::{DateTime, Utc};
 
@@ -136,7 +137,7 @@ impl Principal {
                  where customer_id = $2"
             }
         };
-        sqlx::query(sql).bind(now).bind(id).execute(conn).await?;
+        db::query(sql).bind(now).bind(id).execute(conn).await?;
         Ok(())
     }
 }
@@ -170,7 +171,7 @@ pub async fn account(
         Principal::Staff => "where u.staff_user_id = $1",
         Principal::Customer => "where c.customer_id = $1 and c.deleted_at is null",
     };
-    sqlx::query_as(&format!("{} {filter}", p.account_select()))
+    db::query_as(format!("{} {filter}", p.account_select()))
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -192,7 +193,7 @@ pub async fn account_by_email(
         Principal::Staff => email.trim().to_lowercase(),
         Principal::Customer => email.trim().to_string(),
     };
-    sqlx::query_as(&format!("{} {filter}", p.account_select()))
+    db::query_as(format!("{} {filter}", p.account_select()))
         .bind(typed)
         .fetch_optional(conn)
         .await

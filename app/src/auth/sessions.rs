@@ -6,6 +6,7 @@
 use super::hashing::{hash_token, new_token};
 use super::principal::Principal;
 use super::{CurrentUser, Role};
+use crate::db;
 use crate::db::{Conn, Pool};
 use crate::state::AuthSettings;
 use axum::http::{header, HeaderMap};
@@ -99,7 +100,7 @@ pub async fn create(
 ) -> Result<String, sqlx::Error> {
     let (token, hash) = new_token();
     let expires = now + Duration::from_std(settings.absolute_timeout).unwrap_or_default();
-    sqlx::query(&format!(
+    db::query(format!(
         "insert into {} (session_hash, {}, created_at, last_seen_at, expires_at, ip, user_agent)
          values ($1, $2, $3, $3, $4, $5, $6)",
         p.session_table(),
@@ -118,7 +119,7 @@ pub async fn create(
 
 /// End one session (sign-out; the old session at a new sign-in).
 pub async fn delete(conn: &mut Conn, p: Principal, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
+    db::query(format!(
         "delete from {} where session_hash = $1",
         p.session_table()
     ))
@@ -135,7 +136,7 @@ pub async fn end_all(
     id: i64,
     except: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
+    db::query(format!(
         "delete from {} where {} = $1 and session_hash != $2",
         p.session_table(),
         p.id_column()
@@ -153,7 +154,7 @@ pub async fn purge_expired(
     p: Principal,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(&format!(
+    Ok(db::query(format!(
         "delete from {} where expires_at < $1",
         p.session_table()
     ))
@@ -207,19 +208,19 @@ async fn resolve(
     valid: impl Fn(&Row) -> bool,
 ) -> Result<Option<(Row, String)>, sqlx::Error> {
     let hash = hash_token(token);
-    let row: Option<Row> = sqlx::query_as(resolve_sql(p))
+    let row: Option<Row> = db::query_as(resolve_sql(p))
         .bind(&hash)
         .fetch_optional(pool)
         .await?;
     let Some(row) = row else { return Ok(None) };
     let idle = Duration::from_std(settings.idle_timeout).unwrap_or_default();
     if now >= row.expires_at || now - row.last_seen_at >= idle || !row.usable || !valid(&row) {
-        delete(&mut *pool.acquire().await?, p, &hash).await?;
+        delete(&mut pool.acquire().await?, p, &hash).await?;
         return Ok(None);
     }
     if now - row.last_seen_at >= Duration::seconds(60) {
         let mut tx = pool.begin().await?;
-        sqlx::query(&format!(
+        db::query(format!(
             "update {} set last_seen_at = $1 where session_hash = $2",
             p.session_table()
         ))
@@ -229,7 +230,7 @@ async fn resolve(
         .await?;
         if p == Principal::Customer {
             // The Portal tab's "last access".
-            sqlx::query("update portal_account set last_access_at = $1 where customer_id = $2")
+            db::query("update portal_account set last_access_at = $1 where customer_id = $2")
                 .bind(now)
                 .bind(row.id)
                 .execute(&mut *tx)

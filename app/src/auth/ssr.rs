@@ -9,6 +9,7 @@ use super::principal::Principal;
 use super::sessions;
 use super::{safe_next, Capability, CurrentUser};
 use crate::audit::ssr::Actor;
+use crate::db;
 use crate::error::AppError;
 use crate::state::{AppState, AuthSettings};
 use axum::extract::{ConnectInfo, Form, State};
@@ -18,7 +19,6 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 use leptos::server_fn::ServerFn;
 use serde::Deserialize;
-use sqlx::SqlitePool;
 use std::net::SocketAddr;
 
 impl CurrentUser {
@@ -39,8 +39,8 @@ pub use super::throttle::{
 
 // ---------------------------------------------------------------- staff store
 
-pub async fn count_admins(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from staff_user where role = 'admin'")
+pub async fn count_admins(pool: &db::Pool) -> Result<i64, sqlx::Error> {
+    db::query_scalar("select count(*) from staff_user where role = 'admin'")
         .fetch_one(pool)
         .await
 }
@@ -417,7 +417,7 @@ pub async fn sign_out(
     headers: &HeaderMap,
 ) -> Result<(), sqlx::Error> {
     if let Some(token) = sessions::token(p, headers, &state.auth) {
-        sessions::delete(&mut *state.pool.acquire().await?, p, &hash_token(&token)).await?;
+        sessions::delete(&mut state.pool.acquire().await?, p, &hash_token(&token)).await?;
     }
     Ok(())
 }

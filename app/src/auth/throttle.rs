@@ -3,8 +3,8 @@
 //! read-then-write transaction: concurrent attempts each count.
 
 use super::hashing::hash_token;
+use crate::db;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 /// Failures allowed per (account, IP) inside [`THROTTLE_WINDOW_SECS`] before blocking.
 pub const THROTTLE_FREE_FAILURES: i64 = 5;
@@ -13,12 +13,12 @@ const THROTTLE_MAX_BLOCK_SECS: i64 = 15 * 60;
 
 /// Seconds the caller must still wait for this key, if blocked.
 pub async fn throttle_retry_after(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<u64>, sqlx::Error> {
     let blocked: Option<Option<DateTime<Utc>>> =
-        sqlx::query_scalar("select blocked_until from login_throttle where throttle_key = $1")
+        db::query_scalar("select blocked_until from login_throttle where throttle_key = $1")
             .bind(key)
             .fetch_optional(pool)
             .await?;
@@ -42,12 +42,12 @@ pub fn block_secs(failures: i64) -> i64 {
 /// Count one failure (or attempt) for `key`. Single statements, no read-then-write
 /// transaction: concurrent attempts each count, and none fails on a busy snapshot.
 pub async fn throttle_record_failure(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     let window_start = now - chrono::Duration::seconds(THROTTLE_WINDOW_SECS);
-    let failures: i64 = sqlx::query_scalar(
+    let failures: i64 = db::query_scalar(
         "insert into login_throttle (throttle_key, failures, window_started_at, blocked_until)
          values ($1, 1, $2, null)
          on conflict (throttle_key) do update
@@ -62,7 +62,7 @@ pub async fn throttle_record_failure(
     .await?;
     let block = block_secs(failures);
     if block > 0 {
-        sqlx::query("update login_throttle set blocked_until = $1 where throttle_key = $2")
+        db::query("update login_throttle set blocked_until = $1 where throttle_key = $2")
             .bind(now + chrono::Duration::seconds(block))
             .bind(key)
             .execute(pool)
@@ -74,14 +74,14 @@ pub async fn throttle_record_failure(
 /// A fixed-window rate limit: counts this event for `key` and answers `Some(seconds)` to
 /// wait when it is more than `max` in the current `window_secs` (then it is not allowed).
 pub async fn rate_limit(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     key: &str,
     max: i64,
     window_secs: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<u64>, sqlx::Error> {
     let window_start = now - chrono::Duration::seconds(window_secs);
-    let (count, started): (i64, DateTime<Utc>) = sqlx::query_as(
+    let (count, started): (i64, DateTime<Utc>) = db::query_as(
         "insert into login_throttle (throttle_key, failures, window_started_at, blocked_until)
          values ($1, 1, $2, null)
          on conflict (throttle_key) do update
@@ -101,8 +101,8 @@ pub async fn rate_limit(
     Ok(Some((reopens - now).num_seconds().max(1) as u64))
 }
 
-pub async fn throttle_clear(pool: &SqlitePool, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from login_throttle where throttle_key = $1")
+pub async fn throttle_clear(pool: &db::Pool, key: &str) -> Result<(), sqlx::Error> {
+    db::query("delete from login_throttle where throttle_key = $1")
         .bind(key)
         .execute(pool)
         .await?;

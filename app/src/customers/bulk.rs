@@ -87,19 +87,19 @@ pub mod ssr {
     use super::*;
     use crate::auth::CurrentUser;
     use crate::customers::store;
+    use crate::db;
     use crate::error::AppError;
     use chrono::Utc;
-    use sqlx::SqlitePool;
 
     /// The live customers a target means, now.
-    pub async fn resolve(pool: &SqlitePool, target: &BulkTarget) -> Result<Vec<i64>, AppError> {
+    pub async fn resolve(pool: &db::Pool, target: &BulkTarget) -> Result<Vec<i64>, AppError> {
         match target {
             BulkTarget::Ids { ids } => {
                 if ids.len() > MAX_BULK_IDS {
                     return Err(AppError::BadRequest);
                 }
                 let json = serde_json::to_string(ids).expect("ids serialize");
-                Ok(sqlx::query_scalar(
+                Ok(db::query_scalar(
                     "select customer_id from customer
                      where customer_id in (select value from json_each($1)) and deleted_at is null
                      order by customer_id",
@@ -133,7 +133,7 @@ pub mod ssr {
     }
 
     pub async fn apply(
-        pool: &SqlitePool,
+        pool: &db::Pool,
         me: &CurrentUser,
         target: &BulkTarget,
         action: BulkAction,
@@ -141,7 +141,7 @@ pub mod ssr {
         let ids = resolve(pool, target).await?;
         let actor = me.actor();
         let now = Utc::now();
-        let mut tx = crate::db::begin_write(pool).await?;
+        let mut tx = db::begin_write(pool).await?;
         let mut batch = None;
         let changed = match action {
             BulkAction::AddLabel { label_id } => {
@@ -170,8 +170,8 @@ pub mod ssr {
         })
     }
 
-    async fn label_exists(conn: &mut crate::db::Conn, label_id: i64) -> Result<(), AppError> {
-        let found: Option<i64> = sqlx::query_scalar("select 1 from label where label_id = $1")
+    async fn label_exists(conn: &mut db::Conn, label_id: i64) -> Result<(), AppError> {
+        let found: Option<i64> = db::query_scalar("select 1 from label where label_id = $1")
             .bind(label_id)
             .fetch_optional(conn)
             .await?;
@@ -181,12 +181,12 @@ pub mod ssr {
     /// Undo a bulk delete: every customer of the batch still in the Trash comes back, except
     /// those whose e-mail a live customer uses meanwhile (counted as not restored).
     pub async fn restore_batch(
-        pool: &SqlitePool,
+        pool: &db::Pool,
         me: &CurrentUser,
         batch: &str,
     ) -> Result<BulkOutcome, AppError> {
-        let mut tx = crate::db::begin_write(pool).await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let mut tx = db::begin_write(pool).await?;
+        let ids: Vec<i64> = db::query_scalar(
             "select customer_id from customer where delete_batch = $1 and deleted_at is not null",
         )
         .bind(batch)

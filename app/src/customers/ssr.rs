@@ -3,9 +3,9 @@
 
 use super::model::{Customer, Status};
 use crate::audit::Entity;
+use crate::db;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 pub const ENTITY: Entity = Entity::Customer;
 
@@ -53,15 +53,15 @@ pub const LIST_SELECT: super::search::path::ListSelect = super::search::path::Li
     joins: customer_joins!(),
 };
 
-pub async fn get(pool: &SqlitePool, id: i64) -> Result<Option<Customer>, sqlx::Error> {
-    sqlx::query_as::<_, Customer>(&format!("{SELECT} where c.customer_id = $1"))
+pub async fn get(pool: &db::Pool, id: i64) -> Result<Option<Customer>, sqlx::Error> {
+    db::query_as::<Customer>(format!("{SELECT} where c.customer_id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
 }
 
 /// A live (not deleted) customer, or NotFound.
-pub async fn get_live(pool: &SqlitePool, id: i64) -> Result<Customer, AppError> {
+pub async fn get_live(pool: &db::Pool, id: i64) -> Result<Customer, AppError> {
     match get(pool, id).await? {
         Some(c) if c.deleted_at.is_none() => Ok(c),
         _ => Err(AppError::NotFound),
@@ -70,10 +70,10 @@ pub async fn get_live(pool: &SqlitePool, id: i64) -> Result<Customer, AppError> 
 
 /// Every live customer as a compact row, or `None` when there are more than `max`.
 pub async fn snapshot(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     max: i64,
 ) -> Result<Option<Vec<super::list::SnapshotRow>>, sqlx::Error> {
-    let live: i64 = sqlx::query_scalar("select coalesce(sum(live), 0) from customer_count")
+    let live: i64 = db::query_scalar("select coalesce(sum(live), 0) from customer_count")
         .fetch_one(pool)
         .await?;
     if live > max {
@@ -94,7 +94,7 @@ pub async fn snapshot(
         DateTime<Utc>,
         sqlx::types::Json<Vec<crate::labels::LabelRef>>,
     );
-    let rows: Vec<R> = sqlx::query_as(
+    let rows: Vec<R> = db::query_as(
         "select customer_id, first_name, last_name, email, phone, phone_e164, middle_name, birthday,
                 country, status, created_at, updated_at,
                 (select json_group_array(json_object('id', l.label_id, 'name', l.name, 'color', l.color))
@@ -116,8 +116,8 @@ pub async fn snapshot(
     ))
 }
 
-pub async fn list_trash(pool: &SqlitePool) -> Result<Vec<Customer>, sqlx::Error> {
-    sqlx::query_as::<_, Customer>(&format!(
+pub async fn list_trash(pool: &db::Pool) -> Result<Vec<Customer>, sqlx::Error> {
+    db::query_as::<Customer>(format!(
         "{SELECT} where c.deleted_at is not null order by c.deleted_at desc limit 500"
     ))
     .fetch_all(pool)
@@ -126,11 +126,11 @@ pub async fn list_trash(pool: &SqlitePool) -> Result<Vec<Customer>, sqlx::Error>
 
 /// The live customer already using `email` (case-insensitive), other than `except`.
 pub async fn email_owner<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+    db: impl db::Target<'e>,
     email: &str,
     except: Option<i64>,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+    db::query_scalar(
         "select customer_id from customer
          where lower(email) = lower($1) and deleted_at is null and customer_id != $2",
     )

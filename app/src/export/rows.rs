@@ -3,6 +3,7 @@
 
 use crate::customers::model::{Customer, Status};
 use crate::customers::search::{self, ListItem};
+use crate::db;
 use crate::labels::LabelRef;
 use chrono::{DateTime, Utc};
 
@@ -77,9 +78,9 @@ impl ListItem for ExportRow {
 /// Every label by id with its sort key, read once per export (inside its snapshot).
 pub(super) type LabelMap = std::collections::HashMap<i64, (String, LabelRef)>;
 
-pub(super) async fn label_map(conn: &mut sqlx::SqliteConnection) -> Result<LabelMap, sqlx::Error> {
+pub(super) async fn label_map(conn: &mut db::Conn) -> Result<LabelMap, sqlx::Error> {
     let rows: Vec<(i64, String, String, String)> =
-        sqlx::query_as("select label_id, name, color, name_key from label")
+        db::query_as("select label_id, name, color, name_key from label")
             .fetch_all(conn)
             .await?;
     Ok(rows

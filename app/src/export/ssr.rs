@@ -14,6 +14,7 @@ use crate::auth::ssr::SessionUser;
 use crate::auth::CurrentUser;
 use crate::customers::list::{CustomerQuery, COLUMNS};
 use crate::customers::search;
+use crate::db;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::body::Body;
@@ -21,7 +22,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use sqlx::SqlitePool;
 use tokio::sync::mpsc;
 /// Rows read per query and handed to the writer at a time.
 const CHUNK: i64 = 2_000;
@@ -119,7 +119,7 @@ pub struct Exported {
 
 /// Build the file (and audit the export). Also used directly by the benchmark.
 pub async fn export(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     user: &CurrentUser,
     req: &ExportRequest,
 ) -> Result<Exported, AppError> {
@@ -183,7 +183,7 @@ pub async fn export(
                 ids.sort_unstable_by(|a, b| b.cmp(a));
                 ids.dedup();
                 for part in ids.chunks(CHUNK as usize) {
-                    let mut rows = sqlx::query_as::<_, ExportRow>(&format!(
+                    let mut rows = db::query_as::<ExportRow>(format!(
                         "{EXPORT_SELECT} where c.customer_id in (select value from json_each($1))
                            and c.deleted_at is null order by c.customer_id desc"
                     ))
@@ -270,7 +270,7 @@ pub async fn export(
 
 /// The search, filters and sort in words, for the "Export info" sheet.
 async fn describe(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     scope: ExportScope,
     q: &CustomerQuery,
     selected: usize,
@@ -280,7 +280,7 @@ async fn describe(
         lines.push(("Ticked customers".into(), selected.to_string()));
     }
     if scope == ExportScope::View {
-        let names: Vec<String> = sqlx::query_scalar(
+        let names: Vec<String> = db::query_scalar(
             "select name from label where label_id in (select value from json_each($1))
              order by name_key",
         )

@@ -7,23 +7,23 @@ use crate::audit::ssr::record;
 use crate::audit::FieldChange;
 use crate::audit::{AuditAction, Entity};
 use crate::auth::CurrentUser;
+use crate::db;
 use crate::db::UniqueViolation;
 use crate::error::AppError;
 use chrono::Utc;
-use sqlx::{SqliteConnection, SqlitePool};
 
 pub const ENTITY: Entity = Entity::Label;
 
-pub async fn list(pool: &SqlitePool) -> Result<Vec<Label>, sqlx::Error> {
-    sqlx::query_as::<_, Label>(
+pub async fn list(pool: &db::Pool) -> Result<Vec<Label>, sqlx::Error> {
+    db::query_as::<Label>(
         "select label_id, name, color, used from label order by name_key, label_id",
     )
     .fetch_all(pool)
     .await
 }
 
-async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Label>, sqlx::Error> {
-    sqlx::query_as::<_, Label>("select label_id, name, color, used from label where label_id = $1")
+async fn get(conn: &mut db::Conn, id: i64) -> Result<Option<Label>, sqlx::Error> {
+    db::query_as::<Label>("select label_id, name, color, used from label where label_id = $1")
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -34,14 +34,14 @@ fn name_taken(name: &str) -> AppError {
 }
 
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     actor: &CurrentUser,
     name: &str,
     color: &str,
 ) -> Result<Label, AppError> {
     let now = Utc::now();
     let mut tx = pool.begin().await?;
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = db::query_scalar(
         "insert into label (name, name_key, color, created_at, updated_at)
          values ($1, $2, $3, $4, $4) returning label_id",
     )
@@ -72,7 +72,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     actor: &CurrentUser,
     id: i64,
     name: &str,
@@ -81,11 +81,11 @@ pub async fn update(
     let now = Utc::now();
     // Immediate: this transaction reads, then writes; it must hold the write lock from the
     // start (a read transaction that later writes fails if another write came in between).
-    let mut tx = pool.begin_with("begin immediate").await?;
+    let mut tx = db::begin_write(pool).await?;
     let Some(old) = get(&mut tx, id).await? else {
         return Err(AppError::NotFound);
     };
-    sqlx::query(
+    db::query(
         "update label set name = $1, name_key = $2, color = $3, updated_at = $4 where label_id = $5",
     )
     .bind(name)
@@ -123,23 +123,23 @@ pub async fn update(
 
 /// Delete a label: every customer carrying it loses it (each audited), then the label goes.
 /// Returns how many live customers lost it.
-pub async fn delete(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<i64, AppError> {
+pub async fn delete(pool: &db::Pool, actor: &CurrentUser, id: i64) -> Result<i64, AppError> {
     let now = Utc::now();
     // Immediate: this transaction reads, then writes; it must hold the write lock from the
     // start (a read transaction that later writes fails if another write came in between).
-    let mut tx = pool.begin_with("begin immediate").await?;
+    let mut tx = db::begin_write(pool).await?;
     let Some(label) = get(&mut tx, id).await? else {
         return Err(AppError::NotFound);
     };
     let holders: Vec<i64> =
-        sqlx::query_scalar("select customer_id from customer_label where label_id = $1")
+        db::query_scalar("select customer_id from customer_label where label_id = $1")
             .bind(id)
             .fetch_all(&mut *tx)
             .await?;
     // The customer store takes it off every holder (versions, audit), then it goes.
     crate::customers::store::remove_label(&mut tx, &actor.actor(), id, &holders, false, now)
         .await?;
-    sqlx::query("delete from label where label_id = $1")
+    db::query("delete from label where label_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -9,11 +9,11 @@
 //! under the mail directory, marked `kept`, and readable on the Mail page.
 
 use super::model::MailRow;
+use crate::db;
 use chrono::Utc;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
-use sqlx::{SqliteConnection, SqlitePool};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,9 +57,9 @@ pub struct NewMail<'a> {
 }
 
 /// Queue a mail inside the caller's transaction: it exists exactly when the action does.
-pub async fn enqueue(conn: &mut SqliteConnection, mail: &NewMail<'_>) -> Result<i64, sqlx::Error> {
+pub async fn enqueue(conn: &mut db::Conn, mail: &NewMail<'_>) -> Result<i64, sqlx::Error> {
     let now = Utc::now();
-    sqlx::query_scalar(
+    db::query_scalar(
         "insert into email_outbox (created_at, recipient, subject, body_text, body_html, template,
                                    customer_id, next_attempt_at)
          values ($1, $2, $3, $4, $5, $6, $7, $1) returning email_id",
@@ -78,7 +78,7 @@ pub async fn enqueue(conn: &mut SqliteConnection, mail: &NewMail<'_>) -> Result<
 /// Queue a composed mail (inside the caller's transaction); `customer_id` links it to the
 /// customer it is about, for the Mail page and the portal's history.
 pub async fn enqueue_mail(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     to: &str,
     template: &str,
     customer_id: Option<i64>,
@@ -100,8 +100,8 @@ pub async fn enqueue_mail(
 
 /// At start: a mail left `sending` by a crash may or may not have gone out; it is not
 /// retried automatically (that could send it twice) but shown as failed, to Retry by hand.
-pub async fn recover_interrupted(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
+pub async fn recover_interrupted(pool: &db::Pool) -> Result<u64, sqlx::Error> {
+    Ok(db::query(
         "update email_outbox set status = 'failed',
             last_error = 'Interrupted while sending: it may or may not have been delivered. Retry sends it again.'
          where status = 'sending'",
@@ -210,7 +210,7 @@ pub fn transport(
 
 /// Deliver every mail that is due now, one at a time. Returns how many were handled.
 pub async fn deliver_due(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     settings: &MailSettings,
     transport: Option<&AsyncSmtpTransport<Tokio1Executor>>,
 ) -> Result<usize, sqlx::Error> {
@@ -218,7 +218,7 @@ pub async fn deliver_due(
     loop {
         let now = Utc::now();
         // Claim one due mail atomically: from here on no other worker can take it.
-        let claimed = sqlx::query_as::<_, Claimed>(
+        let claimed = db::query_as::<Claimed>(
             "update email_outbox set status = 'sending', attempts = attempts + 1
              where email_id = (select email_id from email_outbox
                                where status = 'queued' and next_attempt_at <= $1
@@ -268,7 +268,7 @@ pub async fn deliver_due(
 /// process's recovery may have taken it), and a busy database is retried for a while: a row
 /// left `sending` would wait for the next start.
 async fn settle(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     id: i64,
     status: &str,
     next_attempt_at: Option<chrono::DateTime<Utc>>,
@@ -277,7 +277,7 @@ async fn settle(
 ) -> Result<(), sqlx::Error> {
     let mut wait = Duration::from_millis(100);
     loop {
-        let r = sqlx::query(
+        let r = db::query(
             "update email_outbox set status = $1,
                     next_attempt_at = coalesce($2, next_attempt_at),
                     last_error = $3, sent_at = coalesce($4, sent_at)
@@ -303,7 +303,7 @@ async fn settle(
 }
 
 /// The background worker: delivers due mail now, whenever woken, and every few seconds.
-pub fn spawn_worker(pool: SqlitePool, settings: MailSettings, wake: Arc<Notify>) {
+pub fn spawn_worker(pool: db::Pool, settings: MailSettings, wake: Arc<Notify>) {
     tokio::spawn(async move {
         match recover_interrupted(&pool).await {
             Ok(0) => {}
@@ -330,8 +330,8 @@ pub fn spawn_worker(pool: SqlitePool, settings: MailSettings, wake: Arc<Notify>)
 }
 
 /// The newest mails first, for the Mail page.
-pub async fn list(pool: &SqlitePool, limit: i64) -> Result<Vec<MailRow>, sqlx::Error> {
-    sqlx::query_as::<_, MailRow>(
+pub async fn list(pool: &db::Pool, limit: i64) -> Result<Vec<MailRow>, sqlx::Error> {
+    db::query_as::<MailRow>(
         "select email_id, created_at, recipient, subject, template, status, attempts,
                 next_attempt_at, last_error, sent_at
          from email_outbox order by email_id desc limit $1",
@@ -342,8 +342,8 @@ pub async fn list(pool: &SqlitePool, limit: i64) -> Result<Vec<MailRow>, sqlx::E
 }
 
 /// Put a failed mail back in the queue, due now. Only failed mails can be retried.
-pub async fn retry(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query(
+pub async fn retry(pool: &db::Pool, id: i64) -> Result<bool, sqlx::Error> {
+    Ok(db::query(
         "update email_outbox set status = 'queued', next_attempt_at = $1, attempts = 0
          where email_id = $2 and status = 'failed'",
     )
@@ -355,8 +355,8 @@ pub async fn retry(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
         == 1)
 }
 
-pub async fn body(pool: &SqlitePool, id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("select body_text from email_outbox where email_id = $1")
+pub async fn body(pool: &db::Pool, id: i64) -> Result<Option<String>, sqlx::Error> {
+    db::query_scalar("select body_text from email_outbox where email_id = $1")
         .bind(id)
         .fetch_optional(pool)
         .await

@@ -12,6 +12,7 @@ use crate::auth::ssr::{
     client, link_form, request_ip, see_other, sign_out, throttle_key, throttle_record_failure,
     throttle_retry_after, with_cookie, LinkForm, LoginForm,
 };
+use crate::db;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{Form, State};
@@ -146,7 +147,7 @@ async fn forgot(state: &AppState, email: &str, ip: &str) -> Result<(), AppError>
         return Ok(());
     }
     throttle_record_failure(pool, &key, now).await?;
-    let mut tx = pool.begin_with("begin immediate").await?;
+    let mut tx = db::begin_write(pool).await?;
     let Some(row) = account_by_email(&mut tx, typed).await? else {
         return Ok(());
     };

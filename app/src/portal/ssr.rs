@@ -13,34 +13,34 @@ use crate::auth::customer_account::{
 use crate::auth::principal::Principal::Customer;
 use crate::auth::sessions::PortalUser;
 use crate::auth::CurrentUser;
+use crate::db;
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 const ENTITY: Entity = Entity::Customer;
 
 // ---------------------------------------------------------------- staff actions
 
 /// The Portal tab's view of a customer.
-pub async fn info(pool: &SqlitePool, id: i64) -> Result<PortalInfo, AppError> {
+pub async fn info(pool: &db::Pool, id: i64) -> Result<PortalInfo, AppError> {
     let mut conn = pool.acquire().await?;
     let row = account(&mut conn, id).await?;
     let now = Utc::now();
-    let reset_link_expires_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+    let reset_link_expires_at: Option<DateTime<Utc>> = db::query_scalar(
         "select max(expires_at) from portal_token
          where customer_id = $1 and purpose = 'reset' and expires_at > $2",
     )
     .bind(id)
     .bind(now)
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut conn)
     .await?;
-    let active_sessions: i64 = sqlx::query_scalar(
+    let active_sessions: i64 = db::query_scalar(
         "select count(*) from portal_session where customer_id = $1 and expires_at > $2",
     )
     .bind(id)
     .bind(now)
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut conn)
     .await?;
     drop(conn);
     let history = history(pool, ENTITY, id, true).await?;
@@ -69,7 +69,7 @@ pub async fn info(pool: &SqlitePool, id: i64) -> Result<PortalInfo, AppError> {
 /// Staff send (or resend) the invitation.
 pub async fn invite(st: &AppState, actor: &CurrentUser, id: i64) -> Result<(), AppError> {
     let now = Utc::now();
-    let mut tx = st.pool.begin_with("begin immediate").await?;
+    let mut tx = db::begin_write(&st.pool).await?;
     let row = account(&mut tx, id).await?;
     if row.disabled_at.is_some() {
         return Err(AppError::Conflict(
@@ -112,7 +112,7 @@ pub async fn staff_reset(
             credentials::set_password(&st.pool, Customer, &by, id, password, notify, base).await?;
         }
         PasswordReset::EmailLink => {
-            let mut tx = st.pool.begin_with("begin immediate").await?;
+            let mut tx = db::begin_write(&st.pool).await?;
             let row = account(&mut tx, id).await?;
             if row.disabled_at.is_some() {
                 return Err(AppError::Conflict(
@@ -143,13 +143,13 @@ pub async fn staff_reset(
 }
 
 pub async fn set_access(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     actor: &CurrentUser,
     id: i64,
     enabled: bool,
 ) -> Result<(), AppError> {
     let now = Utc::now();
-    let mut tx = pool.begin_with("begin immediate").await?;
+    let mut tx = db::begin_write(pool).await?;
     let row = account(&mut tx, id).await?;
     if row.disabled_at.is_none() == enabled && row.has_account {
         return Ok(()); // already so
@@ -160,20 +160,20 @@ pub async fn set_access(
 }
 
 pub async fn set_features(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     actor: &CurrentUser,
     id: i64,
     features: PortalFeatures,
 ) -> Result<(), AppError> {
     let now = Utc::now();
-    let mut tx = pool.begin_with("begin immediate").await?;
+    let mut tx = db::begin_write(pool).await?;
     let row = account(&mut tx, id).await?;
     let old = row.features();
     if old == features {
         return Ok(());
     }
     ensure_account(&mut tx, id, now).await?;
-    sqlx::query(
+    db::query(
         "update portal_account set can_edit_details = $1, can_change_password = $2
          where customer_id = $3",
     )
@@ -214,9 +214,9 @@ pub async fn set_features(
 
 // ---------------------------------------------------------------- customer actions
 
-pub async fn me(pool: &SqlitePool, id: i64) -> Result<PortalMe, AppError> {
+pub async fn me(pool: &db::Pool, id: i64) -> Result<PortalMe, AppError> {
     let c = crate::customers::ssr::get_live(pool, id).await?;
-    let row = account(&mut *pool.acquire().await?, id).await?;
+    let row = account(&mut pool.acquire().await?, id).await?;
     Ok(PortalMe {
         customer_id: c.customer_id,
         name: c.full_name(),
@@ -233,13 +233,13 @@ pub async fn me(pool: &SqlitePool, id: i64) -> Result<PortalMe, AppError> {
 }
 
 pub async fn update_details(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     who: &PortalUser,
     version: i64,
     input: &PortalDetailsInput,
 ) -> Result<(), AppError> {
     let id = who.customer_id;
-    let row = account(&mut *pool.acquire().await?, id).await?;
+    let row = account(&mut pool.acquire().await?, id).await?;
     if !row.features().edit_details {
         return Err(AppError::Forbidden);
     }
@@ -295,7 +295,7 @@ pub async fn change_password(
     new: &str,
 ) -> Result<(), AppError> {
     let id = who.customer_id;
-    let row = account(&mut *st.pool.acquire().await?, id).await?;
+    let row = account(&mut st.pool.acquire().await?, id).await?;
     if !row.features().change_password {
         return Err(AppError::Forbidden);
     }

@@ -11,6 +11,7 @@ use crate::auth::links;
 use crate::auth::principal::Principal::Staff;
 use crate::auth::ssr::{hash_password, link_form, new_token, LinkForm, SessionUser};
 use crate::auth::{CurrentUser, Role};
+use crate::db;
 use crate::db::UniqueViolation;
 use crate::error::AppError;
 use crate::mail::compose::compose;
@@ -20,7 +21,6 @@ use axum::extract::{Form, State};
 use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 use http::request::Parts;
-use sqlx::{SqliteConnection, SqlitePool};
 
 const ENTITY: Entity = Entity::StaffUser;
 /// How long a staff invitation link works.
@@ -56,15 +56,15 @@ impl Row {
 const SELECT: &str = "select staff_user_id, name, email, role, active, created_at, last_login_at,
         invited_at from staff_user";
 
-pub async fn list(pool: &SqlitePool) -> Result<Vec<StaffMember>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} order by name, email"))
+pub async fn list(pool: &db::Pool) -> Result<Vec<StaffMember>, sqlx::Error> {
+    let rows: Vec<Row> = db::query_as(format!("{SELECT} order by name, email"))
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(Row::member).collect())
 }
 
-async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Row, AppError> {
-    sqlx::query_as(&format!("{SELECT} where staff_user_id = $1"))
+async fn get(conn: &mut db::Conn, id: i64) -> Result<Row, AppError> {
+    db::query_as(format!("{SELECT} where staff_user_id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?
@@ -72,11 +72,11 @@ async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Row, AppError> {
 }
 
 /// Refuse a change that would leave no active Admin.
-async fn keep_an_admin(conn: &mut SqliteConnection, target: &Row) -> Result<(), AppError> {
+async fn keep_an_admin(conn: &mut db::Conn, target: &Row) -> Result<(), AppError> {
     if target.role != Role::Admin.as_str() || !target.active {
         return Ok(());
     }
-    let others: i64 = sqlx::query_scalar(
+    let others: i64 = db::query_scalar(
         "select count(*) from staff_user where role = 'admin' and active and staff_user_id != $1",
     )
     .bind(target.staff_user_id)
@@ -157,14 +157,14 @@ pub async fn create(
     if invite {
         st.mail_wake.notify_one();
     }
-    let row = get(&mut *st.pool.acquire().await?, id).await?;
+    let row = get(&mut st.pool.acquire().await?, id).await?;
     Ok(row.member())
 }
 
 /// A staff member with a password, from the command line or the first start (the same
 /// rules and the same audit event as the Staff page; the actor is the app itself).
 pub async fn create_with_password(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     email: &str,
     name: &str,
     role: Role,
@@ -181,7 +181,7 @@ pub async fn create_with_password(
 }
 
 async fn insert(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     actor: &Actor,
     inviter: &str,
     valid: ValidNewStaff,
@@ -197,9 +197,9 @@ async fn insert(
     // Invited staff get a hash nobody knows the password of until they accept.
     let hash = hash_password(password.unwrap_or_else(|| new_token().0)).await?;
     let now = Utc::now();
-    let mut tx = crate::db::begin_write(pool).await?;
+    let mut tx = db::begin_write(pool).await?;
     let taken = || AppError::field("email", "A staff user with this e-mail already exists.");
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = db::query_scalar(
         "insert into staff_user (email, name, role, password_hash, active, created_at, invited_at)
          values ($1, $2, $3, $4, true, $5, $6) returning staff_user_id",
     )
@@ -255,13 +255,13 @@ async fn insert(
 }
 
 pub async fn set_role(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     actor: &CurrentUser,
     id: i64,
     role: Role,
 ) -> Result<StaffMember, AppError> {
     let now = Utc::now();
-    let mut tx = pool.begin_with("begin immediate").await?;
+    let mut tx = db::begin_write(pool).await?;
     let row = get(&mut tx, id).await?;
     if row.role == role.as_str() {
         return Ok(row.member());
@@ -269,7 +269,7 @@ pub async fn set_role(
     if role != Role::Admin {
         keep_an_admin(&mut tx, &row).await?;
     }
-    sqlx::query("update staff_user set role = $1 where staff_user_id = $2")
+    db::query("update staff_user set role = $1 where staff_user_id = $2")
         .bind(role.as_str())
         .bind(id)
         .execute(&mut *tx)
@@ -294,7 +294,7 @@ pub async fn set_role(
 }
 
 pub async fn set_active(
-    pool: &SqlitePool,
+    pool: &db::Pool,
     actor: &CurrentUser,
     id: i64,
     active: bool,
@@ -305,7 +305,7 @@ pub async fn set_active(
             "You cannot deactivate yourself; ask another Admin.".into(),
         ));
     }
-    let mut tx = pool.begin_with("begin immediate").await?;
+    let mut tx = db::begin_write(pool).await?;
     let row = get(&mut tx, id).await?;
     if row.active == active {
         return Ok(row.member());
@@ -331,7 +331,7 @@ pub async fn reset_password(
     if credentials::set_password(&st.pool, Staff, &by, id, password, notify, base).await? {
         st.mail_wake.notify_one();
     }
-    Ok(get(&mut *st.pool.acquire().await?, id).await?.member())
+    Ok(get(&mut st.pool.acquire().await?, id).await?.member())
 }
 
 pub async fn change_own_password(

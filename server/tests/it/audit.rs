@@ -3,6 +3,7 @@
 //! failed sign-ins recorded; and the log cannot be edited.
 
 use crate::common::*;
+use app::db;
 use serde_json::{json, Value};
 
 async fn audit(app: &TestApp, cookie: &str, filter: Value) -> Value {
@@ -27,7 +28,7 @@ async fn the_log_filters_by_actor_action_customer_and_date_newest_first() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     let sales_id: i64 =
-        sqlx::query_scalar("select staff_user_id from staff_user where role = 'sales'")
+        db::query_scalar("select staff_user_id from staff_user where role = 'sales'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -145,11 +146,11 @@ async fn the_log_pages_backwards_and_cannot_be_edited() {
     assert!(second["rows"][0]["id"].as_i64().unwrap() < before);
 
     // Append-only, whatever asks.
-    let update = sqlx::query("update audit_event set action = 'nothing'")
+    let update = db::query("update audit_event set action = 'nothing'")
         .execute(&app.pool)
         .await;
     assert!(update.is_err());
-    let delete = sqlx::query("delete from audit_event")
+    let delete = db::query("delete from audit_event")
         .execute(&app.pool)
         .await;
     assert!(delete.is_err());

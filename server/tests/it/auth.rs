@@ -3,6 +3,7 @@
 
 use crate::common::*;
 use app::auth::Role;
+use app::db;
 
 #[tokio::test]
 async fn login_sets_a_hardened_cookie_and_stores_only_its_hash() {
@@ -30,7 +31,7 @@ async fn login_sets_a_hardened_cookie_and_stores_only_its_hash() {
     let token = cookie.trim_start_matches("sid=");
     assert!(token.len() >= 32, "at least 128 bits");
 
-    let stored: Vec<String> = sqlx::query_scalar("select session_hash from staff_session")
+    let stored: Vec<String> = db::query_scalar("select session_hash from staff_session")
         .fetch_all(&app.pool)
         .await
         .unwrap();
@@ -194,7 +195,7 @@ async fn idle_and_absolute_expiry_end_the_session() {
     let cookie = app.login("e@example.com").await;
     assert!(app.current_user(&cookie).await.is_object());
     let three_hours_ago = chrono::Utc::now() - chrono::Duration::hours(3);
-    sqlx::query("update staff_session set last_seen_at = $1")
+    db::query("update staff_session set last_seen_at = $1")
         .bind(three_hours_ago)
         .execute(&app.pool)
         .await
@@ -203,14 +204,14 @@ async fn idle_and_absolute_expiry_end_the_session() {
         app.current_user(&cookie).await.is_null(),
         "idle timeout (1h) passed"
     );
-    let left: i64 = sqlx::query_scalar("select count(*) from staff_session")
+    let left: i64 = db::query_scalar("select count(*) from staff_session")
         .fetch_one(&app.pool)
         .await
         .unwrap();
     assert_eq!(left, 0, "expired session deleted");
 
     let cookie = app.login("e@example.com").await;
-    sqlx::query("update staff_session set expires_at = $1")
+    db::query("update staff_session set expires_at = $1")
         .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
         .execute(&app.pool)
         .await
@@ -233,7 +234,7 @@ async fn deactivated_user_loses_the_session() {
     let app = spawn_app().await;
     let id = app.add_staff("f@example.com", Role::Sales).await;
     let cookie = app.login("f@example.com").await;
-    sqlx::query("update staff_user set active = false where staff_user_id = $1")
+    db::query("update staff_user set active = false where staff_user_id = $1")
         .bind(id)
         .execute(&app.pool)
         .await
@@ -264,7 +265,7 @@ async fn logout_deletes_the_session_server_side() {
         .to_str()
         .unwrap()
         .contains("Max-Age=0"));
-    let left: i64 = sqlx::query_scalar("select count(*) from staff_session")
+    let left: i64 = db::query_scalar("select count(*) from staff_session")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -334,14 +335,14 @@ async fn repeated_failures_are_throttled_per_account_and_ip() {
     assert_eq!(location(&res), "/customers");
 
     // When the block has passed, a success clears the record.
-    sqlx::query("update login_throttle set blocked_until = $1")
+    db::query("update login_throttle set blocked_until = $1")
         .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
         .execute(&app.pool)
         .await
         .unwrap();
     let res = app.login_form("i@example.com", PASSWORD).await;
     assert_eq!(location(&res), "/customers");
-    let rows: i64 = sqlx::query_scalar("select count(*) from login_throttle")
+    let rows: i64 = db::query_scalar("select count(*) from login_throttle")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -419,11 +420,11 @@ async fn database_errors_reach_the_client_only_as_a_generic_message() {
     let app = spawn_app().await;
     app.add_staff("l@example.com", Role::Admin).await;
     let cookie = app.login("l@example.com").await;
-    sqlx::query("drop table staff_session")
+    db::query("drop table staff_session")
         .execute(&app.pool)
         .await
         .unwrap();
-    sqlx::query("drop table login_throttle")
+    db::query("drop table login_throttle")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -509,7 +510,7 @@ async fn first_admin_is_created_once() {
         &generated,
         staff.password_hash.as_deref().unwrap()
     ));
-    let wal: String = sqlx::query_scalar("pragma journal_mode")
+    let wal: String = db::query_scalar("pragma journal_mode")
         .fetch_one(&pool)
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! The Customers list query: search semantics, filters, sorts, keyset paging, counts.
 
 use crate::common::*;
+use app::db;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -377,7 +378,7 @@ async fn short_prefixes_match_name_or_email_starts_exactly_and_are_counted() {
             reference.push_str(&format!(" and status = '{s}'"));
         }
         reference.push_str(" order by customer_id desc");
-        let want: Vec<i64> = sqlx::query_scalar(&reference)
+        let want: Vec<i64> = db::query_scalar(&reference)
             .bind(q)
             .fetch_all(&app.pool)
             .await

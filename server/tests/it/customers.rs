@@ -1,6 +1,7 @@
 //! Customer records through their server functions, as each role, against a real database.
 
 use crate::common::*;
+use app::db;
 use serde_json::{json, Value};
 
 async fn create(app: &TestApp, cookie: &str, email: &str) -> Value {
@@ -52,7 +53,7 @@ async fn view_only_roles_are_forbidden_and_change_nothing() {
     let id = c["customer_id"].as_i64().unwrap();
     let before_customers = app.count("select count(*) from customer").await;
     let before_audit = app.count("select count(*) from audit_event").await;
-    let before_row: String = sqlx::query_scalar("select json_object('v', version, 'n', first_name, 'd', deleted_at, 's', status) from customer")
+    let before_row: String = db::query_scalar("select json_object('v', version, 'n', first_name, 'd', deleted_at, 's', status) from customer")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -110,7 +111,7 @@ async fn view_only_roles_are_forbidden_and_change_nothing() {
         app.count("select count(*) from audit_event").await,
         before_audit
     );
-    let after_row: String = sqlx::query_scalar("select json_object('v', version, 'n', first_name, 'd', deleted_at, 's', status) from customer")
+    let after_row: String = db::query_scalar("select json_object('v', version, 'n', first_name, 'd', deleted_at, 's', status) from customer")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -382,7 +383,7 @@ async fn updates_and_status_changes_are_audited_field_by_field() {
         ])
     );
     let role: String =
-        sqlx::query_scalar("select actor_role from audit_event where action = 'update'")
+        db::query_scalar("select actor_role from audit_event where action = 'update'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -394,11 +395,11 @@ async fn the_audit_log_is_append_only_in_the_database() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     create(&app, &staff.admin, "f@example.com").await;
-    let upd = sqlx::query("update audit_event set action = 'forged'")
+    let upd = db::query("update audit_event set action = 'forged'")
         .execute(&app.pool)
         .await;
     assert!(upd.unwrap_err().to_string().contains("append-only"));
-    let del = sqlx::query("delete from audit_event")
+    let del = db::query("delete from audit_event")
         .execute(&app.pool)
         .await;
     assert!(del.unwrap_err().to_string().contains("append-only"));
@@ -426,7 +427,7 @@ async fn purge_removes_only_customers_deleted_long_enough_ago() {
         .await;
     app.call(&staff.admin, "delete_customer", json!({ "id": recent }))
         .await;
-    sqlx::query("update customer set deleted_at = $1 where customer_id = $2")
+    db::query("update customer set deleted_at = $1 where customer_id = $2")
         .bind(chrono::Utc::now() - chrono::Duration::days(31))
         .bind(old)
         .execute(&app.pool)
@@ -435,11 +436,10 @@ async fn purge_removes_only_customers_deleted_long_enough_ago() {
 
     let purged = server::purge_trash(&app.pool, 30).await.unwrap();
     assert_eq!(purged, 1);
-    let left: Vec<i64> =
-        sqlx::query_scalar("select customer_id from customer order by customer_id")
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    let left: Vec<i64> = db::query_scalar("select customer_id from customer order by customer_id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(left, vec![recent, live]);
     assert_eq!(
         app.count(&format!(

@@ -3,6 +3,7 @@
 //! permissions and the audit row.
 
 use crate::common::*;
+use app::db;
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use serde_json::{json, Value};
 
@@ -98,15 +99,14 @@ async fn the_current_view_exports_exactly_the_listed_rows_in_order_with_typed_ce
     let staff = app.staff_cookies().await;
     // More than one chunk (2,000 rows) so the export walks on with the keyset cursor.
     server::seed::seed_demo(&app.pool, 2_100).await.unwrap();
-    let vip: i64 = sqlx::query_scalar("select label_id from label where name = 'VIP'")
+    let vip: i64 = db::query_scalar("select label_id from label where name = 'VIP'")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let newsletter: i64 =
-        sqlx::query_scalar("select label_id from label where name = 'Newsletter'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let newsletter: i64 = db::query_scalar("select label_id from label where name = 'Newsletter'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let tricky = add(
         &app,
         &staff.sales,
@@ -174,7 +174,7 @@ async fn the_current_view_exports_exactly_the_listed_rows_in_order_with_typed_ce
     // Every row's labels, in display order (by name), as the profile shows them.
     for r in &rows[1..] {
         let id: i64 = text(&r[0]).parse().unwrap();
-        let expected: Option<String> = sqlx::query_scalar(
+        let expected: Option<String> = db::query_scalar(
             "select group_concat(name, ', ') from (select l.name from customer_label cl
                join label l on l.label_id = cl.label_id
               where cl.customer_id = $1 order by l.name_key, l.label_id)",
@@ -266,7 +266,7 @@ async fn chosen_columns_selected_rows_permissions_and_audit() {
     }
     assert_eq!(audits().await, 1);
 
-    let changes: String = sqlx::query_scalar(
+    let changes: String = db::query_scalar(
         "select changes from audit_event where action = 'export' and actor_role = 'sales'",
     )
     .fetch_one(&app.pool)

@@ -2,6 +2,7 @@
 //! "all matching", batch undo), each with its audit rows — against a real SQLite file.
 
 use crate::common::*;
+use app::db;
 use serde_json::{json, Value};
 
 async fn new_label(app: &TestApp, cookie: &str, name: &str, color: &str) -> i64 {
@@ -62,7 +63,7 @@ async fn list_ids(app: &TestApp, cookie: &str, query: Value) -> (Vec<i64>, Value
 }
 
 async fn audit_count(app: &TestApp, action: &str, entity: &str) -> i64 {
-    sqlx::query_scalar("select count(*) from audit_event where action = $1 and entity = $2")
+    db::query_scalar("select count(*) from audit_event where action = $1 and entity = $2")
         .bind(action)
         .bind(entity)
         .fetch_one(&app.pool)
@@ -142,7 +143,7 @@ async fn labels_are_validated_unique_without_case_and_managed_only_by_admin_and_
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["name"], "Gold");
-    let changes: String = sqlx::query_scalar(
+    let changes: String = db::query_scalar(
         "select changes from audit_event where entity = 'label' and action = 'update'",
     )
     .fetch_one(&app.pool)
@@ -459,7 +460,7 @@ async fn bulk_delete_of_all_matching_is_exact_and_one_undo_restores_the_batch() 
         expected > 1,
         "the demo data should have several active Garcias"
     );
-    let matching: Vec<i64> = sqlx::query_scalar(
+    let matching: Vec<i64> = db::query_scalar(
         "select customer_id from customer where deleted_at is null and status = 'active'
            and (first_name || ' ' || last_name || ' ' || email) like '%gar%' order by customer_id",
     )
@@ -496,7 +497,7 @@ async fn bulk_delete_of_all_matching_is_exact_and_one_undo_restores_the_batch() 
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["changed"], expected);
     let batch = body["batch"].as_str().unwrap().to_string();
-    let deleted: Vec<i64> = sqlx::query_scalar(
+    let deleted: Vec<i64> = db::query_scalar(
         "select customer_id from customer where deleted_at is not null order by customer_id",
     )
     .fetch_all(&app.pool)
@@ -506,7 +507,7 @@ async fn bulk_delete_of_all_matching_is_exact_and_one_undo_restores_the_batch() 
     assert_eq!(audit_count(&app, "delete", "customer").await, expected);
 
     // Meanwhile someone re-used one deleted customer's e-mail: that one stays in the Trash.
-    let taken: String = sqlx::query_scalar("select email from customer where customer_id = $1")
+    let taken: String = db::query_scalar("select email from customer where customer_id = $1")
         .bind(matching[0])
         .fetch_one(&app.pool)
         .await
@@ -611,18 +612,12 @@ async fn a_bulk_seed_rebuilds_every_index_trigger_and_counter_it_set_aside() {
     let app = spawn_app().await;
     let schema = "select group_concat(name, ',') from (select name from sqlite_master
                   where type in ('index', 'trigger') order by name)";
-    let before: String = sqlx::query_scalar(schema)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let before: String = db::query_scalar(schema).fetch_one(&app.pool).await.unwrap();
     server::seed::seed_demo(&app.pool, 10).await.unwrap();
     server::seed::seed_demo(&app.pool, server::seed::BULK_LOAD_ROWS)
         .await
         .unwrap();
-    let after: String = sqlx::query_scalar(schema)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let after: String = db::query_scalar(schema).fetch_one(&app.pool).await.unwrap();
     assert_eq!(before, after);
     let live = app
         .count("select count(*) from customer where deleted_at is null")
@@ -643,7 +638,7 @@ async fn a_bulk_seed_rebuilds_every_index_trigger_and_counter_it_set_aside() {
     assert!(app.count("select min(used) from label").await > 0);
     // The unique e-mail index is back and enforced; the triggers fire again.
     let staff = app.staff_cookies().await;
-    let taken: String = sqlx::query_scalar("select email from customer where customer_id = 15000")
+    let taken: String = db::query_scalar("select email from customer where customer_id = 15000")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -655,11 +650,11 @@ async fn a_bulk_seed_rebuilds_every_index_trigger_and_counter_it_set_aside() {
         )
         .await;
     assert_eq!(status, 422);
-    let vip: i64 = sqlx::query_scalar("select label_id from label where name = 'VIP'")
+    let vip: i64 = db::query_scalar("select label_id from label where name = 'VIP'")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let used_before: i64 = sqlx::query_scalar("select used from label where label_id = $1")
+    let used_before: i64 = db::query_scalar("select used from label where label_id = $1")
         .bind(vip)
         .fetch_one(&app.pool)
         .await
@@ -680,7 +675,7 @@ async fn label_filtered_pages_return_every_row_once_in_both_directions() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     server::seed::seed_demo(&app.pool, 300).await.unwrap();
-    let (vip, lead): (i64, i64) = sqlx::query_as(
+    let (vip, lead): (i64, i64) = db::query_as(
         "select (select label_id from label where name = 'VIP'),
                 (select label_id from label where name = 'Lead')",
     )
@@ -707,7 +702,7 @@ async fn label_filtered_pages_return_every_row_once_in_both_directions() {
             reference.push_str(&format!(" and status = '{s}'"));
         }
         for desc in [true, false] {
-            let want: Vec<i64> = sqlx::query_scalar(&format!(
+            let want: Vec<i64> = db::query_scalar(format!(
                 "{reference} order by customer_id {}",
                 if desc { "desc" } else { "asc" }
             ))
@@ -785,7 +780,7 @@ async fn undo_of_a_bulk_delete_leaves_customers_deleted_later_on_their_own() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["changed"], 1);
     let deleted: Vec<i64> =
-        sqlx::query_scalar("select customer_id from customer where deleted_at is not null")
+        db::query_scalar("select customer_id from customer where deleted_at is not null")
             .fetch_all(&app.pool)
             .await
             .unwrap();
@@ -842,7 +837,7 @@ async fn bulk_changes_are_audited_with_the_client_ip_and_bump_versions() {
         )
         .await;
     assert_eq!(status, 200);
-    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(String, Option<String>)> = db::query_as(
         "select action, ip from audit_event where entity = 'customer' and entity_id in ($1, $2)
            and action in ('status', 'labels', 'delete', 'restore') order by audit_event_id",
     )

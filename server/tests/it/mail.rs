@@ -5,6 +5,7 @@
 
 use crate::common::smtp::*;
 use crate::common::*;
+use app::db;
 use app::mail::ssr::{deliver_due, enqueue, recover_interrupted, transport, MailSettings, NewMail};
 use serde_json::json;
 use std::net::SocketAddr;
@@ -39,7 +40,7 @@ async fn queue(app: &TestApp, to: &str) -> i64 {
 }
 
 async fn status(app: &TestApp, id: i64) -> (String, i64) {
-    sqlx::query_as("select status, attempts from email_outbox where email_id = $1")
+    db::query_as("select status, attempts from email_outbox where email_id = $1")
         .bind(id)
         .fetch_one(&app.pool)
         .await
@@ -87,7 +88,7 @@ async fn while_the_server_is_down_the_mail_waits_and_goes_out_once_it_is_back() 
     let (st, attempts) = status(&app, id).await;
     assert_eq!((st.as_str(), attempts), ("queued", 1));
     let error: Option<String> =
-        sqlx::query_scalar("select last_error from email_outbox where email_id = $1")
+        db::query_scalar("select last_error from email_outbox where email_id = $1")
             .bind(id)
             .fetch_one(&app.pool)
             .await
@@ -136,12 +137,11 @@ async fn transient_refusals_back_off_then_give_up_and_permanent_ones_stop_at_onc
         }
     }
     assert_eq!(status(&app, busy).await, ("failed".into(), 4));
-    let error: String =
-        sqlx::query_scalar("select last_error from email_outbox where email_id = $1")
-            .bind(busy)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let error: String = db::query_scalar("select last_error from email_outbox where email_id = $1")
+        .bind(busy)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert!(error.starts_with("Gave up after 4 attempts"), "{error}");
     assert_eq!(smtp.count(), 0);
 
@@ -200,7 +200,7 @@ async fn without_smtp_mails_are_kept_as_eml_files_and_readable_by_admins() {
 async fn a_mail_interrupted_while_sending_is_not_sent_again_by_itself() {
     let app = spawn_app().await;
     let id = queue(&app, "dan@example.com").await;
-    sqlx::query("update email_outbox set status = 'sending', attempts = 1 where email_id = $1")
+    db::query("update email_outbox set status = 'sending', attempts = 1 where email_id = $1")
         .bind(id)
         .execute(&app.pool)
         .await

@@ -7,6 +7,7 @@
 use crate::common::*;
 use app::auth::permissions::{route_access, Access, Caller, ROUTES, SERVER_FNS};
 use app::auth::Role;
+use app::db;
 use reqwest::header::SET_COOKIE;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A dump of every table whose rows a refused call must not touch (sessions are left out:
 /// their last-seen time may move on any request).
 async fn fingerprint(app: &TestApp) -> String {
-    let tables: Vec<String> = sqlx::query_scalar(
+    let tables: Vec<String> = db::query_scalar(
         "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'
            and name not like 'customer_fts%'
            and name not in ('staff_session', 'portal_session', '_sqlx_migrations')
@@ -25,7 +26,7 @@ async fn fingerprint(app: &TestApp) -> String {
     .unwrap();
     let mut out = String::new();
     for t in tables {
-        let cols: Vec<String> = sqlx::query_scalar("select name from pragma_table_info($1)")
+        let cols: Vec<String> = db::query_scalar("select name from pragma_table_info($1)")
             .bind(&t)
             .fetch_all(&app.pool)
             .await
@@ -35,7 +36,7 @@ async fn fingerprint(app: &TestApp) -> String {
             .map(|c| format!("quote(\"{c}\")"))
             .collect::<Vec<_>>()
             .join(" || ',' || ");
-        let dump: Option<String> = sqlx::query_scalar(&format!(
+        let dump: Option<String> = db::query_scalar(format!(
             "select group_concat(r, '|') from (select {expr} as r from \"{t}\" order by r)"
         ))
         .fetch_one(&app.pool)
@@ -85,7 +86,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         .1["customer_id"]
         .as_i64()
         .unwrap();
-    let (mail_id, text): (i64, String) = sqlx::query_as(
+    let (mail_id, text): (i64, String) = db::query_as(
         "select email_id, body_text from email_outbox where customer_id = $1 and template = 'invitation'",
     )
     .bind(p)

@@ -5,6 +5,7 @@
 
 use crate::common::smtp::*;
 use crate::common::*;
+use app::db;
 use app::mail::ssr::{deliver_due, transport, MailSettings};
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use serde_json::json;
@@ -50,7 +51,7 @@ impl TestApp {
 
     /// The newest mail of a template to a customer: (recipient, subject, text).
     async fn last_mail(&self, customer: i64, template: &str) -> (String, String, String) {
-        sqlx::query_as(
+        db::query_as(
             "select recipient, subject, body_text from email_outbox
              where customer_id = $1 and template = $2 order by email_id desc limit 1",
         )
@@ -62,7 +63,7 @@ impl TestApp {
     }
 
     async fn mails(&self, customer: i64, template: &str) -> i64 {
-        sqlx::query_scalar(
+        db::query_scalar(
             "select count(*) from email_outbox where customer_id = $1 and template = $2",
         )
         .bind(customer)
@@ -137,7 +138,7 @@ impl TestApp {
     }
 
     async fn password_hash(&self, id: i64) -> Option<String> {
-        sqlx::query_scalar("select password_hash from portal_account where customer_id = $1")
+        db::query_scalar("select password_hash from portal_account where customer_id = $1")
             .bind(id)
             .fetch_one(&self.pool)
             .await
@@ -256,7 +257,7 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
 
     // Only the SHA-256 of a token is stored.
     let stored: Vec<String> =
-        sqlx::query_scalar("select token_hash from portal_token where customer_id = $1")
+        db::query_scalar("select token_hash from portal_token where customer_id = $1")
             .bind(id)
             .fetch_all(&app.pool)
             .await
@@ -275,7 +276,7 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
         .call(&staff.admin, "send_portal_invitation", json!({ "id": id }))
         .await;
     assert_eq!(status, 429, "{body}");
-    sqlx::query("update portal_account set last_link_sent_at = datetime('now', '-2 minutes')")
+    db::query("update portal_account set last_link_sent_at = datetime('now', '-2 minutes')")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -311,7 +312,7 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
         .add_customer(&staff.admin, "cleo@example.com", true)
         .await;
     let token = app.invite_token(other).await;
-    sqlx::query("update portal_token set expires_at = datetime('now', '-1 minute')")
+    db::query("update portal_token set expires_at = datetime('now', '-1 minute')")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -373,12 +374,11 @@ async fn staff_reset_a_password_and_the_notification_never_contains_it() {
     assert_eq!(to, "dina@example.com");
     assert!(subject.contains("password was changed"), "{subject}");
     assert!(!text.contains(new_password));
-    let html: String = sqlx::query_scalar(
-        "select body_html from email_outbox where template = 'password_changed'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let html: String =
+        db::query_scalar("select body_html from email_outbox where template = 'password_changed'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert!(!html.contains(new_password));
     // The old session ended; the old password no longer works; the new one does.
     let (status, _) = app.call(&old_session, "portal_me", json!({})).await;
@@ -428,7 +428,7 @@ async fn staff_reset_a_password_and_the_notification_never_contains_it() {
     .await;
     assert_eq!(app.mails(id, "password_changed").await, 1);
     // Audited, without the password.
-    let changes: String = sqlx::query_scalar(
+    let changes: String = db::query_scalar(
         "select changes from audit_event where action = 'portal_password_reset' limit 1",
     )
     .fetch_one(&app.pool)
@@ -451,7 +451,7 @@ async fn reset_links_from_staff_or_forgot_password_work_once_for_an_hour() {
         )
         .await;
     assert_eq!(status, 429);
-    sqlx::query("update portal_account set last_link_sent_at = null")
+    db::query("update portal_account set last_link_sent_at = null")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -469,7 +469,7 @@ async fn reset_links_from_staff_or_forgot_password_work_once_for_an_hour() {
         "/portal/reset",
     );
     let expires: String =
-        sqlx::query_scalar("select expires_at from portal_token where purpose = 'reset'")
+        db::query_scalar("select expires_at from portal_token where purpose = 'reset'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -497,12 +497,12 @@ async fn reset_links_from_staff_or_forgot_password_work_once_for_an_hour() {
             (res.status().as_u16(), location(&res))
         }
     };
-    sqlx::query("delete from portal_token")
+    db::query("delete from portal_token")
         .execute(&app.pool)
         .await
         .unwrap();
     // The staff link above was under a minute ago: the cooldown counts tokens, now gone.
-    sqlx::query("update portal_account set last_link_sent_at = null")
+    db::query("update portal_account set last_link_sent_at = null")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -513,14 +513,14 @@ async fn reset_links_from_staff_or_forgot_password_work_once_for_an_hour() {
     app.wait_for_mails(id, "password_reset", 2).await;
     // Throttled per address and IP: five requests in the window, then nothing is sent.
     for n in 3..=6 {
-        sqlx::query("update portal_account set last_link_sent_at = null")
+        db::query("update portal_account set last_link_sent_at = null")
             .execute(&app.pool)
             .await
             .unwrap();
         forgot("emil@example.com").await;
         app.wait_for_mails(id, "password_reset", n).await;
     }
-    sqlx::query("update portal_account set last_link_sent_at = null")
+    db::query("update portal_account set last_link_sent_at = null")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -627,12 +627,11 @@ async fn customers_edit_their_details_and_password_when_allowed() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["city"], "Davao");
-    let (actor_role, changes): (String, String) = sqlx::query_as(
-        "select actor_role, changes from audit_event where action = 'portal_update'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let (actor_role, changes): (String, String) =
+        db::query_as("select actor_role, changes from audit_event where action = 'portal_update'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(actor_role, "customer");
     assert!(changes.contains("Davao"));
     // A stale version is a conflict.
@@ -774,7 +773,7 @@ async fn invitations_only_when_asked_and_each_portal_action_is_audited() {
         .portal_login("ivy@example.com", "nope-nope")
         .await
         .is_none());
-    let actions: Vec<String> = sqlx::query_scalar(
+    let actions: Vec<String> = db::query_scalar(
         "select action from audit_event where entity_id = $1 and action like 'portal%' order by audit_event_id",
     )
     .bind(id)
@@ -822,7 +821,7 @@ async fn customer_sessions_expire_when_idle_and_at_their_absolute_limit() {
     let (_, cookie) = app.active_customer(&staff.admin, "kim@example.com").await;
     assert_eq!(app.call(&cookie, "portal_me", json!({})).await.0, 200);
     // Idle for longer than the idle timeout (1 h in the test app).
-    sqlx::query("update portal_session set last_seen_at = datetime('now', '-2 hours')")
+    db::query("update portal_session set last_seen_at = datetime('now', '-2 hours')")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -838,7 +837,7 @@ async fn customer_sessions_expire_when_idle_and_at_their_absolute_limit() {
         .portal_login("kim@example.com", CUSTOMER_PASSWORD)
         .await
         .unwrap();
-    sqlx::query("update portal_session set expires_at = datetime('now', '-1 minute')")
+    db::query("update portal_session set expires_at = datetime('now', '-1 minute')")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -896,7 +895,7 @@ async fn a_customers_own_edit_goes_through_the_customer_store() {
         .1;
     assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1);
     assert!(after["updated_by_name"].is_null(), "{after}");
-    let ip: Option<String> = sqlx::query_scalar(
+    let ip: Option<String> = db::query_scalar(
         "select ip from audit_event where action = 'portal_update' and entity_id = $1",
     )
     .bind(id)

@@ -4,6 +4,7 @@
 
 use crate::common::*;
 use app::auth::Role;
+use app::db;
 use serde_json::json;
 
 const NEW_PASSWORD: &str = "Quiet-River-Stone-93";
@@ -66,7 +67,7 @@ async fn admins_add_staff_with_a_password_or_an_invitation() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["invited"], true);
-    let text: String = sqlx::query_scalar(
+    let text: String = db::query_scalar(
         "select body_text from email_outbox where template = 'staff_invitation' and recipient = 'otto@example.com'",
     )
     .fetch_one(&app.pool)
@@ -135,7 +136,7 @@ async fn role_changes_and_deactivation_take_effect_at_once_and_an_admin_always_r
         let app = &app;
         let role = role.to_string();
         async move {
-            sqlx::query_scalar::<_, i64>("select staff_user_id from staff_user where role = $1")
+            db::query_scalar::<i64>("select staff_user_id from staff_user where role = $1")
                 .bind(role)
                 .fetch_one(&app.pool)
                 .await
@@ -246,7 +247,7 @@ async fn password_resets_end_sessions_and_own_changes_keep_this_one() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     let support: i64 =
-        sqlx::query_scalar("select staff_user_id from staff_user where role = 'support'")
+        db::query_scalar("select staff_user_id from staff_user where role = 'support'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -269,7 +270,7 @@ async fn password_resets_end_sessions_and_own_changes_keep_this_one() {
         303
     );
     assert!(location(&app.login_form("support@example.com", PASSWORD).await).contains("error"));
-    let text: String = sqlx::query_scalar(
+    let text: String = db::query_scalar(
         "select body_text from email_outbox where template = 'staff_password_changed'",
     )
     .fetch_one(&app.pool)
@@ -370,7 +371,7 @@ async fn the_cli_and_the_staff_page_refuse_an_address_with_the_same_message() {
     let pool = server::connect(&format!("sqlite://{}", dir.path().join("cli.db").display()))
         .await
         .unwrap();
-    let (email, action): (String, String) = sqlx::query_as(
+    let (email, action): (String, String) = db::query_as(
         "select u.email, a.action from staff_user u
            join audit_event a on a.entity = 'staff_user' and a.entity_id = u.staff_user_id",
     )

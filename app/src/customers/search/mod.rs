@@ -17,16 +17,14 @@ use super::list::{
 };
 use super::model::Customer;
 use super::ssr::{LIST_SELECT, SELECT};
+use crate::db;
 use parse::{resolve_prefix, DENSE_PREFIX, SHORT_COUNT_CAP};
 use path::{
     access_path, has_text_filter, push_filters, push_non_fts_filters, push_prefixes, push_status,
     sort_expr,
 };
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-pub trait ListItem:
-    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + From<Customer> + Send + Unpin + 'static
-{
+pub trait ListItem: db::Record + From<Customer> + 'static {
     fn id(&self) -> i64;
 }
 
@@ -53,7 +51,7 @@ pub struct Page<T> {
 }
 
 /// One page of the list.
-pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPage, sqlx::Error> {
+pub async fn list(pool: &db::Pool, query: &CustomerQuery) -> Result<CustomerPage, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     let size = query.page_size();
     let p = page::<Customer>(&mut conn, query, i64::from(size), true, &LIST_SELECT).await?;
@@ -69,7 +67,7 @@ pub async fn list(pool: &SqlitePool, query: &CustomerQuery) -> Result<CustomerPa
 /// The next `size` rows of the list's order after `query.cursor`, without counting: the
 /// export walks the whole view with it, in the order the screen shows, reading `select`.
 pub async fn chunk<T: ListItem>(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     query: &CustomerQuery,
     size: i64,
     select: &ListSelect,
@@ -78,7 +76,7 @@ pub async fn chunk<T: ListItem>(
 }
 
 async fn page<T: ListItem>(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     query: &CustomerQuery,
     size: i64,
     with_count: bool,
@@ -115,7 +113,7 @@ async fn page<T: ListItem>(
     let mut rows: Vec<Row<T>> = Vec::new();
     if !id_only {
         let path = access_path(&mut *conn, query, &search).await?;
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        let mut qb = db::query(format!(
             "select cast({} as text) as sort_key, {} from {} {}",
             expr.trim_end_matches(" collate nocase"),
             select.columns,
@@ -180,7 +178,7 @@ async fn page<T: ListItem>(
 
     let mut exact: Option<Customer> = None;
     if let Some(id) = search.exact_id {
-        exact = sqlx::query_as::<_, Customer>(&format!("{SELECT} where c.customer_id = $1"))
+        exact = db::query_as::<Customer>(format!("{SELECT} where c.customer_id = $1"))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -224,14 +222,14 @@ async fn page<T: ListItem>(
 /// A search that is a whole e-mail address (unique among live customers) is answered from
 /// its index: that customer, if it passes the filters. The list and "all matching" share it.
 async fn whole_email_hit(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     query: &CustomerQuery,
 ) -> Result<Option<Customer>, sqlx::Error> {
     let email = query.q.trim();
     if email.contains(char::is_whitespace) || !email.contains('@') {
         return Ok(None);
     }
-    Ok(sqlx::query_as::<_, Customer>(&format!(
+    Ok(db::query_as::<Customer>(format!(
         "{SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
     ))
     .bind(email)
@@ -243,20 +241,15 @@ async fn whole_email_hit(
 /// Every customer the list's filters match (all pages), in id order: what bulk actions and
 /// "Select all N matching" apply to. The same rows the list pages through, plus the exact
 /// User ID match and the whole-email hit the list puts first.
-pub async fn matching_ids(
-    pool: &SqlitePool,
-    query: &CustomerQuery,
-) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn matching_ids(pool: &db::Pool, query: &CustomerQuery) -> Result<Vec<i64>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    let conn = &mut *conn;
+    let conn = &mut conn;
     let mut search = parse_search(&query.q);
     resolve_prefix(conn, &mut search).await?;
     if let Some(c) = whole_email_hit(&mut *conn, query).await? {
         return Ok(vec![c.customer_id]);
     }
-    let mut qb = QueryBuilder::<Sqlite>::new(
-        "select c.customer_id from customer c where c.deleted_at is null",
-    );
+    let mut qb = db::query("select c.customer_id from customer c where c.deleted_at is null");
     push_status(&mut qb, query);
     if has_text_filter(&search) || search.exact_id.is_some() {
         qb.push(" and (");
@@ -282,7 +275,7 @@ pub async fn matching_ids(
 }
 
 async fn count(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     query: &CustomerQuery,
     search: &ParsedSearch,
     id_only: bool,
@@ -301,7 +294,7 @@ async fn count(
     {
         // One label: its trigger-maintained usage count.
         let n: i64 =
-            sqlx::query_scalar("select coalesce(max(used), 0) from label where label_id = $1")
+            db::query_scalar("select coalesce(max(used), 0) from label where label_id = $1")
                 .bind(query.labels[0])
                 .fetch_one(&mut *conn)
                 .await?;
@@ -316,7 +309,7 @@ async fn count(
         labels.dedup();
         labels.truncate(MAX_FILTER_LABELS);
         let cap = SHORT_COUNT_CAP;
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        let mut qb = db::query(
             "select count(*) from (select distinct cl.customer_id from customer_label cl
                cross join customer c on c.customer_id = cl.customer_id
               where c.deleted_at is null",
@@ -351,12 +344,12 @@ async fn count(
         // Exact and O(1): trigger-maintained counters.
         let n: i64 = match query.status {
             None => {
-                sqlx::query_scalar("select coalesce(sum(live), 0) from customer_count")
+                db::query_scalar("select coalesce(sum(live), 0) from customer_count")
                     .fetch_one(&mut *conn)
                     .await?
             }
             Some(s) => {
-                sqlx::query_scalar(
+                db::query_scalar(
                     "select coalesce(sum(live), 0) from customer_count where status = $1",
                 )
                 .bind(s.as_str())
@@ -370,7 +363,7 @@ async fn count(
     if let Some(fts) = &search.fts {
         // The FTS index alone says quickly how many rows the text matches (deleted rows are
         // a rounding error against the cap).
-        let raw: i64 = sqlx::query_scalar(
+        let raw: i64 = db::query_scalar(
             "select count(*) from (select 1 from customer_fts where customer_fts match $1 limit $2)",
         )
         .bind(fts)
@@ -400,7 +393,7 @@ async fn count(
     // cap, rather than letting the planner walk a status index and probe a full match list.
     let mut qb;
     if let Some(fts) = &search.fts {
-        qb = QueryBuilder::<Sqlite>::new(
+        qb = db::query(
             "select count(*) from (select 1 from customer_fts f
                cross join customer c on c.customer_id = f.rowid
               where customer_fts match ",
@@ -409,9 +402,7 @@ async fn count(
         push_status(&mut qb, query);
         push_non_fts_filters(&mut qb, search);
     } else {
-        qb = QueryBuilder::<Sqlite>::new(
-            "select count(*) from (select 1 from customer c where c.deleted_at is null",
-        );
+        qb = db::query("select count(*) from (select 1 from customer c where c.deleted_at is null");
         push_filters(&mut qb, query, search);
     }
     qb.push(" limit ").push_bind(cap + 1).push(")");

@@ -1,6 +1,6 @@
 //! What a search box entry means: trigram phrases, short prefixes, a User ID, phone digits.
 
-use sqlx::SqliteConnection;
+use crate::db;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ParsedSearch {
@@ -101,7 +101,7 @@ pub(super) fn prefix_range(term: &str) -> Option<(String, String)> {
 /// which meets matches quickly because they are common. Sets `prefix_ids` and returns
 /// whether the prefix is common.
 pub(super) async fn resolve_prefix(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     search: &mut ParsedSearch,
 ) -> Result<bool, sqlx::Error> {
     let Some((lo, hi)) = search
@@ -115,7 +115,7 @@ pub(super) async fn resolve_prefix(
     };
     const COLUMNS: [&str; 3] = ["first_name", "last_name", "email"];
     for col in COLUMNS {
-        let n: i64 = sqlx::query_scalar(&format!(
+        let n: i64 = db::query_scalar(format!(
             "select count(*) from (select 1 from customer
               where {col} >= $1 collate nocase and {col} < $2 collate nocase
                 and deleted_at is null limit $3)"
@@ -129,7 +129,7 @@ pub(super) async fn resolve_prefix(
             return Ok(true);
         }
     }
-    let ids: Vec<i64> = sqlx::query_scalar(
+    let ids: Vec<i64> = db::query_scalar(
         "select customer_id from customer where deleted_at is null and (
             (first_name >= $1 collate nocase and first_name < $2 collate nocase)
          or (last_name >= $1 collate nocase and last_name < $2 collate nocase)

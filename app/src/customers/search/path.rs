@@ -2,7 +2,7 @@
 
 use super::parse::{like_prefix, ParsedSearch};
 use crate::customers::list::{CustomerQuery, SortKey, MAX_FILTER_LABELS};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use crate::db;
 
 pub(super) fn sort_expr(k: SortKey) -> &'static str {
     match k {
@@ -18,11 +18,7 @@ pub(super) fn sort_expr(k: SortKey) -> &'static str {
 }
 
 /// `where` conditions shared by the page query and the count (after `deleted_at is null`).
-pub(super) fn push_filters(
-    qb: &mut QueryBuilder<'_, Sqlite>,
-    query: &CustomerQuery,
-    search: &ParsedSearch,
-) {
+pub(super) fn push_filters(qb: &mut db::Query<'_>, query: &CustomerQuery, search: &ParsedSearch) {
     push_status(qb, query);
     if let Some(fts) = &search.fts {
         qb.push(" and c.customer_id in (select rowid from customer_fts where customer_fts match ")
@@ -33,7 +29,7 @@ pub(super) fn push_filters(
 }
 
 /// The status and label filters.
-pub(super) fn push_status(qb: &mut QueryBuilder<'_, Sqlite>, query: &CustomerQuery) {
+pub(super) fn push_status(qb: &mut db::Query<'_>, query: &CustomerQuery) {
     if let Some(status) = query.status {
         qb.push(" and c.status = ")
             .push_bind(status.as_str().to_string());
@@ -60,7 +56,7 @@ pub(super) fn push_status(qb: &mut QueryBuilder<'_, Sqlite>, query: &CustomerQue
     }
 }
 
-pub(super) fn push_non_fts_filters(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch) {
+pub(super) fn push_non_fts_filters(qb: &mut db::Query<'_>, search: &ParsedSearch) {
     push_prefixes(qb, search);
     if let Some(id) = search.exact_id {
         // Shown first on the first page, so it is left out of the paged rows.
@@ -68,7 +64,7 @@ pub(super) fn push_non_fts_filters(qb: &mut QueryBuilder<'_, Sqlite>, search: &P
     }
 }
 
-pub(super) fn push_prefixes(qb: &mut QueryBuilder<'_, Sqlite>, search: &ParsedSearch) {
+pub(super) fn push_prefixes(qb: &mut db::Query<'_>, search: &ParsedSearch) {
     if let Some(ids) = &search.prefix_ids {
         qb.push(" and c.customer_id in (select value from json_each(")
             .push_bind(serde_json::to_string(ids).expect("ids serialize"))
@@ -127,7 +123,7 @@ impl AccessPath {
     /// The `where` conditions: the path's own, then the filters it does not already apply.
     pub(super) fn push_where(
         &self,
-        qb: &mut QueryBuilder<'_, Sqlite>,
+        qb: &mut db::Query<'_>,
         query: &CustomerQuery,
         search: &ParsedSearch,
     ) {
@@ -170,7 +166,7 @@ impl AccessPath {
 
 /// The access path for a query (see [`AccessPath`]).
 pub(super) async fn access_path(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     query: &CustomerQuery,
     search: &ParsedSearch,
 ) -> Result<AccessPath, sqlx::Error> {
@@ -181,7 +177,7 @@ pub(super) async fn access_path(
         return Ok(AccessPath::Text(fts.clone()));
     }
     if query.labels.len() == 1 || (query.all_labels && !query.labels.is_empty()) {
-        let least_used = sqlx::query_scalar::<_, i64>(
+        let least_used = db::query_scalar::<i64>(
             "select label_id from label where label_id in (select value from json_each($1))
              order by used limit 1",
         )

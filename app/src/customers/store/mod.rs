@@ -10,6 +10,7 @@
 
 mod sets;
 
+use crate::db;
 use sets::label_names_sql;
 pub use sets::{add_label, delete, purge_deleted, remove_label, restore, set_status};
 
@@ -22,7 +23,6 @@ use crate::db::{ids_json, is_unique_violation, Conn, Pool};
 use crate::error::AppError;
 use crate::fmt::fmt_datetime;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{QueryBuilder, Sqlite};
 
 const ENTITY: Entity = Entity::Customer;
 
@@ -55,15 +55,15 @@ impl Value<'_> {
         }
     }
 
-    fn bind<'q>(&self, qb: &mut QueryBuilder<'q, Sqlite>)
+    fn bind<'q>(&self, qb: &mut db::Query<'q>)
     where
         Self: 'q,
     {
         match *self {
-            Value::Text(s) => qb.push_bind(s.to_string()),
+            Value::Text(s) => qb.push_bind(s),
             Value::Date(d) => qb.push_bind(d),
-            Value::Gender(g) => qb.push_bind(g),
-            Value::Status(s) => qb.push_bind(s),
+            Value::Gender(g) => qb.push_bind(g.as_str()),
+            Value::Status(s) => qb.push_bind(s.as_str()),
         };
     }
 }
@@ -171,7 +171,7 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
     let cols = columns(v);
-    let mut qb = QueryBuilder::<Sqlite>::new("insert into customer (");
+    let mut qb = db::query("insert into customer (");
     for (name, _, _) in &cols {
         qb.push(name).push(", ");
     }
@@ -249,7 +249,7 @@ pub async fn update(
     }
     let now = Utc::now();
     let mut tx = pool.begin().await?;
-    let mut qb = QueryBuilder::<Sqlite>::new("update customer set ");
+    let mut qb = db::query("update customer set ");
     for (name, value, _) in &columns(v) {
         qb.push(name).push(" = ");
         value.bind(&mut qb);
@@ -265,7 +265,7 @@ pub async fn update(
         .push(" and version = ")
         .push_bind(expected_version)
         .push(" and deleted_at is null");
-    match qb.build().execute(&mut *tx).await {
+    match qb.execute(&mut *tx).await {
         Ok(r) if r.rows_affected() == 1 => {}
         Ok(_) => {
             drop(tx);
@@ -297,7 +297,7 @@ async fn set_labels(
     wanted: &[i64],
 ) -> Result<Option<FieldChange>, AppError> {
     let json = ids_json(wanted);
-    let known: i64 = sqlx::query_scalar(
+    let known: i64 = db::query_scalar(
         "select count(*) from label where label_id in (select value from json_each($1))",
     )
     .bind(&json)
@@ -310,11 +310,11 @@ async fn set_labels(
         ));
     }
     let names = label_names_sql("$1", "");
-    let old: Option<String> = sqlx::query_scalar(&format!("select {names}"))
+    let old: Option<String> = db::query_scalar(format!("select {names}"))
         .bind(customer_id)
         .fetch_one(&mut *conn)
         .await?;
-    sqlx::query(
+    db::query(
         "delete from customer_label where customer_id = $1
            and label_id not in (select value from json_each($2))",
     )
@@ -322,7 +322,7 @@ async fn set_labels(
     .bind(&json)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    db::query(
         "insert or ignore into customer_label (customer_id, label_id)
          select $1, value from json_each($2)",
     )
@@ -330,7 +330,7 @@ async fn set_labels(
     .bind(&json)
     .execute(&mut *conn)
     .await?;
-    let new: Option<String> = sqlx::query_scalar(&format!("select {names}"))
+    let new: Option<String> = db::query_scalar(format!("select {names}"))
         .bind(customer_id)
         .fetch_one(&mut *conn)
         .await?;
@@ -350,9 +350,9 @@ pub async fn set_status_of(
     status: Status,
 ) -> Result<(), AppError> {
     // Reads, then writes: take the write lock first (see `db::begin_write`).
-    let mut tx = crate::db::begin_write(pool).await?;
+    let mut tx = db::begin_write(pool).await?;
     let live: Option<i64> =
-        sqlx::query_scalar("select 1 from customer where customer_id = $1 and deleted_at is null")
+        db::query_scalar("select 1 from customer where customer_id = $1 and deleted_at is null")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -379,7 +379,7 @@ pub async fn restore_one(pool: &Pool, actor: &Actor, id: i64) -> Result<(), AppE
     let Some(c) = get(pool, id).await?.filter(|c| c.deleted_at.is_some()) else {
         return Err(AppError::NotFound);
     };
-    let mut tx = crate::db::begin_write(pool).await?;
+    let mut tx = db::begin_write(pool).await?;
     if restore(&mut tx, actor, &[id], None, Utc::now()).await? == 0 {
         let owner = email_owner(&mut *tx, &c.email, Some(id)).await?;
         return Err(match owner {

@@ -5,9 +5,9 @@ use super::ENTITY;
 use crate::audit::ssr::{bind_actor, insert_each, Actor};
 use crate::audit::AuditAction;
 use crate::customers::model::Status;
+use crate::db;
 use crate::db::{ids_json, Conn, Pool};
 use chrono::{DateTime, Utc};
-use sqlx::Sqlite;
 
 /// A version bump, as every change writes it (a customer's own edit has no staff editor).
 const TOUCH: &str = "version = version + 1, updated_at = $1,
@@ -24,12 +24,12 @@ async fn run_set<V>(
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error>
 where
-    V: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Clone + Send,
+    V: for<'q> Into<db::Arg<'q>> + Clone + Send,
 {
     let json = ids_json(ids);
     let mut last = 0;
     for sql in statements {
-        last = bind_actor(sqlx::query(sql), actor, now)
+        last = bind_actor(db::query(sql), actor, now)
             .bind(value.clone())
             .bind(&json)
             .execute(&mut *conn)
@@ -214,7 +214,7 @@ pub async fn remove_label(
 
 /// Remove customers deleted before `cutoff` for good. Their audit trail stays.
 pub async fn purge_deleted(pool: &Pool, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    let mut tx = crate::db::begin_write(pool).await?;
+    let mut tx = db::begin_write(pool).await?;
     const OLD: &str = "from customer c where c.deleted_at < $6
         and c.customer_id not in (select value from json_each($7))";
     let statements = [

@@ -4,15 +4,15 @@
 pub mod smtp;
 
 use app::auth::Role;
+use app::db;
 use reqwest::header::{HeaderMap, SET_COOKIE};
-use sqlx::SqlitePool;
 use std::time::Duration;
 
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub base: String,
-    pub pool: SqlitePool,
+    pub pool: db::Pool,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
 }
@@ -89,7 +89,7 @@ impl TestApp {
         let hash = app::auth::ssr::hash_password(PASSWORD.into())
             .await
             .unwrap();
-        sqlx::query_scalar(
+        db::query_scalar(
             "insert into staff_user (email, name, role, password_hash, active, created_at)
              values ($1, 'Test Person', $2, $3, true, $4) returning staff_user_id",
         )
@@ -206,7 +206,7 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+        db::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
 }
 

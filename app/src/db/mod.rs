@@ -1,0 +1,208 @@
+//! Database access shared by every store, on either backend: SQLite (the embedded default)
+//! or PostgreSQL, chosen at run time by `DATABASE_URL`. One binary carries both drivers.
+//!
+//! - [`Pool`], [`Conn`] and [`Tx`] hold the backend's own sqlx types; a store never names a
+//!   backend. SQL is written once with `$1`-style placeholders (both engines read them).
+//! - [`query`], [`query_as`] and [`query_scalar`] mirror sqlx's functions of the same names
+//!   but run on whichever backend the pool or connection they are given belongs to (not
+//!   `sqlx::Any`, which cannot bind dates or JSON).
+//! - Where the dialects differ, [`Backend`] supplies the fragment.
+//!
+//! Base layer: imports no feature.
+
+mod query;
+
+pub use query::{
+    query, query_as, query_scalar, Arg, Done, Query, QueryAs, QueryScalar, Record, Scalar,
+    Separated, Target,
+};
+
+use crate::error::AppError;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+/// Which engine a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// A pool of connections to the one database.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl From<SqlitePool> for Pool {
+    fn from(p: SqlitePool) -> Pool {
+        Pool::Sqlite(p)
+    }
+}
+
+impl From<PgPool> for Pool {
+    fn from(p: PgPool) -> Pool {
+        Pool::Postgres(p)
+    }
+}
+
+impl Pool {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A connection of its own, outside any transaction.
+    pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(p) => Conn(Inner::SqlitePooled(p.acquire().await?)),
+            Pool::Postgres(p) => Conn(Inner::PgPooled(p.acquire().await?)),
+        })
+    }
+
+    /// A transaction for reads, or for writes whose every statement stands on its own;
+    /// a transaction that reads and then writes what it read begins with [`begin_write`].
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(Tx(match self {
+            Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin().await?)),
+            Pool::Postgres(p) => Conn(Inner::PgTx(p.begin().await?)),
+        }))
+    }
+
+    /// Closes every connection (waits for those in use to come back).
+    pub async fn close(&self) {
+        match self {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Pool::Sqlite(p) => p.is_closed(),
+            Pool::Postgres(p) => p.is_closed(),
+        }
+    }
+}
+
+/// One connection: pooled, or inside a transaction ([`Tx`] derefs to it). Stores take
+/// `&mut Conn` so the caller decides whether their statements share a transaction.
+pub struct Conn(Inner);
+
+enum Inner {
+    SqlitePooled(PoolConnection<Sqlite>),
+    SqliteTx(Transaction<'static, Sqlite>),
+    PgPooled(PoolConnection<Postgres>),
+    PgTx(Transaction<'static, Postgres>),
+}
+
+/// The backend's own connection, to run one statement on.
+pub(crate) enum Exec<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+impl Conn {
+    pub fn backend(&self) -> Backend {
+        match &self.0 {
+            Inner::SqlitePooled(_) | Inner::SqliteTx(_) => Backend::Sqlite,
+            Inner::PgPooled(_) | Inner::PgTx(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) fn exec(&mut self) -> Exec<'_> {
+        match &mut self.0 {
+            Inner::SqlitePooled(c) => Exec::Sqlite(c),
+            Inner::SqliteTx(t) => Exec::Sqlite(t),
+            Inner::PgPooled(c) => Exec::Postgres(c),
+            Inner::PgTx(t) => Exec::Postgres(t),
+        }
+    }
+}
+
+/// A transaction; `&mut tx` is a `&mut Conn` for the stores. Dropped without
+/// [`Tx::commit`], it rolls back.
+pub struct Tx(Conn);
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self.0 .0 {
+            Inner::SqliteTx(t) => t.commit().await,
+            Inner::PgTx(t) => t.commit().await,
+            Inner::SqlitePooled(_) | Inner::PgPooled(_) => unreachable!("a Tx holds a transaction"),
+        }
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self.0 .0 {
+            Inner::SqliteTx(t) => t.rollback().await,
+            Inner::PgTx(t) => t.rollback().await,
+            Inner::SqlitePooled(_) | Inner::PgPooled(_) => unreachable!("a Tx holds a transaction"),
+        }
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
+
+/// The pool, inside a server function.
+pub fn pool() -> Result<Pool, AppError> {
+    Ok(crate::state::AppState::from_context()?.pool)
+}
+
+/// A transaction that reads, then writes: it takes the write lock at its start, so a write
+/// that came in between cannot make it fail half-way (SQLite's `SQLITE_BUSY_SNAPSHOT`).
+pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
+    Ok(Tx(match pool {
+        Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin_with("begin immediate").await?)),
+        Pool::Postgres(p) => Conn(Inner::PgTx(p.begin().await?)),
+    }))
+}
+
+/// A list of ids as one bind value (read in SQL with `json_each`).
+pub fn ids_json(ids: &[i64]) -> String {
+    serde_json::to_string(ids).expect("ids serialize")
+}
+
+/// Whether a statement failed on a unique constraint.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Turns a unique violation into the error `on_unique` builds (a field message for the
+/// user); every other database error stays internal.
+pub trait UniqueViolation<T> {
+    fn on_unique(self, on_unique: impl FnOnce() -> AppError) -> Result<T, AppError>;
+}
+
+impl<T> UniqueViolation<T> for Result<T, sqlx::Error> {
+    fn on_unique(self, on_unique: impl FnOnce() -> AppError) -> Result<T, AppError> {
+        match self {
+            Ok(v) => Ok(v),
+            Err(e) if is_unique_violation(&e) => Err(on_unique()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! One statement with its bound values, run on the backend of the pool or connection it is
+//! given. Shaped like sqlx's own `query`, `query_as`, `query_scalar` and `QueryBuilder`
+//! (`bind`, `push`, `push_bind`, `fetch_*`, `execute`), so a store reads as sqlx code does.
+//!
+//! Values are collected as [`Arg`]s and handed to the backend's own argument buffer only
+//! when the statement runs; a `None` keeps its type, so PostgreSQL gets a typed NULL.
+
+use super::{Conn, Exec, Pool, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Arguments, Decode, FromRow, Postgres, Sqlite, Type};
+use std::borrow::Cow;
+use std::marker::PhantomData;
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+pub enum Arg<'q> {
+    I64(Option<i64>),
+    F64(Option<f64>),
+    Bool(Option<bool>),
+    Str(Option<&'q str>),
+    String(Option<String>),
+    Time(Option<DateTime<Utc>>),
+    Date(Option<NaiveDate>),
+}
+
+macro_rules! arg_from {
+    ($variant:ident: $($t:ty => $conv:expr),* $(,)?) => {$(
+        impl<'q> From<$t> for Arg<'q> {
+            fn from(v: $t) -> Arg<'q> {
+                let f: fn($t) -> _ = $conv;
+                Arg::$variant(Some(f(v)))
+            }
+        }
+        impl<'q> From<Option<$t>> for Arg<'q> {
+            fn from(v: Option<$t>) -> Arg<'q> {
+                let f: fn($t) -> _ = $conv;
+                Arg::$variant(v.map(f))
+            }
+        }
+    )*};
+}
+
+arg_from!(I64: i64 => |v| v, i32 => i64::from, u32 => i64::from, u16 => i64::from);
+arg_from!(F64: f64 => |v| v);
+arg_from!(Bool: bool => |v| v);
+arg_from!(String: String => |v| v);
+arg_from!(Time: DateTime<Utc> => |v| v);
+arg_from!(Date: NaiveDate => |v| v);
+
+impl<'q> From<&'q str> for Arg<'q> {
+    fn from(v: &'q str) -> Arg<'q> {
+        Arg::Str(Some(v))
+    }
+}
+
+impl<'q> From<Option<&'q str>> for Arg<'q> {
+    fn from(v: Option<&'q str>) -> Arg<'q> {
+        Arg::Str(v)
+    }
+}
+
+impl<'q> From<&'q String> for Arg<'q> {
+    fn from(v: &'q String) -> Arg<'q> {
+        Arg::Str(Some(v))
+    }
+}
+
+impl<'q> From<&'q Option<String>> for Arg<'q> {
+    fn from(v: &'q Option<String>) -> Arg<'q> {
+        Arg::Str(v.as_deref())
+    }
+}
+
+fn encode_err(e: sqlx::error::BoxDynError) -> sqlx::Error {
+    sqlx::Error::Encode(e)
+}
+
+fn sqlite_args<'q>(args: Vec<Arg<'q>>) -> Result<SqliteArguments<'q>, sqlx::Error> {
+    let mut out = SqliteArguments::default();
+    for a in args {
+        match a {
+            Arg::I64(v) => out.add(v),
+            Arg::F64(v) => out.add(v),
+            Arg::Bool(v) => out.add(v),
+            Arg::Str(v) => out.add(v),
+            Arg::String(v) => out.add(v),
+            Arg::Time(v) => out.add(v),
+            Arg::Date(v) => out.add(v),
+        }
+        .map_err(encode_err)?;
+    }
+    Ok(out)
+}
+
+fn pg_args(args: Vec<Arg<'_>>) -> Result<PgArguments, sqlx::Error> {
+    let mut out = PgArguments::default();
+    for a in args {
+        match a {
+            Arg::I64(v) => out.add(v),
+            Arg::F64(v) => out.add(v),
+            Arg::Bool(v) => out.add(v),
+            Arg::Str(v) => out.add(v),
+            Arg::String(v) => out.add(v),
+            Arg::Time(v) => out.add(v),
+            Arg::Date(v) => out.add(v),
+        }
+        .map_err(encode_err)?;
+    }
+    Ok(out)
+}
+
+/// What a statement can run on: the pool (a connection of its own) or a connection that may
+/// be inside a transaction.
+pub trait Target<'c> {
+    #[doc(hidden)]
+    fn via(self) -> Via<'c>;
+}
+
+#[doc(hidden)]
+pub enum Via<'c> {
+    Pool(&'c Pool),
+    Conn(&'c mut Conn),
+}
+
+impl<'c> Target<'c> for &'c Pool {
+    fn via(self) -> Via<'c> {
+        Via::Pool(self)
+    }
+}
+
+impl<'c> Target<'c> for &'c mut Conn {
+    fn via(self) -> Via<'c> {
+        Via::Conn(self)
+    }
+}
+
+impl<'c> Target<'c> for &'c mut Tx {
+    fn via(self) -> Via<'c> {
+        Via::Conn(&mut self.0)
+    }
+}
+
+/// Runs `$body` with `$ex` the backend's executor and `$args` its argument buffer; `$db` is
+/// the backend's sqlx type. The body is the same text on each backend.
+macro_rules! on_backend {
+    ($target:expr, $args:expr, |$db:ident, $ex:ident, $a:ident| $body:expr) => {
+        match $target.via() {
+            Via::Pool(Pool::Sqlite($ex)) => {
+                type $db = Sqlite;
+                let $a = sqlite_args($args)?;
+                $body
+            }
+            Via::Pool(Pool::Postgres($ex)) => {
+                type $db = Postgres;
+                let $a = pg_args($args)?;
+                $body
+            }
+            Via::Conn(c) => match c.exec() {
+                Exec::Sqlite($ex) => {
+                    type $db = Sqlite;
+                    let $a = sqlite_args($args)?;
+                    $body
+                }
+                Exec::Postgres($ex) => {
+                    type $db = Postgres;
+                    let $a = pg_args($args)?;
+                    $body
+                }
+            },
+        }
+    };
+}
+
+/// A row type both backends can read (`#[derive(sqlx::FromRow)]` gives both).
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// A single-column value both backends can decode.
+pub trait Scalar:
+    for<'r> Decode<'r, Sqlite>
+    + Type<Sqlite>
+    + for<'r> Decode<'r, Postgres>
+    + Type<Postgres>
+    + Send
+    + Unpin
+{
+}
+impl<T> Scalar for T where
+    T: for<'r> Decode<'r, Sqlite>
+        + Type<Sqlite>
+        + for<'r> Decode<'r, Postgres>
+        + Type<Postgres>
+        + Send
+        + Unpin
+{
+}
+
+/// What a statement did.
+#[derive(Debug, Clone, Copy)]
+pub struct Done {
+    rows: u64,
+}
+
+impl Done {
+    pub fn rows_affected(&self) -> u64 {
+        self.rows
+    }
+}
+
+/// A statement and its values (`db::query`); also a builder (`push`, `push_bind`).
+#[derive(Debug, Clone)]
+pub struct Query<'q> {
+    sql: Cow<'q, str>,
+    args: Vec<Arg<'q>>,
+}
+
+/// A statement written once for both backends.
+pub fn query<'q>(sql: impl Into<Cow<'q, str>>) -> Query<'q> {
+    Query {
+        sql: sql.into(),
+        args: Vec::new(),
+    }
+}
+
+/// A statement whose rows are read as `T`.
+pub fn query_as<'q, T: Record>(sql: impl Into<Cow<'q, str>>) -> QueryAs<'q, T> {
+    query(sql).build_query_as()
+}
+
+/// A statement whose rows are one column, read as `T`.
+pub fn query_scalar<'q, T: Scalar>(sql: impl Into<Cow<'q, str>>) -> QueryScalar<'q, T> {
+    query(sql).build_query_scalar()
+}
+
+impl<'q> Query<'q> {
+    /// Binds the next value (placeholders are written in the SQL).
+    pub fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
+        self.args.push(v.into());
+        self
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, sql: impl AsRef<str>) -> &mut Self {
+        self.sql.to_mut().push_str(sql.as_ref());
+        self
+    }
+
+    /// Appends a placeholder for the next value and binds it.
+    pub fn push_bind(&mut self, v: impl Into<Arg<'q>>) -> &mut Self {
+        self.args.push(v.into());
+        let n = self.args.len();
+        self.sql.to_mut().push_str(&format!("${n}"));
+        self
+    }
+
+    /// Appends values separated by `sep` (e.g. an `in (…)` list).
+    pub fn separated(&mut self, sep: &'static str) -> Separated<'_, 'q> {
+        Separated {
+            query: self,
+            sep,
+            first: true,
+        }
+    }
+
+    /// The SQL as it will run.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    pub fn build_query_as<T: Record>(self) -> QueryAs<'q, T> {
+        QueryAs {
+            query: self,
+            row: PhantomData,
+        }
+    }
+
+    pub fn build_query_scalar<T: Scalar>(self) -> QueryScalar<'q, T> {
+        QueryScalar {
+            query: self,
+            row: PhantomData,
+        }
+    }
+
+    pub async fn execute<'c>(self, target: impl Target<'c>) -> Result<Done, sqlx::Error> {
+        let Query { sql, args } = self;
+        let rows = on_backend!(target, args, |Db, ex, a| sqlx::query_with::<Db, _>(&sql, a)
+            .execute(ex)
+            .await?
+            .rows_affected());
+        Ok(Done { rows })
+    }
+}
+
+/// Values appended with a separator between them.
+pub struct Separated<'b, 'q> {
+    query: &'b mut Query<'q>,
+    sep: &'static str,
+    first: bool,
+}
+
+impl<'q> Separated<'_, 'q> {
+    pub fn push_bind(&mut self, v: impl Into<Arg<'q>>) -> &mut Self {
+        if !self.first {
+            self.query.push(self.sep);
+        }
+        self.first = false;
+        self.query.push_bind(v);
+        self
+    }
+}
+
+/// A statement whose rows are read as `T` (`db::query_as`).
+#[derive(Debug, Clone)]
+pub struct QueryAs<'q, T> {
+    query: Query<'q>,
+    row: PhantomData<fn() -> T>,
+}
+
+impl<'q, T: Record> QueryAs<'q, T> {
+    pub fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
+        self.query = self.query.bind(v);
+        self
+    }
+
+    pub async fn fetch_all<'c>(self, target: impl Target<'c>) -> Result<Vec<T>, sqlx::Error> {
+        let Query { sql, args } = self.query;
+        on_backend!(target, args, |Db, ex, a| {
+            sqlx::query_as_with::<Db, T, _>(&sql, a).fetch_all(ex).await
+        })
+    }
+
+    pub async fn fetch_optional<'c>(
+        self,
+        target: impl Target<'c>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        let Query { sql, args } = self.query;
+        on_backend!(target, args, |Db, ex, a| {
+            sqlx::query_as_with::<Db, T, _>(&sql, a)
+                .fetch_optional(ex)
+                .await
+        })
+    }
+
+    pub async fn fetch_one<'c>(self, target: impl Target<'c>) -> Result<T, sqlx::Error> {
+        let Query { sql, args } = self.query;
+        on_backend!(target, args, |Db, ex, a| {
+            sqlx::query_as_with::<Db, T, _>(&sql, a).fetch_one(ex).await
+        })
+    }
+}
+
+/// A statement whose rows are one column read as `T` (`db::query_scalar`).
+#[derive(Debug, Clone)]
+pub struct QueryScalar<'q, T> {
+    query: Query<'q>,
+    row: PhantomData<fn() -> T>,
+}
+
+impl<'q, T: Scalar> QueryScalar<'q, T> {
+    pub fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
+        self.query = self.query.bind(v);
+        self
+    }
+
+    pub async fn fetch_all<'c>(self, target: impl Target<'c>) -> Result<Vec<T>, sqlx::Error> {
+        let Query { sql, args } = self.query;
+        on_backend!(target, args, |Db, ex, a| {
+            sqlx::query_scalar_with::<Db, T, _>(&sql, a)
+                .fetch_all(ex)
+                .await
+        })
+    }
+
+    pub async fn fetch_optional<'c>(
+        self,
+        target: impl Target<'c>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        let Query { sql, args } = self.query;
+        on_backend!(target, args, |Db, ex, a| {
+            sqlx::query_scalar_with::<Db, T, _>(&sql, a)
+                .fetch_optional(ex)
+                .await
+        })
+    }
+
+    pub async fn fetch_one<'c>(self, target: impl Target<'c>) -> Result<T, sqlx::Error> {
+        let Query { sql, args } = self.query;
+        on_backend!(target, args, |Db, ex, a| {
+            sqlx::query_scalar_with::<Db, T, _>(&sql, a)
+                .fetch_one(ex)
+                .await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_bind_numbers_placeholders_in_order() {
+        let mut q = query("select 1 from t where a = ");
+        q.push_bind(1_i64).push(" and b in (");
+        {
+            let mut list = q.separated(", ");
+            list.push_bind("x").push_bind(Some(2_i64));
+        }
+        q.push(")");
+        assert_eq!(q.sql(), "select 1 from t where a = $1 and b in ($2, $3)");
+        assert_eq!(q.args.len(), 3);
+    }
+
+    #[test]
+    fn a_none_keeps_its_type() {
+        let a: Arg = Option::<DateTime<Utc>>::None.into();
+        assert!(matches!(a, Arg::Time(None)));
+        let b: Arg = Option::<&str>::None.into();
+        assert!(matches!(b, Arg::Str(None)));
+    }
+}
