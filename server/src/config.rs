@@ -60,7 +60,8 @@ fn parse_role(s: &str) -> Result<app::auth::Role, String> {
 
 #[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// Database URL. The default is the embedded SQLite file under data/.
+    /// Database URL: `sqlite://path` (the default is the embedded SQLite file under data/)
+    /// or `postgres://user:password@host:port/database` for PostgreSQL.
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -167,9 +168,10 @@ impl Config {
                 humantime::format_duration(self.session_absolute_timeout)
             ));
         }
-        if !(self.database_url.starts_with("sqlite:")) {
+        if !(self.database_url.starts_with("sqlite:") || crate::is_postgres_url(&self.database_url))
+        {
             return Err(format!(
-                "DATABASE_URL must be a sqlite: URL for now (PostgreSQL support is coming); got {:?}",
+                "DATABASE_URL must be a sqlite: or postgres: URL; got {:?}",
                 self.database_url.split('@').next_back().unwrap_or("")
             ));
         }

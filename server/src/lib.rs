@@ -20,6 +20,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use std::str::FromStr;
@@ -29,15 +30,35 @@ use tower_http::trace::TraceLayer;
 
 pub use config::Config;
 
-/// Migrations embedded in the binary, applied at every start (idempotent).
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+/// Migrations embedded in the binary, one set per backend, applied at every start
+/// (idempotent). SQLite's files are unchanged since they were written, so existing
+/// databases keep their checksums.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+pub static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The oldest PostgreSQL the app runs on (generated columns, `pg_trgm` GIN, 13's planner).
+pub const PG_MIN_VERSION: i32 = 130000;
+
+/// Open the database `DATABASE_URL` names (`sqlite:` or `postgres:`), check it, and apply
+/// the migrations.
+pub async fn connect(database_url: &str) -> Result<db::Pool, String> {
+    if is_postgres_url(database_url) {
+        connect_postgres(database_url).await
+    } else {
+        connect_sqlite(database_url).await
+    }
+}
+
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
+}
 
 /// Open (creating if needed) the SQLite database and apply migrations.
 ///
 /// WAL lets readers run while one writer writes. `synchronous = FULL` makes every committed
 /// transaction durable across power loss; our writes are small and infrequent, so the extra
 /// fsync is cheap and we keep it.
-pub async fn connect(database_url: &str) -> Result<db::Pool, String> {
+async fn connect_sqlite(database_url: &str) -> Result<db::Pool, String> {
     let opts = SqliteConnectOptions::from_str(database_url)
         .map_err(|e| format!("DATABASE_URL is not a valid SQLite URL: {e}"))?
         .create_if_missing(true)
@@ -66,6 +87,92 @@ pub async fn connect(database_url: &str) -> Result<db::Pool, String> {
         .await
         .map_err(|e| format!("database migration failed: {e}"))?;
     Ok(pool.into())
+}
+
+/// Connect to PostgreSQL, refuse one the app cannot run on (too old, no `pg_trgm`, a
+/// locale whose lower() leaves non-ASCII letters alone), and apply migrations.
+async fn connect_postgres(database_url: &str) -> Result<db::Pool, String> {
+    let opts = PgConnectOptions::from_str(database_url)
+        .map_err(|e| format!("DATABASE_URL is not a valid PostgreSQL URL: {e}"))?
+        .application_name("customers");
+    let pool = PgPoolOptions::new()
+        .max_connections(pg_max_connections())
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(opts)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot connect to PostgreSQL ({}): {e}",
+                redact_url(database_url)
+            )
+        })?;
+    let version: i32 = sqlx::query_scalar("select current_setting('server_version_num')::int")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| format!("cannot read the PostgreSQL version: {e}"))?;
+    if version < PG_MIN_VERSION {
+        return Err(format!(
+            "PostgreSQL {} is too old: the app needs {} or newer",
+            pg_version_text(version),
+            pg_version_text(PG_MIN_VERSION)
+        ));
+    }
+    let trgm: bool = sqlx::query_scalar(
+        "select exists (select 1 from pg_available_extensions where name = 'pg_trgm')",
+    )
+    .fetch_one(&pool)
+    .await
+    .map_err(|e| format!("cannot list PostgreSQL's extensions: {e}"))?;
+    if !trgm {
+        return Err(
+            "PostgreSQL lacks the pg_trgm extension that the search needs \
+                    (it ships with PostgreSQL's contrib modules, e.g. Debian's postgresql-contrib)"
+                .into(),
+        );
+    }
+    let folds: bool = sqlx::query_scalar("select lower('ÖŁÆ') = 'öłæ'")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| format!("cannot check the database's locale: {e}"))?;
+    if !folds {
+        return Err(
+            "the database's LC_CTYPE does not lower-case non-ASCII letters \
+                    (Özlem would not match özlem): create it with a UTF-8 locale, \
+                    e.g. createdb --locale=C.UTF-8 --template=template0"
+                .into(),
+        );
+    }
+    PG_MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| format!("database migration failed: {e}"))?;
+    Ok(pool.into())
+}
+
+/// Connections per app instance to PostgreSQL (`DATABASE_MAX_CONNECTIONS`, default 10):
+/// several instances share the server's `max_connections`.
+fn pg_max_connections() -> u32 {
+    std::env::var("DATABASE_MAX_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(10)
+}
+
+fn pg_version_text(num: i32) -> String {
+    format!("{}.{}", num / 10000, num % 10000)
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(unparseable URL)".into(),
+    }
 }
 
 pub fn auth_settings(config: &Config) -> AuthSettings {

@@ -46,6 +46,10 @@ async fn main() -> ExitCode {
 
 async fn serve(config: Config) -> Result<(), String> {
     let pool = server::connect(&config.database_url).await?;
+    match app::db::server_version(&pool).await {
+        Ok(v) => tracing::info!(backend = pool.backend().name(), version = %v, "database ready"),
+        Err(e) => return Err(format!("cannot read the database version: {e}")),
+    }
     if let Some(password) = server::ensure_first_admin(&pool, &config).await? {
         println!();
         println!("  First start: created the Admin account");

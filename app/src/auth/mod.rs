@@ -109,7 +109,7 @@ impl CurrentUser {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", sqlx(rename_all = "lowercase"))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "text", rename_all = "lowercase"))]
 pub enum PortalState {
     /// Never invited, no password.
     #[default]

@@ -98,13 +98,13 @@ pub mod ssr {
                 if ids.len() > MAX_BULK_IDS {
                     return Err(AppError::BadRequest);
                 }
-                let json = serde_json::to_string(ids).expect("ids serialize");
-                Ok(db::query_scalar(
+                Ok(db::query_scalar(format!(
                     "select customer_id from customer
-                     where customer_id in (select value from json_each($1)) and deleted_at is null
+                     where {} and deleted_at is null
                      order by customer_id",
-                )
-                .bind(json)
+                    pool.backend().in_ids("customer_id", "$1")
+                ))
+                .bind(db::ids(ids))
                 .fetch_all(pool)
                 .await?)
             }

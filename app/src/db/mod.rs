@@ -167,23 +167,56 @@ impl std::ops::DerefMut for Tx {
     }
 }
 
+/// The database engine's version, for the startup log.
+pub async fn server_version(pool: &Pool) -> Result<String, sqlx::Error> {
+    let sql = match pool.backend() {
+        Backend::Sqlite => "select sqlite_version()",
+        Backend::Postgres => "select current_setting('server_version')",
+    };
+    query_scalar::<String>(sql).fetch_one(pool).await
+}
+
 /// The pool, inside a server function.
 pub fn pool() -> Result<Pool, AppError> {
     Ok(crate::state::AppState::from_context()?.pool)
 }
 
-/// A transaction that reads, then writes: it takes the write lock at its start, so a write
-/// that came in between cannot make it fail half-way (SQLite's `SQLITE_BUSY_SNAPSHOT`).
+/// A transaction that reads, then writes what it read: it takes the database's write lock
+/// at its start, so what it checked still holds when it writes.
+///
+/// SQLite: `begin immediate` (one writer at a time; a write that came in between cannot make
+/// it fail half-way with `SQLITE_BUSY_SNAPSHOT`). PostgreSQL: one transaction-scoped
+/// advisory lock that every such transaction takes — of every app instance on the database —
+/// so these transactions run one after another exactly as on SQLite, and every invariant a
+/// store checks before writing (one active Admin left, the count an "all matching" action
+/// confirmed, a single-use link used once) holds across instances. Reads never wait for it.
 pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
     Ok(Tx(match pool {
         Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin_with("begin immediate").await?)),
-        Pool::Postgres(p) => Conn(Inner::PgTx(p.begin().await?)),
+        Pool::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            sqlx::query("select pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            Conn(Inner::PgTx(tx))
+        }
     }))
 }
 
-/// A list of ids as one bind value (read in SQL with `json_each`).
-pub fn ids_json(ids: &[i64]) -> String {
-    serde_json::to_string(ids).expect("ids serialize")
+/// The advisory lock key of [`begin_write`] on PostgreSQL ("customer" in ASCII).
+pub const WRITE_LOCK: i64 = 0x6375_7374_6f6d_6572;
+
+/// A read-only transaction that sees one consistent snapshot of the database for all its
+/// statements (the export): SQLite's read transaction (WAL), PostgreSQL's REPEATABLE READ.
+pub async fn begin_snapshot(pool: &Pool) -> Result<Tx, sqlx::Error> {
+    Ok(Tx(match pool {
+        Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin().await?)),
+        Pool::Postgres(p) => Conn(Inner::PgTx(
+            p.begin_with("begin isolation level repeatable read read only")
+                .await?,
+        )),
+    }))
 }
 
 /// Whether a statement failed on a unique constraint.
@@ -203,6 +236,81 @@ impl<T> UniqueViolation<T> for Result<T, sqlx::Error> {
             Ok(v) => Ok(v),
             Err(e) if is_unique_violation(&e) => Err(on_unique()),
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A list of ids as one bind value: a JSON array on SQLite, a `bigint[]` on PostgreSQL. Read
+/// it in SQL with [`Backend::in_ids`], [`Backend::not_in_ids`] or [`Backend::ids_table`].
+pub fn ids(ids: &[i64]) -> Arg<'static> {
+    Arg::Ids(ids.to_vec())
+}
+
+/// The SQL fragments where the two dialects differ. Everything else is written once.
+impl Backend {
+    /// `col` is one of the ids bound as `param` (see [`ids`]).
+    pub fn in_ids(self, col: &str, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("{col} in (select value from json_each({param}))"),
+            Backend::Postgres => format!("{col} = any({param})"),
+        }
+    }
+
+    /// `col` is none of the ids bound as `param`.
+    pub fn not_in_ids(self, col: &str, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("{col} not in (select value from json_each({param}))"),
+            Backend::Postgres => format!("{col} <> all({param})"),
+        }
+    }
+
+    /// The ids bound as `param` as a table with one column, `value`.
+    pub fn ids_table(self, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_each({param})"),
+            Backend::Postgres => format!("unnest({param}::bigint[]) as ids(value)"),
+        }
+    }
+
+    /// The values of `expr` over a group joined with `sep` (a SQL string literal) in the
+    /// order `order_by`; NULL for no rows.
+    pub fn group_concat(self, expr: &str, sep: &str, order_by: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("group_concat({expr}, {sep} order by {order_by})"),
+            Backend::Postgres => format!("string_agg(({expr})::text, {sep} order by {order_by})"),
+        }
+    }
+
+    /// A JSON array of one object per row of the group, in the order `order_by`; `pairs`
+    /// are `'key', expr` pairs. `[]` for no rows. Read it as `sqlx::types::Json` (text on
+    /// SQLite, `json` on PostgreSQL).
+    pub fn json_objects(self, pairs: &str, order_by: &str) -> String {
+        match self {
+            Backend::Sqlite => {
+                format!(
+                    "coalesce(json_group_array(json_object({pairs}) order by {order_by}), '[]')"
+                )
+            }
+            Backend::Postgres => {
+                format!("coalesce(json_agg(json_build_object({pairs}) order by {order_by}), '[]'::json)")
+            }
+        }
+    }
+
+    /// A JSON array (as text) holding one object of `'key', expr` pairs.
+    pub fn json_one_object(self, pairs: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_array(json_object({pairs}))"),
+            Backend::Postgres => format!("json_build_array(json_build_object({pairs}))::text"),
+        }
+    }
+
+    /// `expr` as the case-insensitive key it sorts and compares by (SQLite's NOCASE
+    /// collation; PostgreSQL's lower(), which its indexes use).
+    pub fn nocase(self, expr: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("{expr} collate nocase"),
+            Backend::Postgres => format!("lower({expr})"),
         }
     }
 }

@@ -23,6 +23,8 @@ pub enum Arg<'q> {
     String(Option<String>),
     Time(Option<DateTime<Utc>>),
     Date(Option<NaiveDate>),
+    /// A list of ids (`db::ids`): JSON text on SQLite, `bigint[]` on PostgreSQL.
+    Ids(Vec<i64>),
 }
 
 macro_rules! arg_from {
@@ -88,6 +90,7 @@ fn sqlite_args<'q>(args: Vec<Arg<'q>>) -> Result<SqliteArguments<'q>, sqlx::Erro
             Arg::String(v) => out.add(v),
             Arg::Time(v) => out.add(v),
             Arg::Date(v) => out.add(v),
+            Arg::Ids(v) => out.add(serde_json::to_string(&v).expect("ids serialize")),
         }
         .map_err(encode_err)?;
     }
@@ -105,6 +108,7 @@ fn pg_args(args: Vec<Arg<'_>>) -> Result<PgArguments, sqlx::Error> {
             Arg::String(v) => out.add(v),
             Arg::Time(v) => out.add(v),
             Arg::Date(v) => out.add(v),
+            Arg::Ids(v) => out.add(v),
         }
         .map_err(encode_err)?;
     }
@@ -258,6 +262,18 @@ impl<'q> Query<'q> {
         self.args.push(v.into());
         let n = self.args.len();
         self.sql.to_mut().push_str(&format!("${n}"));
+        self
+    }
+
+    /// The placeholder the next bound value gets (for a dialect fragment that names it).
+    pub fn next_param(&self) -> String {
+        format!("${}", self.args.len() + 1)
+    }
+
+    /// Binds the next value without writing its placeholder (the SQL already names it,
+    /// see [`Query::next_param`]).
+    pub fn add_arg(&mut self, v: impl Into<Arg<'q>>) -> &mut Self {
+        self.args.push(v.into());
         self
     }
 

@@ -3,7 +3,7 @@
 
 use crate::customers::model::{Customer, Status};
 use crate::customers::search::{self, ListItem};
-use crate::db;
+use crate::db::{self, Backend};
 use crate::labels::LabelRef;
 use chrono::{DateTime, Utc};
 
@@ -29,25 +29,54 @@ pub struct ExportRow {
     pub labels: Vec<LabelRef>,
 }
 
-/// The export's narrow row (the exported columns only).
-macro_rules! export_row_columns {
-    () => {
-        "c.customer_id, c.first_name, c.last_name, c.email, c.phone,
-        c.birthday, c.country, c.status, c.created_at, c.updated_at,
-        (select pa.last_access_at from portal_account pa where pa.customer_id = c.customer_id)
-          as last_access_at,
-        (select group_concat(cl.label_id) from customer_label cl where cl.customer_id = c.customer_id)
-          as label_ids"
+/// A customer's label ids, comma-separated, in each backend's dialect.
+macro_rules! label_ids {
+    (sqlite) => {
+        "group_concat(cl.label_id)"
+    };
+    (postgres) => {
+        "string_agg(cl.label_id::text, ',')"
     };
 }
 
-pub(super) const EXPORT_SELECT: &str =
-    concat!("select ", export_row_columns!(), " from customer c");
+/// The export's narrow row (the exported columns only).
+macro_rules! export_row_columns {
+    ($dialect:ident) => {
+        concat!(
+            "c.customer_id, c.first_name, c.last_name, c.email, c.phone,
+        c.birthday, c.country, c.status, c.created_at, c.updated_at,
+        (select pa.last_access_at from portal_account pa where pa.customer_id = c.customer_id)
+          as last_access_at,
+        (select ",
+            label_ids!($dialect),
+            " from customer_label cl where cl.customer_id = c.customer_id) as label_ids"
+        )
+    };
+}
 
-pub(super) const EXPORT_LIST: search::ListSelect = search::ListSelect {
-    columns: export_row_columns!(),
-    joins: "",
-};
+/// The export's rows by id (`… where`).
+pub(super) fn export_select(b: Backend) -> &'static str {
+    match b {
+        Backend::Sqlite => concat!("select ", export_row_columns!(sqlite), " from customer c"),
+        Backend::Postgres => concat!("select ", export_row_columns!(postgres), " from customer c"),
+    }
+}
+
+/// The export's rows, for the list's query code.
+pub(super) fn export_list(b: Backend) -> &'static search::ListSelect {
+    const SQLITE: search::ListSelect = search::ListSelect {
+        columns: export_row_columns!(sqlite),
+        joins: "",
+    };
+    const POSTGRES: search::ListSelect = search::ListSelect {
+        columns: export_row_columns!(postgres),
+        joins: "",
+    };
+    match b {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
 
 impl From<Customer> for ExportRow {
     fn from(c: Customer) -> Self {

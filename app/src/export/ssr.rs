@@ -4,7 +4,7 @@
 //! is an anonymous temporary file streamed back as the response. Memory stays flat whatever
 //! the row count.
 
-use super::rows::{add_labels, label_map, ExportRow, EXPORT_LIST, EXPORT_SELECT};
+use super::rows::{add_labels, export_list, export_select, label_map, ExportRow};
 use super::xlsx::{write_workbook, Info};
 use super::{export_columns, file_name, ExportRequest, ExportScope, MAX_SELECTED};
 use crate::audit::ssr::record;
@@ -158,7 +158,8 @@ pub async fn export(
 
     // One read transaction for every chunk: the file is one consistent picture even while
     // people edit (a row changed mid-export cannot show up twice or go missing).
-    let mut snapshot = pool.begin().await?;
+    let mut snapshot = db::begin_snapshot(pool).await?;
+    let b = pool.backend();
     let produced: Result<(), AppError> = async {
         let conn = &mut *snapshot;
         let labels = label_map(&mut *conn).await?;
@@ -167,7 +168,7 @@ pub async fn export(
                 let mut q = query.clone();
                 loop {
                     let mut page =
-                        search::chunk::<ExportRow>(&mut *conn, &q, CHUNK, &EXPORT_LIST).await?;
+                        search::chunk::<ExportRow>(&mut *conn, &q, CHUNK, export_list(b)).await?;
                     add_labels(&mut page.rows, &labels);
                     if tx.send(page.rows).await.is_err() {
                         break; // the writer stopped; its error is reported below
@@ -184,10 +185,11 @@ pub async fn export(
                 ids.dedup();
                 for part in ids.chunks(CHUNK as usize) {
                     let mut rows = db::query_as::<ExportRow>(format!(
-                        "{EXPORT_SELECT} where c.customer_id in (select value from json_each($1))
-                           and c.deleted_at is null order by c.customer_id desc"
+                        "{} where {} and c.deleted_at is null order by c.customer_id desc",
+                        export_select(b),
+                        b.in_ids("c.customer_id", "$1")
                     ))
-                    .bind(serde_json::to_string(part).expect("ids serialize"))
+                    .bind(db::ids(part))
                     .fetch_all(&mut *conn)
                     .await?;
                     add_labels(&mut rows, &labels);
@@ -280,11 +282,11 @@ async fn describe(
         lines.push(("Ticked customers".into(), selected.to_string()));
     }
     if scope == ExportScope::View {
-        let names: Vec<String> = db::query_scalar(
-            "select name from label where label_id in (select value from json_each($1))
-             order by name_key",
-        )
-        .bind(serde_json::to_string(&q.labels).expect("ids serialize"))
+        let names: Vec<String> = db::query_scalar(format!(
+            "select name from label where {} order by name_key",
+            pool.backend().in_ids("label_id", "$1")
+        ))
+        .bind(db::ids(&q.labels))
         .fetch_all(pool)
         .await?;
         let none = || "(none)".to_string();

@@ -16,12 +16,13 @@ use super::list::{
     has_labels, Count, Cursor, CustomerPage, CustomerQuery, SortKey, COUNT_CAP, MAX_FILTER_LABELS,
 };
 use super::model::Customer;
-use super::ssr::{LIST_SELECT, SELECT};
+use super::ssr::{list_select, select as customer_select};
 use crate::db;
+use crate::db::Backend;
 use parse::{resolve_prefix, DENSE_PREFIX, SHORT_COUNT_CAP};
 use path::{
-    access_path, has_text_filter, push_filters, push_non_fts_filters, push_prefixes, push_status,
-    sort_expr,
+    access_path, has_text_filter, push_filters, push_key, push_non_fts_filters, push_prefixes,
+    push_status, push_text, sort_expr, sort_key_text,
 };
 
 pub trait ListItem: db::Record + From<Customer> + 'static {
@@ -54,7 +55,8 @@ pub struct Page<T> {
 pub async fn list(pool: &db::Pool, query: &CustomerQuery) -> Result<CustomerPage, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     let size = query.page_size();
-    let p = page::<Customer>(&mut conn, query, i64::from(size), true, &LIST_SELECT).await?;
+    let select = list_select(pool.backend());
+    let p = page::<Customer>(&mut conn, query, i64::from(size), true, select).await?;
     Ok(CustomerPage {
         rows: p.rows,
         size,
@@ -82,6 +84,7 @@ async fn page<T: ListItem>(
     with_count: bool,
     select: &ListSelect,
 ) -> Result<Page<T>, sqlx::Error> {
+    let b = conn.backend();
     let mut search = parse_search(&query.q);
     let common_prefix = resolve_prefix(&mut *conn, &mut search).await?;
     let forward = query.cursor.as_ref().is_none_or(|c| c.after);
@@ -91,7 +94,7 @@ async fn page<T: ListItem>(
     } else {
         !query.is_desc()
     };
-    let expr = sort_expr(query.sort);
+    let expr = sort_expr(b, query.sort);
 
     // A search that is only a number with too few digits for text search: just the id.
     let id_only = search.exact_id.is_some() && !has_text_filter(&search);
@@ -114,13 +117,13 @@ async fn page<T: ListItem>(
     if !id_only {
         let path = access_path(&mut *conn, query, &search).await?;
         let mut qb = db::query(format!(
-            "select cast({} as text) as sort_key, {} from {} {}",
-            expr.trim_end_matches(" collate nocase"),
+            "select {} as sort_key, {} from {} {}",
+            sort_key_text(b, query.sort),
             select.columns,
-            path.from(),
+            path.from(b),
             select.joins
         ));
-        path.push_where(&mut qb, query, &search);
+        path.push_where(&mut qb, b, query, &search);
         if let Some(cursor) = &query.cursor {
             let op = if desc { "<" } else { ">" };
             if query.sort == SortKey::Id {
@@ -129,11 +132,11 @@ async fn page<T: ListItem>(
             } else {
                 // Spelled out rather than as a row value `(a, b) > (?, ?)`, which SQLite
                 // evaluates by scanning the index from its start; this form seeks.
-                qb.push(format!(" and {expr} {op}= "))
-                    .push_bind(cursor.key.clone())
-                    .push(format!(" and ({expr} {op} "))
-                    .push_bind(cursor.key.clone())
-                    .push(format!(" or c.customer_id {op} "))
+                qb.push(format!(" and {expr} {op}= "));
+                push_key(&mut qb, b, query.sort, cursor.key.clone());
+                qb.push(format!(" and ({expr} {op} "));
+                push_key(&mut qb, b, query.sort, cursor.key.clone());
+                qb.push(format!(" or c.customer_id {op} "))
                     .push_bind(cursor.id)
                     .push(")");
             }
@@ -178,15 +181,16 @@ async fn page<T: ListItem>(
 
     let mut exact: Option<Customer> = None;
     if let Some(id) = search.exact_id {
-        exact = db::query_as::<Customer>(format!("{SELECT} where c.customer_id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .filter(|c| {
-                c.deleted_at.is_none()
-                    && query.status.is_none_or(|s| s == c.status)
-                    && has_labels(c, query)
-            });
+        exact =
+            db::query_as::<Customer>(format!("{} where c.customer_id = $1", customer_select(b)))
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .filter(|c| {
+                    c.deleted_at.is_none()
+                        && query.status.is_none_or(|s| s == c.status)
+                        && has_labels(c, query)
+                });
         if query.cursor.is_none() {
             if let Some(c) = exact.clone() {
                 customers.insert(0, T::from(c));
@@ -230,7 +234,8 @@ async fn whole_email_hit(
         return Ok(None);
     }
     Ok(db::query_as::<Customer>(format!(
-        "{SELECT} where lower(c.email) = lower($1) and c.deleted_at is null"
+        "{} where lower(c.email) = lower($1) and c.deleted_at is null",
+        customer_select(conn.backend())
     ))
     .bind(email)
     .fetch_optional(conn)
@@ -244,6 +249,7 @@ async fn whole_email_hit(
 pub async fn matching_ids(pool: &db::Pool, query: &CustomerQuery) -> Result<Vec<i64>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     let conn = &mut conn;
+    let b = conn.backend();
     let mut search = parse_search(&query.q);
     resolve_prefix(conn, &mut search).await?;
     if let Some(c) = whole_email_hit(&mut *conn, query).await? {
@@ -254,16 +260,12 @@ pub async fn matching_ids(pool: &db::Pool, query: &CustomerQuery) -> Result<Vec<
     if has_text_filter(&search) || search.exact_id.is_some() {
         qb.push(" and (");
         if has_text_filter(&search) {
-            qb.push("(1");
-            if let Some(fts) = &search.fts {
-                qb.push(" and c.customer_id in (select rowid from customer_fts where customer_fts match ")
-                    .push_bind(fts.clone())
-                    .push(")");
-            }
-            push_prefixes(&mut qb, &search);
+            qb.push("(1 = 1");
+            push_text(&mut qb, b, &search);
+            push_prefixes(&mut qb, b, &search);
             qb.push(")");
         } else {
-            qb.push("0");
+            qb.push("1 = 0");
         }
         if let Some(id) = search.exact_id {
             qb.push(" or c.customer_id = ").push_bind(id);
@@ -286,6 +288,7 @@ async fn count(
             capped: false,
         });
     }
+    let b = conn.backend();
     if !has_text_filter(search)
         && search.exact_id.is_none()
         && query.status.is_none()
@@ -309,11 +312,15 @@ async fn count(
         labels.dedup();
         labels.truncate(MAX_FILTER_LABELS);
         let cap = SHORT_COUNT_CAP;
-        let mut qb = db::query(
+        let mut qb = db::query(format!(
             "select count(*) from (select distinct cl.customer_id from customer_label cl
-               cross join customer c on c.customer_id = cl.customer_id
+               {} customer c on c.customer_id = cl.customer_id
               where c.deleted_at is null",
-        );
+            match b {
+                Backend::Sqlite => "cross join",
+                Backend::Postgres => "join",
+            }
+        ));
         if query.all_labels {
             qb.push(" and cl.label_id = ").push_bind(labels[0]);
             push_status(&mut qb, query);
@@ -329,7 +336,7 @@ async fn count(
                     .push_bind(status.as_str().to_string());
             }
         }
-        qb.push(" limit ").push_bind(cap + 1).push(")");
+        qb.push(" limit ").push_bind(cap + 1).push(") t");
         let n: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
         return Ok(if n > cap {
             Count {
@@ -344,13 +351,13 @@ async fn count(
         // Exact and O(1): trigger-maintained counters.
         let n: i64 = match query.status {
             None => {
-                db::query_scalar("select coalesce(sum(live), 0) from customer_count")
+                db::query_scalar("select cast(coalesce(sum(live), 0) as bigint) from customer_count")
                     .fetch_one(&mut *conn)
                     .await?
             }
             Some(s) => {
                 db::query_scalar(
-                    "select coalesce(sum(live), 0) from customer_count where status = $1",
+                    "select cast(coalesce(sum(live), 0) as bigint) from customer_count where status = $1",
                 )
                 .bind(s.as_str())
                 .fetch_one(&mut *conn)
@@ -361,15 +368,25 @@ async fn count(
     }
     let mut cap = COUNT_CAP;
     if let Some(fts) = &search.fts {
-        // The FTS index alone says quickly how many rows the text matches (deleted rows are
+        // The text index alone says quickly how many rows the text matches (deleted rows are
         // a rounding error against the cap).
-        let raw: i64 = db::query_scalar(
-            "select count(*) from (select 1 from customer_fts where customer_fts match $1 limit $2)",
-        )
-        .bind(fts)
-        .bind(COUNT_CAP + 1)
-        .fetch_one(&mut *conn)
-        .await?;
+        let raw: i64 = match b {
+            Backend::Sqlite => {
+                db::query_scalar(
+                    "select count(*) from (select 1 from customer_fts where customer_fts match $1 limit $2) t",
+                )
+                .bind(fts)
+                .bind(COUNT_CAP + 1)
+                .fetch_one(&mut *conn)
+                .await?
+            }
+            Backend::Postgres => {
+                let mut qb = db::query("select count(*) from (select 1 from customer c where 1 = 1");
+                push_text(&mut qb, b, search);
+                qb.push(" limit ").push_bind(COUNT_CAP + 1).push(") t");
+                qb.build_query_scalar().fetch_one(&mut *conn).await?
+            }
+        };
         let narrowed =
             query.status.is_some() || !query.labels.is_empty() || !search.prefixes.is_empty();
         if !narrowed && raw > COUNT_CAP {
@@ -392,20 +409,25 @@ async fn count(
     // With text: stream the FTS matches (cross join fixes the loop order) and stop at the
     // cap, rather than letting the planner walk a status index and probe a full match list.
     let mut qb;
-    if let Some(fts) = &search.fts {
-        qb = db::query(
-            "select count(*) from (select 1 from customer_fts f
-               cross join customer c on c.customer_id = f.rowid
-              where customer_fts match ",
-        );
-        qb.push_bind(fts.clone()).push(" and c.deleted_at is null");
-        push_status(&mut qb, query);
-        push_non_fts_filters(&mut qb, search);
-    } else {
-        qb = db::query("select count(*) from (select 1 from customer c where c.deleted_at is null");
-        push_filters(&mut qb, query, search);
+    match (&search.fts, b) {
+        (Some(fts), Backend::Sqlite) => {
+            qb = db::query(
+                "select count(*) from (select 1 from customer_fts f
+                   cross join customer c on c.customer_id = f.rowid
+                  where customer_fts match ",
+            );
+            qb.push_bind(fts.clone()).push(" and c.deleted_at is null");
+            push_status(&mut qb, query);
+            push_non_fts_filters(&mut qb, b, search);
+        }
+        _ => {
+            qb = db::query(
+                "select count(*) from (select 1 from customer c where c.deleted_at is null",
+            );
+            push_filters(&mut qb, b, query, search);
+        }
     }
-    qb.push(" limit ").push_bind(cap + 1).push(")");
+    qb.push(" limit ").push_bind(cap + 1).push(") t");
     let n: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
     Ok(if n > cap {
         Count {

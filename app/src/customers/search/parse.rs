@@ -9,8 +9,11 @@ pub struct ParsedSearch {
     pub prefix_ids: Option<Vec<i64>>,
     /// The whole entry is a number: that User ID ranks first.
     pub exact_id: Option<i64>,
-    /// An FTS5 MATCH expression (trigram phrases, ANDed).
+    /// An FTS5 MATCH expression (trigram phrases, ANDed): SQLite's text search.
     pub fts: Option<String>,
+    /// The same terms (3+ characters) as lower-cased `LIKE '%…%'` patterns over the search
+    /// column: PostgreSQL's text search (pg_trgm).
+    pub patterns: Vec<String>,
     /// Terms under three characters (lower-cased): names or emails starting with them.
     pub prefixes: Vec<String>,
 }
@@ -22,16 +25,25 @@ pub(super) fn phrase(term: &str) -> String {
     format!("\"{}\"", term.replace('"', "\"\""))
 }
 
-pub(super) fn like_prefix(term: &str) -> String {
-    let mut s = String::with_capacity(term.len() + 1);
+/// `term` with LIKE's wildcards and escape character escaped (the escape is `\`).
+fn like_escaped(term: &str) -> String {
+    let mut s = String::with_capacity(term.len() + 2);
     for ch in term.chars() {
         if matches!(ch, '\\' | '%' | '_') {
             s.push('\\');
         }
         s.push(ch);
     }
-    s.push('%');
     s
+}
+
+pub(super) fn like_prefix(term: &str) -> String {
+    format!("{}%", like_escaped(term))
+}
+
+/// A LIKE pattern for `term` anywhere in the (lower-cased) search column.
+pub(super) fn like_substring(term: &str) -> String {
+    format!("%{}%", like_escaped(&term.to_lowercase()))
 }
 
 pub fn parse_search(q: &str) -> ParsedSearch {
@@ -53,6 +65,11 @@ pub fn parse_search(q: &str) -> ParsedSearch {
         // finds +639171234567 and "(415) 555-2671" finds +14155552671.
         let core = digits.trim_start_matches('0');
         let fts = (core.chars().count() >= 3).then(|| phrase(core));
+        let patterns = if fts.is_some() {
+            vec![like_substring(core)]
+        } else {
+            vec![]
+        };
         let prefixes = if fts.is_none() && exact_id.is_none() {
             vec![digits.clone()]
         } else {
@@ -61,23 +78,28 @@ pub fn parse_search(q: &str) -> ParsedSearch {
         return ParsedSearch {
             exact_id,
             fts,
+            patterns,
             prefixes,
             prefix_ids: None,
         };
     }
     let mut phrases = Vec::new();
+    let mut patterns = Vec::new();
     let mut prefixes = Vec::new();
     for term in q.split_whitespace() {
         if term.chars().count() >= 3 {
             phrases.push(phrase(term));
+            patterns.push(like_substring(term));
         } else {
-            // ASCII-only folding, like SQLite's LIKE and NOCASE: "Öz" stays "Öz".
+            // ASCII-only folding, like SQLite's LIKE and NOCASE: "Öz" stays "Öz" (and finds
+            // "Özlem" but not "özlem" there; PostgreSQL lower-cases both sides fully).
             prefixes.push(term.to_ascii_lowercase());
         }
     }
     ParsedSearch {
         exact_id: None,
         fts: (!phrases.is_empty()).then(|| phrases.join(" AND ")),
+        patterns,
         prefixes,
         prefix_ids: None,
     }
@@ -113,15 +135,26 @@ pub(super) async fn resolve_prefix(
     else {
         return Ok(false);
     };
+    // `$1` and `$2` bound as the range, `$3` as the same prefix for LIKE: SQLite seeks its
+    // NOCASE indexes by range; PostgreSQL its lower() text_pattern_ops indexes by LIKE.
+    let backend = conn.backend();
+    let starts = |col: &str| match backend {
+        db::Backend::Sqlite => {
+            format!("({col} >= $1 collate nocase and {col} < $2 collate nocase)")
+        }
+        db::Backend::Postgres => format!("lower({col}) like lower($3) escape '\\'"),
+    };
+    let pattern = like_prefix(&lo);
     const COLUMNS: [&str; 3] = ["first_name", "last_name", "email"];
     for col in COLUMNS {
         let n: i64 = db::query_scalar(format!(
             "select count(*) from (select 1 from customer
-              where {col} >= $1 collate nocase and {col} < $2 collate nocase
-                and deleted_at is null limit $3)"
+              where {} and deleted_at is null limit $4) t",
+            starts(col)
         ))
         .bind(&lo)
         .bind(&hi)
+        .bind(&pattern)
         .bind(DENSE_PREFIX + 1)
         .fetch_one(&mut *conn)
         .await?;
@@ -129,14 +162,15 @@ pub(super) async fn resolve_prefix(
             return Ok(true);
         }
     }
-    let ids: Vec<i64> = db::query_scalar(
-        "select customer_id from customer where deleted_at is null and (
-            (first_name >= $1 collate nocase and first_name < $2 collate nocase)
-         or (last_name >= $1 collate nocase and last_name < $2 collate nocase)
-         or (email >= $1 collate nocase and email < $2 collate nocase))",
-    )
+    let ids: Vec<i64> = db::query_scalar(format!(
+        "select customer_id from customer where deleted_at is null and ({} or {} or {})",
+        starts("first_name"),
+        starts("last_name"),
+        starts("email")
+    ))
     .bind(&lo)
     .bind(&hi)
+    .bind(&pattern)
     .fetch_all(&mut *conn)
     .await?;
     search.prefix_ids = Some(ids);

@@ -2,30 +2,75 @@
 
 use super::parse::{like_prefix, ParsedSearch};
 use crate::customers::list::{CustomerQuery, SortKey, MAX_FILTER_LABELS};
-use crate::db;
+use crate::db::{self, Backend};
 
-pub(super) fn sort_expr(k: SortKey) -> &'static str {
+/// The expression the list sorts by (and its keyset cursor compares): names and e-mail
+/// without case (the indexes of both backends are built on the same expression).
+pub(super) fn sort_expr(b: Backend, k: SortKey) -> String {
     match k {
-        SortKey::Id => "c.customer_id",
-        SortKey::FirstName => "c.first_name collate nocase",
-        SortKey::LastName => "c.last_name collate nocase",
-        SortKey::Email => "c.email collate nocase",
-        SortKey::Country => "c.country",
-        SortKey::Status => "c.status",
-        SortKey::Created => "c.created_at",
-        SortKey::Updated => "c.updated_at",
+        SortKey::Id => "c.customer_id".into(),
+        SortKey::FirstName => b.nocase("c.first_name"),
+        SortKey::LastName => b.nocase("c.last_name"),
+        SortKey::Email => b.nocase("c.email"),
+        SortKey::Country => "c.country".into(),
+        SortKey::Status => "c.status".into(),
+        SortKey::Created => "c.created_at".into(),
+        SortKey::Updated => "c.updated_at".into(),
+    }
+}
+
+/// The sort expression as the text a cursor carries.
+pub(super) fn sort_key_text(b: Backend, k: SortKey) -> String {
+    let expr = sort_expr(b, k);
+    format!("cast({} as text)", expr.trim_end_matches(" collate nocase"))
+}
+
+/// Appends a cursor's key as a value to compare with the sort expression (PostgreSQL reads
+/// a timestamp back from its text; SQLite stores timestamps as text).
+pub(super) fn push_key(qb: &mut db::Query<'_>, b: Backend, k: SortKey, key: String) {
+    match (b, k) {
+        (Backend::Postgres, SortKey::Created | SortKey::Updated) => {
+            qb.push("cast(").push_bind(key).push(" as timestamptz)");
+        }
+        _ => {
+            qb.push_bind(key);
+        }
     }
 }
 
 /// `where` conditions shared by the page query and the count (after `deleted_at is null`).
-pub(super) fn push_filters(qb: &mut db::Query<'_>, query: &CustomerQuery, search: &ParsedSearch) {
+pub(super) fn push_filters(
+    qb: &mut db::Query<'_>,
+    b: Backend,
+    query: &CustomerQuery,
+    search: &ParsedSearch,
+) {
     push_status(qb, query);
-    if let Some(fts) = &search.fts {
-        qb.push(" and c.customer_id in (select rowid from customer_fts where customer_fts match ")
-            .push_bind(fts.clone())
-            .push(")");
+    push_text(qb, b, search);
+    push_non_fts_filters(qb, b, search);
+}
+
+/// The text search's condition: every 3+ character term somewhere in the name, e-mail or
+/// phone digits. SQLite: the FTS5 trigram index; PostgreSQL: pg_trgm over `c.search`.
+pub(super) fn push_text(qb: &mut db::Query<'_>, b: Backend, search: &ParsedSearch) {
+    match b {
+        Backend::Sqlite => {
+            if let Some(fts) = &search.fts {
+                qb.push(
+                    " and c.customer_id in (select rowid from customer_fts where customer_fts match ",
+                )
+                .push_bind(fts.clone())
+                .push(")");
+            }
+        }
+        Backend::Postgres => {
+            for pattern in &search.patterns {
+                qb.push(" and c.search like ")
+                    .push_bind(pattern.clone())
+                    .push(" escape '\\'");
+            }
+        }
     }
-    push_non_fts_filters(qb, search);
 }
 
 /// The status and label filters.
@@ -56,29 +101,37 @@ pub(super) fn push_status(qb: &mut db::Query<'_>, query: &CustomerQuery) {
     }
 }
 
-pub(super) fn push_non_fts_filters(qb: &mut db::Query<'_>, search: &ParsedSearch) {
-    push_prefixes(qb, search);
+pub(super) fn push_non_fts_filters(qb: &mut db::Query<'_>, b: Backend, search: &ParsedSearch) {
+    push_prefixes(qb, b, search);
     if let Some(id) = search.exact_id {
         // Shown first on the first page, so it is left out of the paged rows.
         qb.push(" and c.customer_id != ").push_bind(id);
     }
 }
 
-pub(super) fn push_prefixes(qb: &mut db::Query<'_>, search: &ParsedSearch) {
+pub(super) fn push_prefixes(qb: &mut db::Query<'_>, b: Backend, search: &ParsedSearch) {
     if let Some(ids) = &search.prefix_ids {
-        qb.push(" and c.customer_id in (select value from json_each(")
-            .push_bind(serde_json::to_string(ids).expect("ids serialize"))
-            .push("))");
+        let param = qb.next_param();
+        qb.push(format!(" and {}", b.in_ids("c.customer_id", &param)))
+            .add_arg(db::ids(ids));
     }
+    // SQLite's LIKE ignores ASCII case; PostgreSQL's lower-cases both sides.
+    let (open, close) = match b {
+        Backend::Sqlite => ("", ""),
+        Backend::Postgres => ("lower(", ")"),
+    };
     for term in &search.prefixes {
         let p = like_prefix(term);
-        qb.push(" and (c.first_name like ")
-            .push_bind(p.clone())
-            .push(" escape '\\' or c.last_name like ")
-            .push_bind(p.clone())
-            .push(" escape '\\' or c.email like ")
-            .push_bind(p.clone())
-            .push(" escape '\\')");
+        for (i, col) in ["c.first_name", "c.last_name", "c.email"]
+            .iter()
+            .enumerate()
+        {
+            qb.push(if i == 0 { " and (" } else { " or " });
+            qb.push(format!("{open}{col}{close} like {open}"))
+                .push_bind(p.clone())
+                .push(format!("{close} escape '\\'"));
+        }
+        qb.push(")");
     }
 }
 
@@ -103,20 +156,24 @@ pub(super) enum AccessPath {
     /// Newest/oldest first with labels every row must carry: that label's entries in
     /// `customer_label` (the least used of them), in id order.
     Label(i64),
-    /// Newest/oldest first with text search: the trigram index's matches in rowid order,
-    /// stopping at the page instead of collecting every match first.
+    /// Newest/oldest first with text search on SQLite: the FTS5 trigram index's matches in
+    /// rowid order, stopping at the page instead of collecting every match first.
     Text(String),
 }
 
 impl AccessPath {
-    /// The `from` clause: the walked table, then the customer row.
-    pub(super) fn from(&self) -> &'static str {
-        match self {
-            AccessPath::Table => "customer c",
-            AccessPath::Label(_) => {
+    /// The `from` clause: the walked table, then the customer row (SQLite's `cross join`
+    /// fixes the loop order; PostgreSQL's planner chooses it).
+    pub(super) fn from(&self, b: Backend) -> &'static str {
+        match (self, b) {
+            (AccessPath::Table, _) => "customer c",
+            (AccessPath::Label(_), Backend::Sqlite) => {
                 "customer_label dl cross join customer c on c.customer_id = dl.customer_id"
             }
-            AccessPath::Text(_) => "customer_fts f join customer c on c.customer_id = f.rowid",
+            (AccessPath::Label(_), Backend::Postgres) => {
+                "customer_label dl join customer c on c.customer_id = dl.customer_id"
+            }
+            (AccessPath::Text(_), _) => "customer_fts f join customer c on c.customer_id = f.rowid",
         }
     }
 
@@ -124,24 +181,25 @@ impl AccessPath {
     pub(super) fn push_where(
         &self,
         qb: &mut db::Query<'_>,
+        b: Backend,
         query: &CustomerQuery,
         search: &ParsedSearch,
     ) {
         match self {
             AccessPath::Table => {
                 qb.push(" where c.deleted_at is null");
-                push_filters(qb, query, search);
+                push_filters(qb, b, query, search);
             }
             AccessPath::Label(label) => {
                 qb.push(" where dl.label_id = ").push_bind(*label);
                 qb.push(" and c.deleted_at is null");
-                push_filters(qb, query, search);
+                push_filters(qb, b, query, search);
             }
             AccessPath::Text(fts) => {
                 qb.push(" where customer_fts match ").push_bind(fts.clone());
                 qb.push(" and c.deleted_at is null");
                 push_status(qb, query);
-                push_non_fts_filters(qb, search);
+                push_non_fts_filters(qb, b, search);
             }
         }
     }
@@ -173,15 +231,20 @@ pub(super) async fn access_path(
     if query.sort != SortKey::Id {
         return Ok(AccessPath::Table);
     }
+    let b = conn.backend();
     if let Some(fts) = &search.fts {
-        return Ok(AccessPath::Text(fts.clone()));
+        return Ok(match b {
+            Backend::Sqlite => AccessPath::Text(fts.clone()),
+            // pg_trgm's GIN index yields a bitmap, not rows in id order: the planner decides.
+            Backend::Postgres => AccessPath::Table,
+        });
     }
     if query.labels.len() == 1 || (query.all_labels && !query.labels.is_empty()) {
-        let least_used = db::query_scalar::<i64>(
-            "select label_id from label where label_id in (select value from json_each($1))
-             order by used limit 1",
-        )
-        .bind(serde_json::to_string(&query.labels).expect("ids serialize"))
+        let least_used = db::query_scalar::<i64>(format!(
+            "select label_id from label where {} order by used limit 1",
+            b.in_ids("label_id", "$1")
+        ))
+        .bind(db::ids(&query.labels))
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(label) = least_used {

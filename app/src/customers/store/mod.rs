@@ -19,7 +19,7 @@ use super::ssr::{email_owner, get, get_live};
 use super::validate::ValidCustomer;
 use crate::audit::ssr::{record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
-use crate::db::{ids_json, is_unique_violation, Conn, Pool};
+use crate::db::{is_unique_violation, Conn, Pool};
 use crate::error::AppError;
 use crate::fmt::fmt_datetime;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -296,11 +296,12 @@ async fn set_labels(
     customer_id: i64,
     wanted: &[i64],
 ) -> Result<Option<FieldChange>, AppError> {
-    let json = ids_json(wanted);
-    let known: i64 = db::query_scalar(
-        "select count(*) from label where label_id in (select value from json_each($1))",
-    )
-    .bind(&json)
+    let b = conn.backend();
+    let known: i64 = db::query_scalar(format!(
+        "select count(*) from label where {}",
+        b.in_ids("label_id", "$1")
+    ))
+    .bind(db::ids(wanted))
     .fetch_one(&mut *conn)
     .await?;
     if known as usize != wanted.len() {
@@ -309,25 +310,27 @@ async fn set_labels(
             "A label you picked was deleted meanwhile. Pick the labels again.",
         ));
     }
-    let names = label_names_sql("$1", "");
+    let names = label_names_sql(b, "$1", "");
     let old: Option<String> = db::query_scalar(format!("select {names}"))
         .bind(customer_id)
         .fetch_one(&mut *conn)
         .await?;
-    db::query(
-        "delete from customer_label where customer_id = $1
-           and label_id not in (select value from json_each($2))",
-    )
+    db::query(format!(
+        "delete from customer_label where customer_id = $1 and {}",
+        b.not_in_ids("label_id", "$2")
+    ))
     .bind(customer_id)
-    .bind(&json)
+    .bind(db::ids(wanted))
     .execute(&mut *conn)
     .await?;
-    db::query(
-        "insert or ignore into customer_label (customer_id, label_id)
-         select $1, value from json_each($2)",
-    )
+    db::query(format!(
+        // `where true`: SQLite's parser needs a WHERE before an upsert clause after SELECT.
+        "insert into customer_label (customer_id, label_id)
+         select $1, value from {} where true on conflict do nothing",
+        b.ids_table("$2")
+    ))
     .bind(customer_id)
-    .bind(&json)
+    .bind(db::ids(wanted))
     .execute(&mut *conn)
     .await?;
     let new: Option<String> = db::query_scalar(format!("select {names}"))

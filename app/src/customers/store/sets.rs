@@ -5,8 +5,7 @@ use super::ENTITY;
 use crate::audit::ssr::{bind_actor, insert_each, Actor};
 use crate::audit::AuditAction;
 use crate::customers::model::Status;
-use crate::db;
-use crate::db::{ids_json, Conn, Pool};
+use crate::db::{self, Backend, Conn, Pool};
 use chrono::{DateTime, Utc};
 
 /// A version bump, as every change writes it (a customer's own edit has no staff editor).
@@ -26,12 +25,11 @@ async fn run_set<V>(
 where
     V: for<'q> Into<db::Arg<'q>> + Clone + Send,
 {
-    let json = ids_json(ids);
     let mut last = 0;
     for sql in statements {
         last = bind_actor(db::query(sql), actor, now)
             .bind(value.clone())
-            .bind(&json)
+            .bind(db::ids(ids))
             .execute(&mut *conn)
             .await?
             .rows_affected();
@@ -39,8 +37,13 @@ where
     Ok(last)
 }
 
-const LIVE_IDS: &str = "from customer c where c.customer_id in (select value from json_each($7))
-    and c.deleted_at is null";
+/// The live customers among the ids bound as `$7`.
+fn live_ids(b: Backend) -> String {
+    format!(
+        "from customer c where {} and c.deleted_at is null",
+        b.in_ids("c.customer_id", "$7")
+    )
+}
 
 /// Set the status of the live customers among `ids` that have another one; each gets a new
 /// version and a `status` event. Returns how many changed.
@@ -51,13 +54,14 @@ pub async fn set_status(
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let targets = format!("{LIVE_IDS} and c.status != $6");
+    let b = conn.backend();
+    let targets = format!("{} and c.status != $6", live_ids(b));
     let statements = [
         insert_each(
             AuditAction::Status,
             ENTITY,
             "c.customer_id",
-            "json_array(json_object('field', 'status', 'old', c.status, 'new', $6))",
+            &b.json_one_object("'field', 'status', 'old', c.status, 'new', $6"),
             &targets,
         ),
         format!(
@@ -78,17 +82,12 @@ pub async fn delete(
     batch: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
+    let live = live_ids(conn.backend());
     let statements = [
-        insert_each(
-            AuditAction::Delete,
-            ENTITY,
-            "c.customer_id",
-            "'[]'",
-            LIVE_IDS,
-        ),
+        insert_each(AuditAction::Delete, ENTITY, "c.customer_id", "'[]'", &live),
         format!(
             "update customer set deleted_at = $1, deleted_by = $2, delete_batch = $6
-             where customer_id in (select c.customer_id {LIVE_IDS})"
+             where customer_id in (select c.customer_id {live})"
         ),
     ];
     run_set(
@@ -111,15 +110,18 @@ pub async fn restore(
     batch: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    const FREE: &str = "from customer c where c.customer_id in (select value from json_each($7))
+    let free = format!(
+        "from customer c where {}
           and c.deleted_at is not null and ($6 is null or c.delete_batch = $6)
           and not exists (select 1 from customer o
-                          where lower(o.email) = lower(c.email) and o.deleted_at is null)";
+                          where lower(o.email) = lower(c.email) and o.deleted_at is null)",
+        conn.backend().in_ids("c.customer_id", "$7")
+    );
     let statements = [
-        insert_each(AuditAction::Restore, ENTITY, "c.customer_id", "'[]'", FREE),
+        insert_each(AuditAction::Restore, ENTITY, "c.customer_id", "'[]'", &free),
         format!(
             "update customer set deleted_at = null, deleted_by = null, delete_batch = null
-             where customer_id in (select c.customer_id {FREE})"
+             where customer_id in (select c.customer_id {free})"
         ),
     ];
     run_set(
@@ -135,27 +137,28 @@ pub async fn restore(
 
 /// The names of a customer's labels, in display order, joined (SQL; `{id}` is the customer
 /// id expression). `NULL` when it has none.
-pub(super) fn label_names_sql(id: &str, extra: &str) -> String {
+pub(super) fn label_names_sql(b: Backend, id: &str, extra: &str) -> String {
     format!(
-        "(select group_concat(l.name, ', ' order by l.name_key, l.label_id) from label l
+        "(select {} from label l
           where (l.label_id in (select x.label_id from customer_label x where x.customer_id = {id})
-                 {extra}))"
+                 {extra}))",
+        b.group_concat("l.name", "', '", "l.name_key, l.label_id")
     )
 }
 
 /// The statements of a label change on the customers `targets` selects: a `labels` event
 /// (old set → the set `new_set` describes), a new version, then `change` itself.
-fn label_change(targets: &str, new_set: &str, change: String) -> [String; 3] {
+fn label_change(b: Backend, targets: &str, new_set: &str, change: String) -> [String; 3] {
     [
         insert_each(
             AuditAction::Labels,
             ENTITY,
             "c.customer_id",
-            &format!(
-                "json_array(json_object('field', 'labels', 'old', {}, 'new', {}))",
-                label_names_sql("c.customer_id", ""),
-                label_names_sql("c.customer_id", new_set),
-            ),
+            &b.json_one_object(&format!(
+                "'field', 'labels', 'old', {}, 'new', {}",
+                label_names_sql(b, "c.customer_id", ""),
+                label_names_sql(b, "c.customer_id", new_set),
+            )),
             targets,
         ),
         format!(
@@ -174,14 +177,16 @@ pub async fn add_label(
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
+    let b = conn.backend();
     let targets = format!(
-        "{LIVE_IDS} and not exists (select 1 from customer_label x
-                                    where x.customer_id = c.customer_id and x.label_id = $6)"
+        "{} and not exists (select 1 from customer_label x
+                                    where x.customer_id = c.customer_id and x.label_id = $6)",
+        live_ids(b)
     );
     let add = format!(
         "insert into customer_label (customer_id, label_id) select c.customer_id, $6 {targets}"
     );
-    let statements = label_change(&targets, "or l.label_id = $6", add);
+    let statements = label_change(b, &targets, "or l.label_id = $6", add);
     run_set(conn, &statements, actor, label_id, ids, now).await
 }
 
@@ -200,26 +205,30 @@ pub async fn remove_label(
     } else {
         ""
     };
+    let b = conn.backend();
     let targets = format!(
         "from customer c join customer_label cl on cl.customer_id = c.customer_id and cl.label_id = $6
-         where c.customer_id in (select value from json_each($7)){live}"
+         where {}{live}",
+        b.in_ids("c.customer_id", "$7")
     );
     let remove = format!(
         "delete from customer_label where label_id = $6
            and customer_id in (select c.customer_id {targets})"
     );
-    let statements = label_change(&targets, "and l.label_id != $6", remove);
+    let statements = label_change(b, &targets, "and l.label_id != $6", remove);
     run_set(conn, &statements, actor, label_id, ids, now).await
 }
 
 /// Remove customers deleted before `cutoff` for good. Their audit trail stays.
 pub async fn purge_deleted(pool: &Pool, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut tx = db::begin_write(pool).await?;
-    const OLD: &str = "from customer c where c.deleted_at < $6
-        and c.customer_id not in (select value from json_each($7))";
+    let old = format!(
+        "from customer c where c.deleted_at < $6 and {}",
+        pool.backend().not_in_ids("c.customer_id", "$7")
+    );
     let statements = [
-        insert_each(AuditAction::Purge, ENTITY, "c.customer_id", "'[]'", OLD),
-        format!("delete from customer where customer_id in (select c.customer_id {OLD})"),
+        insert_each(AuditAction::Purge, ENTITY, "c.customer_id", "'[]'", &old),
+        format!("delete from customer where customer_id in (select c.customer_id {old})"),
     ];
     let purged = run_set(
         &mut tx,

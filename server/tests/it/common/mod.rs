@@ -1,4 +1,6 @@
-//! Shared test helpers: a real app on a random port over a fresh SQLite file.
+//! Shared test helpers: a real app on a random port over a fresh database: a SQLite file,
+//! or, when `TEST_POSTGRES_URL` names a PostgreSQL server (test.sh starts a throwaway
+//! cluster), a new database of its own on that server.
 #![allow(dead_code)]
 
 pub mod smtp;
@@ -40,7 +42,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::state::AuthSettings)) -
         .with_test_writer()
         .try_init();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let url = fresh_database_url(&dir).await;
     let pool = server::connect(&url).await.unwrap();
     let mut auth = app::state::AuthSettings {
         idle_timeout: Duration::from_secs(3600),
@@ -75,6 +77,41 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::state::AuthSettings)) -
         client,
         _dir: dir,
     }
+}
+
+/// A URL to an empty database for one test: a file in `dir`, or a new PostgreSQL database
+/// when `TEST_POSTGRES_URL` is set.
+pub async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(server) if !server.is_empty() => {
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let name = format!(
+                "t_{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            );
+            let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&server)
+                .await
+                .expect("TEST_POSTGRES_URL reachable");
+            sqlx::Executor::execute(
+                &mut admin,
+                format!(
+                    "create database {name} template template0 encoding 'UTF8' locale 'C.UTF-8'"
+                )
+                .as_str(),
+            )
+            .await
+            .unwrap();
+            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}", dir.path().join("test.db").display()),
+    }
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty())
 }
 
 impl TestApp {
