@@ -280,7 +280,7 @@ async fn server_fn_handler(
 
 /// Liveness and database reachability, for load balancers and the test scripts.
 async fn healthz(State(state): State<AppState>) -> (axum::http::StatusCode, &'static str) {
-    match db::query_scalar::<i64>("select 1")
+    match db::query_scalar::<i64>("select cast(1 as bigint)")
         .fetch_one(&state.pool)
         .await
     {

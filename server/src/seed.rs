@@ -202,26 +202,274 @@ fn ascii_slug(s: &str) -> String {
         .collect()
 }
 
+/// One demo customer, as both backends' loaders write it.
+struct DemoRow {
+    first: &'static str,
+    middle: &'static str,
+    last: &'static str,
+    suffix: &'static str,
+    email: String,
+    gender: &'static str,
+    birthday: Option<chrono::NaiveDate>,
+    phone: String,
+    phone_e164: String,
+    street: String,
+    city: &'static str,
+    zip: String,
+    country: &'static str,
+    status: &'static str,
+    created: chrono::DateTime<chrono::Utc>,
+    updated: chrono::DateTime<chrono::Utc>,
+}
+
+/// The demo customer with id `i` (the generator's state decides everything else).
+fn demo_row(
+    rng: &mut Rng,
+    i: u64,
+    epoch: chrono::DateTime<chrono::Utc>,
+    span_secs: i64,
+    genders: [&'static str; 4],
+) -> DemoRow {
+    let first = rng.pick(FIRST);
+    let last = rng.pick(LAST);
+    let (country, cities, national, e164, digits) = PLACES[rng.below(PLACES.len() as u64) as usize];
+    let number = format!(
+        "{:0width$}",
+        rng.below(10u64.pow(digits as u32)),
+        width = digits
+    );
+    let created = epoch + chrono::Duration::seconds(span_secs * (i as i64 % 1_000_000) / 1_000_000);
+    let updated = created + chrono::Duration::seconds(rng.below(90 * 24 * 3600) as i64);
+    let birthday = chrono::NaiveDate::from_ymd_opt(
+        1950 + rng.below(55) as i32,
+        1 + rng.below(12) as u32,
+        1 + rng.below(28) as u32,
+    );
+    DemoRow {
+        first,
+        middle: rng.pick(MIDDLE),
+        last,
+        suffix: rng.pick(SUFFIX),
+        email: format!("{}.{}.{i}@example.com", ascii_slug(first), ascii_slug(last)),
+        gender: genders[rng.below(4) as usize],
+        birthday,
+        phone: format!("{national}{number}"),
+        phone_e164: format!("{e164}{number}"),
+        street: format!("{} {}", 1 + rng.below(400), rng.pick(STREETS)),
+        city: rng.pick(cities),
+        zip: format!("{:05}", rng.below(99_999)),
+        country,
+        status: if rng.below(5) == 0 {
+            "inactive"
+        } else {
+            "active"
+        },
+        created,
+        updated,
+    }
+}
+
+/// The (customer, label) pairs for the `n` customers from id `first_id` on.
+fn demo_labels(rng: &mut Rng, first_id: i64, n: u64, label_ids: &[(i64, u64)]) -> Vec<(i64, i64)> {
+    let mut pairs = Vec::new();
+    for k in 0..n as i64 {
+        for (label_id, share) in label_ids {
+            if rng.below(1000) < *share {
+                pairs.push((first_id + k, *label_id));
+            }
+        }
+    }
+    pairs
+}
+
 /// Insert `count` demo customers after the existing ones. Returns how many were added.
 pub async fn seed_demo(pool: &app::db::Pool, count: u64) -> Result<u64, sqlx::Error> {
     match pool {
         app::db::Pool::Sqlite(pool) => seed_sqlite(pool, count).await,
-        app::db::Pool::Postgres(_) => Err(sqlx::Error::Configuration(
-            "seed-demo does not support PostgreSQL yet".into(),
-        )),
+        app::db::Pool::Postgres(pool) => seed_postgres(pool, count).await,
     }
+}
+
+/// The generator's first state and the time span of the demo rows.
+fn demo_start(start_id: i64) -> (Rng, chrono::DateTime<chrono::Utc>, i64) {
+    let rng = Rng(0x5EED_0000 + start_id as u64);
+    let epoch = chrono::DateTime::parse_from_rfc3339("2021-01-01T08:00:00Z")
+        .expect("valid date")
+        .with_timezone(&chrono::Utc);
+    (rng, epoch, 5 * 365 * 24 * 3600)
+}
+
+const GENDERS: [&str; 4] = ["female", "male", "other", "unspecified"];
+
+/// PostgreSQL: one transaction; for a bulk load the secondary indexes are dropped and the
+/// counter triggers disabled, the rows streamed with COPY, then the indexes built once and
+/// the counters recounted; the identity continues after the last id.
+async fn seed_postgres(pool: &sqlx::PgPool, count: u64) -> Result<u64, sqlx::Error> {
+    use sqlx::Executor;
+    let mut tx = pool.begin().await?;
+    tx.execute("select pg_advisory_xact_lock(6373757374)")
+        .await?;
+    let start_id: i64 = sqlx::query_scalar("select coalesce(max(customer_id), 0) from customer")
+        .fetch_one(&mut *tx)
+        .await?;
+    let (mut rng, epoch, span_secs) = demo_start(start_id);
+    let now = chrono::Utc::now();
+    let mut label_ids = Vec::new();
+    for (name, color, share) in LABELS {
+        sqlx::query(
+            "insert into label (name, name_key, color, created_at, updated_at)
+             values ($1, $2, $3, $4, $4) on conflict (name_key) do nothing",
+        )
+        .bind(name)
+        .bind(name.to_lowercase())
+        .bind(color)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar("select label_id from label where name_key = $1")
+            .bind(name.to_lowercase())
+            .fetch_one(&mut *tx)
+            .await?;
+        label_ids.push((id, *share));
+    }
+    let bulk = count >= BULK_LOAD_ROWS;
+    let mut indexes: Vec<String> = Vec::new();
+    if bulk {
+        let found: Vec<(String, String)> = sqlx::query_as(
+            "select indexname::text, indexdef from pg_indexes
+              where schemaname = current_schema() and tablename in ('customer', 'customer_label')
+                and indexname::text not in (select conname::text from pg_constraint)",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for (name, def) in found {
+            tx.execute(format!("drop index \"{name}\"").as_str())
+                .await?;
+            indexes.push(def);
+        }
+        tx.execute("alter table customer disable trigger user")
+            .await?;
+        tx.execute("alter table customer_label disable trigger user")
+            .await?;
+    }
+    const BATCH: u64 = 20_000;
+    let mut done = 0u64;
+    while done < count {
+        let n = BATCH.min(count - done);
+        let mut csv = String::with_capacity(n as usize * 256);
+        for k in 0..n {
+            let id = start_id as u64 + done + k + 1;
+            let r = demo_row(&mut rng, id, epoch, span_secs, GENDERS);
+            let fields: [&str; 22] = [
+                &id.to_string(),
+                r.first,
+                r.middle,
+                r.last,
+                r.suffix,
+                &r.email,
+                r.gender,
+                &r.birthday.map(|d| d.to_string()).unwrap_or_default(),
+                &r.phone,
+                &r.phone_e164,
+                &r.street,
+                r.city,
+                "",
+                &r.zip,
+                r.country,
+                r.status,
+                "",
+                "",
+                "",
+                &r.created.to_rfc3339(),
+                &r.updated.to_rfc3339(),
+                "1",
+            ];
+            push_csv_line(&mut csv, &fields);
+        }
+        let mut copy = tx
+            .copy_in_raw(
+                "copy customer (customer_id, first_name, middle_name, last_name, suffix, email, gender,
+                   birthday, phone, phone_e164, street, city, state, zip, country, status, contact_name,
+                   contact_email, contact_phone, created_at, updated_at, version)
+                 from stdin with (format csv, null '\\N')",
+            )
+            .await?;
+        copy.send(csv.into_bytes()).await?;
+        copy.finish().await?;
+        let pairs = demo_labels(&mut rng, start_id + done as i64 + 1, n, &label_ids);
+        if !pairs.is_empty() {
+            let mut csv = String::with_capacity(pairs.len() * 16);
+            for (c, l) in pairs {
+                csv.push_str(&format!("{c},{l}\n"));
+            }
+            let mut copy = tx
+                .copy_in_raw(
+                    "copy customer_label (customer_id, label_id) from stdin with (format csv)",
+                )
+                .await?;
+            copy.send(csv.into_bytes()).await?;
+            copy.finish().await?;
+        }
+        done += n;
+    }
+    if bulk {
+        for def in indexes {
+            tx.execute(def.as_str()).await?;
+        }
+        tx.execute("alter table customer enable trigger user")
+            .await?;
+        tx.execute("alter table customer_label enable trigger user")
+            .await?;
+    }
+    // The triggers were off (bulk) or counted row by row; either way recount, then let the
+    // identity continue after the ids written here.
+    tx.execute(
+        "update customer_count set live = (select count(*) from customer c
+             where c.deleted_at is null and c.status = customer_count.status)",
+    )
+    .await?;
+    tx.execute(
+        "update label set used = (select count(*) from customer_label cl
+             join customer c on c.customer_id = cl.customer_id
+             where cl.label_id = label.label_id and c.deleted_at is null)",
+    )
+    .await?;
+    tx.execute(
+        "select setval(pg_get_serial_sequence('customer', 'customer_id'),
+                       greatest((select max(customer_id) from customer), 1))",
+    )
+    .await?;
+    tx.commit().await?;
+    if bulk {
+        let _ = pool.execute("analyze customer").await;
+        let _ = pool.execute("analyze customer_label").await;
+    }
+    Ok(done)
+}
+
+/// One CSV line: empty birthday fields are NULL (`\N`), every other field is quoted.
+fn push_csv_line(out: &mut String, fields: &[&str]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if i == 7 && f.is_empty() {
+            out.push_str("\\N");
+            continue;
+        }
+        out.push('"');
+        out.push_str(&f.replace('"', "\"\""));
+        out.push('"');
+    }
+    out.push('\n');
 }
 
 async fn seed_sqlite(pool: &SqlitePool, count: u64) -> Result<u64, sqlx::Error> {
     let start_id: i64 = sqlx::query_scalar("select coalesce(max(customer_id), 0) from customer")
         .fetch_one(pool)
         .await?;
-    let mut rng = Rng(0x5EED_0000 + start_id as u64);
-    let epoch = chrono::DateTime::parse_from_rfc3339("2021-01-01T08:00:00Z")
-        .expect("valid date")
-        .with_timezone(&chrono::Utc);
-    let span_secs: i64 = 5 * 365 * 24 * 3600;
-    let genders = ["female", "male", "other", "unspecified"];
+    let (mut rng, epoch, span_secs) = demo_start(start_id);
+    let genders = GENDERS;
 
     let mut conn = pool.acquire().await?;
     sqlx::query("begin immediate").execute(&mut *conn).await?;
@@ -301,7 +549,7 @@ async fn fill(
     rng: &mut Rng,
     epoch: chrono::DateTime<chrono::Utc>,
     span_secs: i64,
-    genders: [&str; 4],
+    genders: [&'static str; 4],
 ) -> Result<u64, sqlx::Error> {
     const BATCH: u64 = 500;
     const COLS: &str =
@@ -335,68 +583,45 @@ async fn fill(
     let mut done = 0u64;
     while done < count {
         let n = BATCH.min(count - done);
+        let rows: Vec<DemoRow> = (0..n)
+            .map(|k| {
+                demo_row(
+                    rng,
+                    start_id as u64 + done + k + 1,
+                    epoch,
+                    span_secs,
+                    genders,
+                )
+            })
+            .collect();
         let mut qb =
             sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("insert into customer {COLS} "));
-        qb.push_values(0..n, |mut b, k| {
-            let i = start_id as u64 + done + k + 1;
-            let first = rng.pick(FIRST);
-            let last = rng.pick(LAST);
-            let (country, cities, national, e164, digits) =
-                PLACES[rng.below(PLACES.len() as u64) as usize];
-            let number = format!(
-                "{:0width$}",
-                rng.below(10u64.pow(digits as u32)),
-                width = digits
-            );
-            let created =
-                epoch + chrono::Duration::seconds(span_secs * (i as i64 % 1_000_000) / 1_000_000);
-            let updated = created + chrono::Duration::seconds(rng.below(90 * 24 * 3600) as i64);
-            let birthday = chrono::NaiveDate::from_ymd_opt(
-                1950 + rng.below(55) as i32,
-                1 + rng.below(12) as u32,
-                1 + rng.below(28) as u32,
-            );
-            b.push_bind(first)
-                .push_bind(rng.pick(MIDDLE))
-                .push_bind(last)
-                .push_bind(rng.pick(SUFFIX))
-                .push_bind(format!(
-                    "{}.{}.{i}@example.com",
-                    ascii_slug(first),
-                    ascii_slug(last)
-                ))
-                .push_bind(genders[rng.below(4) as usize])
-                .push_bind(birthday)
-                .push_bind(format!("{national}{number}"))
-                .push_bind(format!("{e164}{number}"))
-                .push_bind(format!("{} {}", 1 + rng.below(400), rng.pick(STREETS)))
-                .push_bind(rng.pick(cities))
+        qb.push_values(rows, |mut b, r| {
+            b.push_bind(r.first)
+                .push_bind(r.middle)
+                .push_bind(r.last)
+                .push_bind(r.suffix)
+                .push_bind(r.email)
+                .push_bind(r.gender)
+                .push_bind(r.birthday)
+                .push_bind(r.phone)
+                .push_bind(r.phone_e164)
+                .push_bind(r.street)
+                .push_bind(r.city)
                 .push_bind("")
-                .push_bind(format!("{:05}", rng.below(99_999)))
-                .push_bind(country)
-                .push_bind(if rng.below(5) == 0 {
-                    "inactive"
-                } else {
-                    "active"
-                })
+                .push_bind(r.zip)
+                .push_bind(r.country)
+                .push_bind(r.status)
                 .push_bind("")
                 .push_bind("")
                 .push_bind("")
-                .push_bind(created)
-                .push_bind(updated)
+                .push_bind(r.created)
+                .push_bind(r.updated)
                 .push_bind(1i64);
         });
         qb.build().execute(&mut *conn).await?;
         // Labels for the batch just inserted (ids follow on from start_id).
-        let mut pairs = Vec::new();
-        for k in 0..n {
-            let id = start_id + (done + k + 1) as i64;
-            for (label_id, share) in &label_ids {
-                if rng.below(1000) < *share {
-                    pairs.push((id, *label_id));
-                }
-            }
-        }
+        let pairs = demo_labels(rng, start_id + done as i64 + 1, n, &label_ids);
         if !pairs.is_empty() {
             let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "insert into customer_label (customer_id, label_id) ",

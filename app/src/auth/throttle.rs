@@ -51,8 +51,10 @@ pub async fn throttle_record_failure(
         "insert into login_throttle (throttle_key, failures, window_started_at, blocked_until)
          values ($1, 1, $2, null)
          on conflict (throttle_key) do update
-           set failures = case when window_started_at > $3 then failures + 1 else 1 end,
-               window_started_at = case when window_started_at > $3 then window_started_at else $2 end
+           set failures = case when login_throttle.window_started_at > $3
+                               then login_throttle.failures + 1 else 1 end,
+               window_started_at = case when login_throttle.window_started_at > $3
+                                        then login_throttle.window_started_at else $2 end
          returning failures",
     )
     .bind(key)
@@ -85,8 +87,10 @@ pub async fn rate_limit(
         "insert into login_throttle (throttle_key, failures, window_started_at, blocked_until)
          values ($1, 1, $2, null)
          on conflict (throttle_key) do update
-           set failures = case when window_started_at > $3 then failures + 1 else 1 end,
-               window_started_at = case when window_started_at > $3 then window_started_at else $2 end
+           set failures = case when login_throttle.window_started_at > $3
+                               then login_throttle.failures + 1 else 1 end,
+               window_started_at = case when login_throttle.window_started_at > $3
+                                        then login_throttle.window_started_at else $2 end
          returning failures, window_started_at",
     )
     .bind(hash_token(&format!("rate|{key}")))

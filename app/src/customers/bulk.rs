@@ -171,7 +171,7 @@ pub mod ssr {
     }
 
     async fn label_exists(conn: &mut db::Conn, label_id: i64) -> Result<(), AppError> {
-        let found: Option<i64> = db::query_scalar("select 1 from label where label_id = $1")
+        let found: Option<i64> = db::query_scalar("select label_id from label where label_id = $1")
             .bind(label_id)
             .fetch_optional(conn)
             .await?;

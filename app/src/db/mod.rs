@@ -219,6 +219,27 @@ pub async fn begin_snapshot(pool: &Pool) -> Result<Tx, sqlx::Error> {
     }))
 }
 
+/// Marks the point a statement that may hit a unique constraint starts from: on
+/// PostgreSQL, where any error aborts the whole transaction, [`after_unique_violation`]
+/// returns to it so the transaction can go on (e.g. to name who uses the e-mail). No-op on
+/// SQLite, where a failed statement leaves the transaction usable.
+pub async fn before_unique_check(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    if conn.backend() == Backend::Postgres {
+        query("savepoint unique_check").execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Back to the [`before_unique_check`] point after a unique violation.
+pub async fn after_unique_violation(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    if conn.backend() == Backend::Postgres {
+        query("rollback to savepoint unique_check")
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Whether a statement failed on a unique constraint.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())

@@ -53,7 +53,7 @@ async fn view_only_roles_are_forbidden_and_change_nothing() {
     let id = c["customer_id"].as_i64().unwrap();
     let before_customers = app.count("select count(*) from customer").await;
     let before_audit = app.count("select count(*) from audit_event").await;
-    let before_row: String = db::query_scalar("select json_object('v', version, 'n', first_name, 'd', deleted_at, 's', status) from customer")
+    let before_row: String = db::query_scalar("select cast(version as text) || '|' || first_name || '|' || coalesce(cast(deleted_at as text), '-') || '|' || status from customer")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -111,7 +111,7 @@ async fn view_only_roles_are_forbidden_and_change_nothing() {
         app.count("select count(*) from audit_event").await,
         before_audit
     );
-    let after_row: String = db::query_scalar("select json_object('v', version, 'n', first_name, 'd', deleted_at, 's', status) from customer")
+    let after_row: String = db::query_scalar("select cast(version as text) || '|' || first_name || '|' || coalesce(cast(deleted_at as text), '-') || '|' || status from customer")
         .fetch_one(&app.pool)
         .await
         .unwrap();

@@ -174,11 +174,13 @@ async fn the_current_view_exports_exactly_the_listed_rows_in_order_with_typed_ce
     // Every row's labels, in display order (by name), as the profile shows them.
     for r in &rows[1..] {
         let id: i64 = text(&r[0]).parse().unwrap();
-        let expected: Option<String> = db::query_scalar(
-            "select group_concat(name, ', ') from (select l.name from customer_label cl
-               join label l on l.label_id = cl.label_id
-              where cl.customer_id = $1 order by l.name_key, l.label_id)",
-        )
+        let expected: Option<String> = db::query_scalar(format!(
+            "select {} from customer_label cl join label l on l.label_id = cl.label_id
+              where cl.customer_id = $1",
+            app.pool
+                .backend()
+                .group_concat("l.name", "', '", "l.name_key, l.label_id")
+        ))
         .bind(id)
         .fetch_one(&app.pool)
         .await

@@ -538,7 +538,8 @@ async fn bulk_delete_of_all_matching_is_exact_and_one_undo_restores_the_batch() 
     assert_eq!(audit_count(&app, "restore", "customer").await, expected - 1);
     // The counters behind "1–20 of N" followed.
     assert_eq!(
-        app.count("select sum(live) from customer_count").await,
+        app.count("select cast(sum(live) as bigint) from customer_count")
+            .await,
         live_before
     );
     let (status, _) = app
@@ -610,8 +611,15 @@ async fn bulk_label_on_all_matching_uses_the_same_filters_as_the_list() {
 #[tokio::test]
 async fn a_bulk_seed_rebuilds_every_index_trigger_and_counter_it_set_aside() {
     let app = spawn_app().await;
-    let schema = "select group_concat(name, ',') from (select name from sqlite_master
-                  where type in ('index', 'trigger') order by name)";
+    let schema = if app.pool.backend() == db::Backend::Postgres {
+        "select string_agg(x, ',' order by x) from (
+           select indexdef as x from pg_indexes where schemaname = current_schema()
+           union all
+           select tgname::text || ':' || tgenabled::text from pg_trigger where not tgisinternal) t"
+    } else {
+        "select group_concat(name, ',') from (select name from sqlite_master
+          where type in ('index', 'trigger') order by name)"
+    };
     let before: String = db::query_scalar(schema).fetch_one(&app.pool).await.unwrap();
     server::seed::seed_demo(&app.pool, 10).await.unwrap();
     server::seed::seed_demo(&app.pool, server::seed::BULK_LOAD_ROWS)
@@ -624,7 +632,8 @@ async fn a_bulk_seed_rebuilds_every_index_trigger_and_counter_it_set_aside() {
         .await;
     assert_eq!(live, 10 + server::seed::BULK_LOAD_ROWS as i64);
     assert_eq!(
-        app.count("select sum(live) from customer_count").await,
+        app.count("select cast(sum(live) as bigint) from customer_count")
+            .await,
         live
     );
     assert_eq!(

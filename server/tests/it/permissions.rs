@@ -15,33 +15,51 @@ use std::collections::{BTreeMap, BTreeSet};
 /// A dump of every table whose rows a refused call must not touch (sessions are left out:
 /// their last-seen time may move on any request).
 async fn fingerprint(app: &TestApp) -> String {
-    let tables: Vec<String> = db::query_scalar(
-        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'
-           and name not like 'customer_fts%'
-           and name not in ('staff_session', 'portal_session', '_sqlx_migrations')
-         order by name",
-    )
+    const SKIP: &str = "('staff_session', 'portal_session', '_sqlx_migrations')";
+    let postgres = app.pool.backend() == db::Backend::Postgres;
+    let tables: Vec<String> = db::query_scalar(if postgres {
+        format!(
+            "select table_name::text from information_schema.tables
+              where table_schema = current_schema() and table_type = 'BASE TABLE'
+                and table_name not in {SKIP} order by 1"
+        )
+    } else {
+        format!(
+            "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'
+               and name not like 'customer_fts%' and name not in {SKIP} order by name"
+        )
+    })
     .fetch_all(&app.pool)
     .await
     .unwrap();
     let mut out = String::new();
     for t in tables {
-        let cols: Vec<String> = db::query_scalar("select name from pragma_table_info($1)")
-            .bind(&t)
-            .fetch_all(&app.pool)
+        let dump: Option<String> = if postgres {
+            // A row as text is every column's value.
+            db::query_scalar(format!(
+                "select string_agg(r.t::text, '|' order by r.t::text) from \"{t}\" r(t)"
+            ))
+            .fetch_one(&app.pool)
             .await
-            .unwrap();
-        let expr = cols
-            .iter()
-            .map(|c| format!("quote(\"{c}\")"))
-            .collect::<Vec<_>>()
-            .join(" || ',' || ");
-        let dump: Option<String> = db::query_scalar(format!(
-            "select group_concat(r, '|') from (select {expr} as r from \"{t}\" order by r)"
-        ))
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+            .unwrap()
+        } else {
+            let cols: Vec<String> = db::query_scalar("select name from pragma_table_info($1)")
+                .bind(&t)
+                .fetch_all(&app.pool)
+                .await
+                .unwrap();
+            let expr = cols
+                .iter()
+                .map(|c| format!("quote(\"{c}\")"))
+                .collect::<Vec<_>>()
+                .join(" || ',' || ");
+            db::query_scalar(format!(
+                "select group_concat(r, '|') from (select {expr} as r from \"{t}\" order by r)"
+            ))
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+        };
         out.push_str(&format!("{t}: {}\n", dump.unwrap_or_default()));
     }
     out

@@ -276,7 +276,8 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
         .call(&staff.admin, "send_portal_invitation", json!({ "id": id }))
         .await;
     assert_eq!(status, 429, "{body}");
-    db::query("update portal_account set last_link_sent_at = datetime('now', '-2 minutes')")
+    db::query("update portal_account set last_link_sent_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::minutes(2))
         .execute(&app.pool)
         .await
         .unwrap();
@@ -312,7 +313,8 @@ async fn links_work_once_expire_and_die_when_a_newer_one_is_sent() {
         .add_customer(&staff.admin, "cleo@example.com", true)
         .await;
     let token = app.invite_token(other).await;
-    db::query("update portal_token set expires_at = datetime('now', '-1 minute')")
+    db::query("update portal_token set expires_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::minutes(1))
         .execute(&app.pool)
         .await
         .unwrap();
@@ -468,12 +470,11 @@ async fn reset_links_from_staff_or_forgot_password_work_once_for_an_hour() {
         &app.last_mail(id, "password_reset").await.2,
         "/portal/reset",
     );
-    let expires: String =
+    let expires: chrono::DateTime<chrono::Utc> =
         db::query_scalar("select expires_at from portal_token where purpose = 'reset'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    let expires = chrono::DateTime::parse_from_rfc3339(&expires).unwrap();
     let left = expires.signed_duration_since(chrono::Utc::now());
     assert!(left <= chrono::Duration::minutes(60) && left > chrono::Duration::minutes(58));
     let (_, to, cookie) = app.use_link("reset", &token, "Brave-Otter-Mirror-61").await;
@@ -821,7 +822,8 @@ async fn customer_sessions_expire_when_idle_and_at_their_absolute_limit() {
     let (_, cookie) = app.active_customer(&staff.admin, "kim@example.com").await;
     assert_eq!(app.call(&cookie, "portal_me", json!({})).await.0, 200);
     // Idle for longer than the idle timeout (1 h in the test app).
-    db::query("update portal_session set last_seen_at = datetime('now', '-2 hours')")
+    db::query("update portal_session set last_seen_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::hours(2))
         .execute(&app.pool)
         .await
         .unwrap();
@@ -837,7 +839,8 @@ async fn customer_sessions_expire_when_idle_and_at_their_absolute_limit() {
         .portal_login("kim@example.com", CUSTOMER_PASSWORD)
         .await
         .unwrap();
-    db::query("update portal_session set expires_at = datetime('now', '-1 minute')")
+    db::query("update portal_session set expires_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::minutes(1))
         .execute(&app.pool)
         .await
         .unwrap();

@@ -152,8 +152,12 @@ fn email_taken(owner: i64) -> AppError {
     )
 }
 
-/// The e-mail message after a unique violation on it (the owner read on the same connection).
+/// The e-mail message after a unique violation on it (the owner read on the same connection,
+/// back at the point before the failed statement: see `db::before_unique_check`).
 async fn email_taken_now(conn: &mut Conn, email: &str, except: Option<i64>) -> AppError {
+    if let Err(e) = db::after_unique_violation(conn).await {
+        return e.into();
+    }
     match email_owner(conn, email, except).await {
         Ok(owner) => email_taken(owner.unwrap_or_default()),
         Err(e) => e.into(),
@@ -189,6 +193,7 @@ pub async fn create(
         .push(", ")
         .push_bind(by)
         .push(", 1) returning customer_id");
+    db::before_unique_check(conn).await?;
     let id: i64 = match qb.build_query_scalar().fetch_one(&mut *conn).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
@@ -265,6 +270,7 @@ pub async fn update(
         .push(" and version = ")
         .push_bind(expected_version)
         .push(" and deleted_at is null");
+    db::before_unique_check(&mut tx).await?;
     match qb.execute(&mut *tx).await {
         Ok(r) if r.rows_affected() == 1 => {}
         Ok(_) => {
@@ -354,11 +360,12 @@ pub async fn set_status_of(
 ) -> Result<(), AppError> {
     // Reads, then writes: take the write lock first (see `db::begin_write`).
     let mut tx = db::begin_write(pool).await?;
-    let live: Option<i64> =
-        db::query_scalar("select 1 from customer where customer_id = $1 and deleted_at is null")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let live: Option<i64> = db::query_scalar(
+        "select customer_id from customer where customer_id = $1 and deleted_at is null",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     if live.is_none() {
         return Err(AppError::NotFound);
     }
