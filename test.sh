@@ -2,8 +2,10 @@
 # Runs every test tier and ends with one line "N passed, N failed" summing them all:
 #   lint         cargo fmt --check; clippy -D warnings for the ssr and the hydrate build
 #   unit         pure logic beside the code (app with ssr, server)
-#   integration  server/tests: the real router over a real SQLite file per test
-#   end-to-end   end2end/: Playwright in Debian's headless Chromium against the built app
+#   integration  server/tests: the real router over a real SQLite file per test, then the
+#                same suite on a throwaway PostgreSQL cluster (a database per test)
+#   end-to-end   end2end/: Playwright in Debian's headless Chromium against the built app,
+#                on SQLite (every spec) and on PostgreSQL (the data-handling specs)
 # Installs what it needs first (scripts/setup.sh --test). Exit status 0 only if all passed.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -24,6 +26,7 @@ say() { printf '\n\033[1m== %s ==\033[0m  (at %dm%02ds)\n' "$*" $((SECONDS / 60)
 # No stage may hang the run: each gets a generous limit (GNU timeout kills its process group).
 limit() { local secs=$1; shift; timeout -k 30 "$secs" "$@"; }
 finish() {
+  scripts/pg.sh clean >/dev/null 2>&1
   echo
   echo "(took $((SECONDS / 60))m$((SECONDS % 60))s)"
   echo "$passed passed, $failed failed"
@@ -67,6 +70,19 @@ check "clippy (hydrate: app + frontend, wasm32)" limit 2400 cargo clippy -p fron
 cargo_tests "unit: app (ssr)" limit 2400 cargo test -p app --features ssr
 cargo_tests "unit + integration: server" limit 2400 cargo test -p server
 
+# The same integration suite on PostgreSQL: a throwaway cluster under target/pg (stopped and
+# deleted when the run ends); each test creates a database of its own on it.
+say "PostgreSQL: start a throwaway cluster"
+pg_url=""
+if pg_url=$(limit 180 scripts/pg.sh start); then
+  cargo_tests "integration: server on PostgreSQL" \
+    env TEST_POSTGRES_URL="$pg_url" limit 2400 cargo test -p server --test it
+else
+  pg_url=""
+  failed=$((failed + 1))
+  echo "FAILED: the PostgreSQL cluster did not start"
+fi
+
 say "end-to-end: build the site"
 if ! limit 2400 cargo leptos build 2>&1 | tee "$logs/leptos-build.log"; then
   failed=$((failed + 1))
@@ -74,42 +90,13 @@ if ! limit 2400 cargo leptos build 2>&1 | tee "$logs/leptos-build.log"; then
   finish
 fi
 
-say "end-to-end: Playwright in Chromium"
-port=${E2E_PORT:-3100}
-rm -rf target/e2e && mkdir -p target/e2e
-export E2E_BASE_URL="http://127.0.0.1:$port"
 export E2E_ADMIN_EMAIL=admin@example.com
 export E2E_ADMIN_PASSWORD=e2e-admin-password
 export E2E_SUPPORT_EMAIL=support@example.com
 export E2E_SUPPORT_PASSWORD=e2e-support-password
 export E2E_ACCOUNTING_EMAIL=accounting@example.com
 export E2E_ACCOUNTING_PASSWORD=e2e-accounting-password
-DATABASE_URL="sqlite://target/e2e/e2e.db" target/debug/server create-staff --role support \
-  --name "Helpdesk Person" --email "$E2E_SUPPORT_EMAIL" --password "$E2E_SUPPORT_PASSWORD" >/dev/null
-DATABASE_URL="sqlite://target/e2e/e2e.db" target/debug/server create-staff --role accounting \
-  --name "Ledger Person" --email "$E2E_ACCOUNTING_EMAIL" --password "$E2E_ACCOUNTING_PASSWORD" >/dev/null
-DATABASE_URL="sqlite://target/e2e/e2e.db" target/debug/server seed-demo --count 45 >/dev/null
-DATABASE_URL="sqlite://target/e2e/e2e.db" BIND_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$E2E_BASE_URL" \
-  ADMIN_EMAIL="$E2E_ADMIN_EMAIL" ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" LEPTOS_SITE_ROOT=target/site \
-  target/debug/server serve >target/e2e/server.log 2>&1 &
-server_pid=$!
-up=0
-for _ in $(seq 1 120); do
-  if curl -fsS "$E2E_BASE_URL/healthz" >/dev/null 2>&1; then up=1; break; fi
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.5
-done
-if [ "$up" -ne 1 ]; then
-  echo "FAILED: the server did not come up; its log:"
-  cat target/e2e/server.log
-  failed=$((failed + 1))
-  kill -9 "$server_pid" 2>/dev/null
-  finish
-fi
-rm -f end2end/results/results.json
-(cd end2end && limit 1500 npx playwright test) </dev/null
-# A browser Playwright failed to close must not outlive the run (it would hold CI's output).
-pkill -9 -f -- '--user-data-dir=/tmp/playwright' 2>/dev/null
+
 stop_server() {
   kill "$1" 2>/dev/null
   for _ in $(seq 1 40); do kill -0 "$1" 2>/dev/null || break; sleep 0.5; done
@@ -119,16 +106,63 @@ stop_server() {
   fi
   wait "$1" 2>/dev/null
 }
-stop_server "$server_pid"
-if [ -f end2end/results/results.json ]; then
-  read -r p f < <(node -e '
-    const s = require("./end2end/results/results.json").stats;
-    console.log((s.expected + s.flaky) + " " + s.unexpected);')
-  passed=$((passed + p))
-  failed=$((failed + f))
-else
-  failed=$((failed + 1))
-  echo "FAILED: Playwright produced no results"
+
+# run_e2e NAME DATABASE_URL [SPEC ...]: the built app on a fresh database (two more staff,
+# 45 demo customers), Playwright against it; adds its results to the totals.
+run_e2e() {
+  local name=$1 db=$2; shift 2
+  say "end-to-end: Playwright in Chromium ($name)"
+  local port=${E2E_PORT:-3100}
+  local dir=target/e2e/$name
+  rm -rf "$dir" && mkdir -p "$dir"
+  export E2E_BASE_URL="http://127.0.0.1:$port"
+  DATABASE_URL="$db" target/debug/server create-staff --role support \
+    --name "Helpdesk Person" --email "$E2E_SUPPORT_EMAIL" --password "$E2E_SUPPORT_PASSWORD" >/dev/null
+  DATABASE_URL="$db" target/debug/server create-staff --role accounting \
+    --name "Ledger Person" --email "$E2E_ACCOUNTING_EMAIL" --password "$E2E_ACCOUNTING_PASSWORD" >/dev/null
+  DATABASE_URL="$db" target/debug/server seed-demo --count 45 >/dev/null
+  DATABASE_URL="$db" BIND_ADDR="127.0.0.1:$port" PUBLIC_BASE_URL="$E2E_BASE_URL" \
+    ADMIN_EMAIL="$E2E_ADMIN_EMAIL" ADMIN_PASSWORD="$E2E_ADMIN_PASSWORD" LEPTOS_SITE_ROOT=target/site \
+    MAIL_DIR="$dir/mail" target/debug/server serve >"$dir/server.log" 2>&1 &
+  local server_pid=$!
+  local up=0
+  for _ in $(seq 1 120); do
+    if curl -fsS "$E2E_BASE_URL/healthz" >/dev/null 2>&1; then up=1; break; fi
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if [ "$up" -ne 1 ]; then
+    echo "FAILED: the server did not come up; its log:"
+    cat "$dir/server.log"
+    failed=$((failed + 1))
+    kill -9 "$server_pid" 2>/dev/null
+    return
+  fi
+  rm -f end2end/results/results.json
+  (cd end2end && limit 1500 npx playwright test "$@") </dev/null
+  # A browser Playwright failed to close must not outlive the run (it would hold CI's output).
+  pkill -9 -f -- '--user-data-dir=/tmp/playwright' 2>/dev/null
+  stop_server "$server_pid"
+  if [ -f end2end/results/results.json ]; then
+    local p f
+    read -r p f < <(node -e '
+      const s = require("./end2end/results/results.json").stats;
+      console.log((s.expected + s.flaky) + " " + s.unexpected);')
+    passed=$((passed + p))
+    failed=$((failed + f))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: Playwright produced no results ($name)"
+  fi
+}
+
+rm -rf target/e2e && mkdir -p target/e2e
+run_e2e sqlite "sqlite://target/e2e/sqlite/e2e.db"
+if [ -n "$pg_url" ]; then
+  psql "$pg_url" -qc "create database e2e" >/dev/null
+  run_e2e postgres "${pg_url%/*}/e2e" \
+    tests/customers.spec.ts tests/list.spec.ts tests/labels.spec.ts tests/export.spec.ts \
+    tests/portal.spec.ts tests/roles.spec.ts
 fi
 
 finish

@@ -13,8 +13,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 root=$PWD/target/pg
+# The data directory: under target/pg, or — when the server's user cannot reach the
+# checkout (run as root from a private directory) — a directory of its own under /tmp that
+# target/pg/datadir names.
 data=$root/data
-log=$root/server.log
+[ -f "$root/datadir" ] && data=$(cat "$root/datadir")
+log=$data.log
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
   echo "PostgreSQL's server is not installed (Debian package postgresql; scripts/setup.sh --test installs it)" >&2
@@ -42,16 +46,24 @@ case "${1:-}" in
     if running; then url; exit 0; fi
     mkdir -p "$root"
     if [ ! -f "$data/PG_VERSION" ]; then
+      if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -w "$root" 2>/dev/null; then
+        chown postgres: "$root" 2>/dev/null || true
+        if ! runuser -u postgres -- test -w "$root" 2>/dev/null; then
+          data=$(mktemp -d /tmp/customers-pg.XXXXXX)/data
+          echo "$data" >"$root/datadir"
+          log=$data.log
+        fi
+      fi
       rm -rf "$data"
       mkdir -p "$data"
-      [ "$(id -u)" -eq 0 ] && chown postgres: "$root" "$data"
+      [ "$(id -u)" -eq 0 ] && chown postgres: "$(dirname "$data")" "$data"
       as_owner "$bindir/initdb" -D "$data" --auth=trust --username=postgres \
         --encoding=UTF8 --locale=C.UTF-8 >"$root/initdb.log" 2>&1 ||
         { cat "$root/initdb.log" >&2; exit 1; }
     fi
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     echo "$port" >"$root/port"
-    [ "$(id -u)" -eq 0 ] && touch "$log" && chown postgres: "$log"
+    if [ "$(id -u)" -eq 0 ]; then touch "$log"; chown postgres: "$log"; fi
     as_owner "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_buffers=256MB" start >/dev/null ||
       { cat "$log" >&2; exit 1; }
     url
@@ -65,6 +77,7 @@ case "${1:-}" in
     ;;
   clean)
     if running; then as_owner "$bindir/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi
+    [ -f "$root/datadir" ] && rm -rf "$(dirname "$(cat "$root/datadir")")"
     rm -rf "$root"
     ;;
   *)

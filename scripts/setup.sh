@@ -2,7 +2,8 @@
 # Installs what building (and, with --test, testing) needs. Idempotent: every step checks
 # first, so a second run takes a second or two.
 #   scripts/setup.sh          toolchain for building and running the app
-#   scripts/setup.sh --test   the above plus Debian's Chromium for the end-to-end tests
+#   scripts/setup.sh --test   the above plus Debian's Chromium for the end-to-end tests and
+#                             Debian's PostgreSQL for the PostgreSQL tier
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,6 +47,16 @@ if [ "${1:-}" = "--test" ]; then
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  fi
+  # The PostgreSQL tier runs a throwaway cluster (scripts/pg.sh): the server binaries and
+  # the contrib modules (pg_trgm).
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ||
+     ! ls /usr/share/postgresql/*/extension/pg_trgm.control >/dev/null 2>&1; then
+    say "installing PostgreSQL from Debian"
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql postgresql-contrib >/dev/null
   fi
   # The export end-to-end test reads the downloaded .xlsx with python3's zipfile.
   if ! command -v python3 >/dev/null; then

@@ -1,4 +1,4 @@
--- The whole schema on PostgreSQL, equal to SQLite's migrations 0001–0008 (migrations/sqlite/),
+-- The whole schema on PostgreSQL, equal to SQLite's migrations 0001–0009 (migrations/sqlite/),
 -- written natively: identity keys, timestamptz, lower() indexes where SQLite used NOCASE,
 -- pg_trgm for the search, plpgsql triggers for the counters and the append-only audit log.
 -- A later change adds one file to each directory.
@@ -254,10 +254,15 @@ create table email_outbox (
     attempts        bigint not null default 0,
     next_attempt_at timestamptz not null,
     last_error      text,
-    sent_at         timestamptz
+    sent_at         timestamptz,
+    -- The worker (app instance) that claimed it for sending, and until when: a claim whose
+    -- lease ran out is taken over by another worker.
+    claimed_by      text,
+    lease_until     timestamptz
 );
 create index email_outbox_due_idx on email_outbox (next_attempt_at) where status = 'queued';
 create index email_outbox_created_idx on email_outbox (created_at);
+create index email_outbox_lease_idx on email_outbox (lease_until) where status = 'sending';
 
 -- The customer portal: one login per customer (their e-mail), single-use link tokens
 -- (invitation, password reset) stored only as SHA-256, and customer sessions kept apart

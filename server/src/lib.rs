@@ -349,24 +349,43 @@ pub async fn purge_trash(pool: &db::Pool, retention_days: u32) -> Result<u64, sq
     app::customers::store::purge_deleted(pool, cutoff).await
 }
 
-/// Hourly housekeeping: expired sessions, and customers past their time in the trash.
+/// Hourly housekeeping: expired sessions, and customers past their time in the trash. With
+/// several instances on one PostgreSQL database, one of them runs each round.
 pub fn spawn_housekeeping(pool: db::Pool, retention_days: u32) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            for p in [Principal::Staff, Principal::Customer] {
-                if let Err(e) = sessions::purge_expired(&pool, p, chrono::Utc::now()).await {
-                    tracing::warn!(err = %e, principal = ?p, "session purge failed");
-                }
-            }
-            match purge_trash(&pool, retention_days).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(purged = n, "purged customers from the trash"),
-                Err(e) => tracing::warn!(err = %e, "trash purge failed"),
+            match db::exclusively(
+                &pool,
+                HOUSEKEEPING_LOCK,
+                housekeeping(&pool, retention_days),
+            )
+            .await
+            {
+                Ok(Some(())) => {}
+                Ok(None) => tracing::debug!("housekeeping: another instance is at it"),
+                Err(e) => tracing::warn!(err = %e, "housekeeping could not start"),
             }
         }
     });
+}
+
+/// The advisory lock key of a housekeeping round on PostgreSQL.
+pub const HOUSEKEEPING_LOCK: i64 = 0x686f_7573_656b_6570;
+
+/// One housekeeping round.
+pub async fn housekeeping(pool: &db::Pool, retention_days: u32) {
+    for p in [Principal::Staff, Principal::Customer] {
+        if let Err(e) = sessions::purge_expired(pool, p, chrono::Utc::now()).await {
+            tracing::warn!(err = %e, principal = ?p, "session purge failed");
+        }
+    }
+    match purge_trash(pool, retention_days).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(purged = n, "purged customers from the trash"),
+        Err(e) => tracing::warn!(err = %e, "trash purge failed"),
+    }
 }
 
 /// Leptos options for tests and tools that do not run under cargo-leptos.

@@ -219,7 +219,7 @@ async fn resolve(
         return Ok(None);
     }
     if now - row.last_seen_at >= Duration::seconds(60) {
-        let mut tx = pool.begin().await?;
+        let mut tx = db::begin_write(pool).await?;
         db::query(format!(
             "update {} set last_seen_at = $1 where session_hash = $2",
             p.session_table()

@@ -92,7 +92,7 @@ pub async fn create_customer(
     let invite = invite.unwrap_or(false);
     let actor = me.actor();
     let now = chrono::Utc::now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write(&state.pool).await?;
     let id = store::create(&mut tx, &actor, &valid, now).await?;
     if invite {
         let base = &state.auth.public_base_url;

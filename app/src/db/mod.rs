@@ -204,6 +204,33 @@ pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
     }))
 }
 
+/// Runs `work` unless another app instance is running the job `key` right now; `None`
+/// when it was skipped. PostgreSQL: a transaction-scoped advisory lock, tried (never
+/// waited for) on a connection of its own and held while `work` runs; it is released even
+/// if this process dies. SQLite: one process owns the file, so `work` always runs.
+pub async fn exclusively<T>(
+    pool: &Pool,
+    key: i64,
+    work: impl std::future::Future<Output = T>,
+) -> Result<Option<T>, sqlx::Error> {
+    match pool {
+        Pool::Sqlite(_) => Ok(Some(work.await)),
+        Pool::Postgres(p) => {
+            let mut tx = p.begin().await?;
+            let mine: bool = sqlx::query_scalar("select pg_try_advisory_xact_lock($1)")
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
+            if !mine {
+                return Ok(None);
+            }
+            let out = work.await;
+            tx.rollback().await?;
+            Ok(Some(out))
+        }
+    }
+}
+
 /// The advisory lock key of [`begin_write`] on PostgreSQL ("customer" in ASCII).
 pub const WRITE_LOCK: i64 = 0x6375_7374_6f6d_6572;
 

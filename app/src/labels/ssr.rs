@@ -40,7 +40,7 @@ pub async fn create(
     color: &str,
 ) -> Result<Label, AppError> {
     let now = Utc::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_write(pool).await?;
     let id: i64 = db::query_scalar(
         "insert into label (name, name_key, color, created_at, updated_at)
          values ($1, $2, $3, $4, $4) returning label_id",

@@ -1,9 +1,13 @@
 //! The outbox worker. A mail row is claimed (`queued` → `sending`, one attempt counted)
-//! before it is handed to SMTP and marked `sent` after; a crash in between leaves it
-//! `sending`, which the next start turns into `failed` ("may have been delivered") instead
-//! of sending it again — so no row is ever sent twice by the worker itself. Transient
-//! failures (4xx, connection trouble) are retried with exponential backoff and jitter;
-//! permanent ones (5xx, a bad address) stop at once.
+//! with a lease — this worker, until a time well past the SMTP timeout — before it is handed
+//! to SMTP, and marked `sent` after. Several app instances on one database each run a
+//! worker: a claim takes one row no other worker holds (PostgreSQL: `FOR UPDATE SKIP
+//! LOCKED`), so no mail is sent twice by two live workers. A worker that stops mid-send
+//! (crash, kill) leaves its row `sending`; when the lease runs out another worker (or this
+//! one after a restart) takes it over and sends it — at most once more, and only if the
+//! first one died before recording the outcome. Nothing at start-up touches another
+//! instance's mail in flight. Transient failures (4xx, connection trouble) are retried with
+//! exponential backoff and jitter; permanent ones (5xx, a bad address) stop at once.
 //!
 //! Without an SMTP URL the app runs "embedded": every mail is written as an `.eml` file
 //! under the mail directory, marked `kept`, and readable on the Mail page.
@@ -32,6 +36,11 @@ pub struct MailSettings {
     pub base_delay: Duration,
     /// After this many attempts a transiently failing mail is given up.
     pub max_attempts: i64,
+    /// How long a claim is this worker's: well past the SMTP timeout (30 s), so a live
+    /// worker never loses a mail it is sending.
+    pub lease: Duration,
+    /// This worker's name in `claimed_by` (unique per process).
+    pub instance: String,
 }
 
 impl MailSettings {
@@ -42,8 +51,25 @@ impl MailSettings {
             dir,
             base_delay: Duration::from_secs(30),
             max_attempts: 10,
+            lease: Duration::from_secs(120),
+            instance: instance_name(),
         }
     }
+}
+
+/// A name for this process's worker: host, process id and a random part (a restarted
+/// process on the same host is another worker).
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!(
+        "{host}/{}/{:08x}",
+        std::process::id(),
+        rand::thread_rng().gen::<u32>()
+    )
 }
 
 /// A mail to send.
@@ -96,19 +122,6 @@ pub async fn enqueue_mail(
         },
     )
     .await
-}
-
-/// At start: a mail left `sending` by a crash may or may not have gone out; it is not
-/// retried automatically (that could send it twice) but shown as failed, to Retry by hand.
-pub async fn recover_interrupted(pool: &db::Pool) -> Result<u64, sqlx::Error> {
-    Ok(db::query(
-        "update email_outbox set status = 'failed',
-            last_error = 'Interrupted while sending: it may or may not have been delivered. Retry sends it again.'
-         where status = 'sending'",
-    )
-    .execute(pool)
-    .await?
-    .rows_affected())
 }
 
 /// How long to wait before attempt `attempts + 1`: doubling from `base`, at most an hour,
@@ -216,20 +229,7 @@ pub async fn deliver_due(
 ) -> Result<usize, sqlx::Error> {
     let mut handled = 0;
     loop {
-        let now = Utc::now();
-        // Claim one due mail atomically: from here on no other worker can take it.
-        let claimed = db::query_as::<Claimed>(
-            "update email_outbox set status = 'sending', attempts = attempts + 1
-             where email_id = (select email_id from email_outbox
-                               where status = 'queued' and next_attempt_at <= $1
-                               order by next_attempt_at, email_id limit 1)
-               and status = 'queued'
-             returning email_id, recipient, subject, body_text, body_html, template, attempts",
-        )
-        .bind(now)
-        .fetch_optional(pool)
-        .await?;
-        let Some(c) = claimed else {
+        let Some(c) = claim(pool, settings).await? else {
             return Ok(handled);
         };
         handled += 1;
@@ -242,14 +242,32 @@ pub async fn deliver_due(
                 } else {
                     "kept"
                 };
-                settle(pool, c.email_id, status, None, None, Some(done)).await?;
+                settle(
+                    pool,
+                    &settings.instance,
+                    c.email_id,
+                    status,
+                    None,
+                    None,
+                    Some(done),
+                )
+                .await?;
             }
             Outcome::Retry(err) if c.attempts < settings.max_attempts => {
                 let next = done
                     + chrono::Duration::from_std(backoff(settings.base_delay, c.attempts))
                         .unwrap_or_else(|_| chrono::Duration::hours(1));
                 tracing::warn!(email_id = c.email_id, attempts = c.attempts, err = %err, "mail not delivered, will retry");
-                settle(pool, c.email_id, "queued", Some(next), Some(err), None).await?;
+                settle(
+                    pool,
+                    &settings.instance,
+                    c.email_id,
+                    "queued",
+                    Some(next),
+                    Some(err),
+                    None,
+                )
+                .await?;
             }
             Outcome::Retry(err) | Outcome::Permanent(err) => {
                 let err = if c.attempts >= settings.max_attempts {
@@ -258,17 +276,80 @@ pub async fn deliver_due(
                     err
                 };
                 tracing::warn!(email_id = c.email_id, err = %err, "mail failed for good");
-                settle(pool, c.email_id, "failed", None, Some(err), None).await?;
+                settle(
+                    pool,
+                    &settings.instance,
+                    c.email_id,
+                    "failed",
+                    None,
+                    Some(err),
+                    None,
+                )
+                .await?;
             }
         }
     }
 }
 
-/// Record what became of a claimed mail. Only a row still `sending` is touched (another
-/// process's recovery may have taken it), and a busy database is retried for a while: a row
-/// left `sending` would wait for the next start.
+/// Claim one mail for this worker: a due queued one, else one whose claim's lease ran out
+/// (its worker stopped mid-send). Atomic: from here on no other worker takes it until the
+/// lease ends. The claim's row lock is skipped by other workers on PostgreSQL, so two
+/// workers never wait on, or take, the same row.
+async fn claim(pool: &db::Pool, settings: &MailSettings) -> Result<Option<Claimed>, sqlx::Error> {
+    let now = Utc::now();
+    let lease_until = now + chrono::Duration::from_std(settings.lease).unwrap_or_default();
+    let skip_locked = match pool.backend() {
+        db::Backend::Sqlite => "",
+        db::Backend::Postgres => " for update skip locked",
+    };
+    let returning =
+        "returning email_id, recipient, subject, body_text, body_html, template, attempts";
+    let due = db::query_as::<Claimed>(format!(
+        "update email_outbox set status = 'sending', attempts = attempts + 1,
+                claimed_by = $2, lease_until = $3
+         where email_id = (select email_id from email_outbox
+                           where status = 'queued' and next_attempt_at <= $1
+                           order by next_attempt_at, email_id limit 1{skip_locked})
+           and status = 'queued'
+         {returning}"
+    ))
+    .bind(now)
+    .bind(settings.instance.as_str())
+    .bind(lease_until)
+    .fetch_optional(pool)
+    .await?;
+    if due.is_some() {
+        return Ok(due);
+    }
+    let orphan = db::query_as::<Claimed>(format!(
+        "update email_outbox set attempts = attempts + 1, claimed_by = $2, lease_until = $3,
+                last_error = 'The worker sending it stopped before it finished; sent again.'
+         where email_id = (select email_id from email_outbox
+                           where status = 'sending' and lease_until < $1
+                           order by lease_until, email_id limit 1{skip_locked})
+           and status = 'sending' and lease_until < $1
+         {returning}"
+    ))
+    .bind(now)
+    .bind(settings.instance.as_str())
+    .bind(lease_until)
+    .fetch_optional(pool)
+    .await?;
+    if let Some(c) = &orphan {
+        tracing::warn!(
+            email_id = c.email_id,
+            "taking over a mail whose sender stopped mid-send"
+        );
+    }
+    Ok(orphan)
+}
+
+/// Record what became of a claimed mail. Only a row this worker still holds is touched
+/// (after a lease ran out another worker may have it), and a busy database is retried for a
+/// while: a row left `sending` waits for its lease to end.
 async fn settle(
     pool: &db::Pool,
+    instance: &str,
     id: i64,
     status: &str,
     next_attempt_at: Option<chrono::DateTime<Utc>>,
@@ -281,13 +362,14 @@ async fn settle(
             "update email_outbox set status = $1,
                     next_attempt_at = coalesce($2, next_attempt_at),
                     last_error = $3, sent_at = coalesce($4, sent_at)
-             where email_id = $5 and status = 'sending'",
+             where email_id = $5 and status = 'sending' and claimed_by = $6",
         )
         .bind(status)
         .bind(next_attempt_at)
         .bind(&error)
         .bind(sent_at)
         .bind(id)
+        .bind(instance)
         .execute(pool)
         .await;
         match r {
@@ -305,11 +387,6 @@ async fn settle(
 /// The background worker: delivers due mail now, whenever woken, and every few seconds.
 pub fn spawn_worker(pool: db::Pool, settings: MailSettings, wake: Arc<Notify>) {
     tokio::spawn(async move {
-        match recover_interrupted(&pool).await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(n, "mails interrupted while sending are marked failed"),
-            Err(e) => tracing::error!(err = %e, "mail recovery failed"),
-        }
         let transport = match transport(&settings) {
             Ok(t) => t,
             Err(e) => {

@@ -6,7 +6,7 @@
 use crate::common::smtp::*;
 use crate::common::*;
 use app::db;
-use app::mail::ssr::{deliver_due, enqueue, recover_interrupted, transport, MailSettings, NewMail};
+use app::mail::ssr::{deliver_due, enqueue, transport, MailSettings, NewMail};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -19,6 +19,8 @@ fn settings(smtp: Option<SocketAddr>, dir: &std::path::Path) -> MailSettings {
         dir: dir.to_path_buf(),
         base_delay: Duration::from_millis(20),
         max_attempts: 4,
+        lease: Duration::from_secs(60),
+        instance: "test-worker".into(),
     }
 }
 
@@ -197,21 +199,43 @@ async fn without_smtp_mails_are_kept_as_eml_files_and_readable_by_admins() {
 }
 
 #[tokio::test]
-async fn a_mail_interrupted_while_sending_is_not_sent_again_by_itself() {
+async fn a_mail_another_worker_is_sending_is_left_alone_until_its_lease_ends() {
     let app = spawn_app().await;
     let id = queue(&app, "dan@example.com").await;
-    db::query("update email_outbox set status = 'sending', attempts = 1 where email_id = $1")
-        .bind(id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(recover_interrupted(&app.pool).await.unwrap(), 1);
-    assert_eq!(status(&app, id).await, ("failed".into(), 1));
+    // Another instance claimed it and is sending it now.
+    db::query(
+        "update email_outbox set status = 'sending', attempts = 1, claimed_by = 'other',
+                lease_until = $2 where email_id = $1",
+    )
+    .bind(id)
+    .bind(chrono::Utc::now() + chrono::Duration::seconds(60))
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let smtp = FakeSmtp::start_on("127.0.0.1:0").await;
     let dir = tempfile::tempdir().unwrap();
     let s = settings(Some(smtp.addr), dir.path());
-    deliver_due(&app.pool, &s, transport(&s).unwrap().as_ref())
+    let t = transport(&s).unwrap();
+    assert_eq!(deliver_due(&app.pool, &s, t.as_ref()).await.unwrap(), 0);
+    assert_eq!(smtp.count(), 0);
+    assert_eq!(status(&app, id).await, ("sending".into(), 1));
+    // That worker stopped mid-send: once its lease ends, this one sends it, once.
+    db::query("update email_outbox set lease_until = $2 where email_id = $1")
+        .bind(id)
+        .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
+        .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(smtp.count(), 0);
+    assert_eq!(deliver_due(&app.pool, &s, t.as_ref()).await.unwrap(), 1);
+    assert_eq!(deliver_due(&app.pool, &s, t.as_ref()).await.unwrap(), 0);
+    assert_eq!(smtp.count(), 1);
+    assert_eq!(status(&app, id).await, ("sent".into(), 2));
+    // The stopped worker's late outcome changes nothing: the row is no longer its own.
+    let claimed_by: String =
+        db::query_scalar("select claimed_by from email_outbox where email_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(claimed_by, "test-worker");
 }

@@ -10,6 +10,7 @@ mod customer_list;
 mod customers;
 mod export;
 mod hardening;
+mod instances;
 mod labels;
 mod mail;
 mod permissions;

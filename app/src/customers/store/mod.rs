@@ -253,7 +253,7 @@ pub async fn update(
         return Ok(None);
     }
     let now = Utc::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_write(pool).await?;
     let mut qb = db::query("update customer set ");
     for (name, value, _) in &columns(v) {
         qb.push(name).push(" = ");
@@ -376,7 +376,7 @@ pub async fn set_status_of(
 
 /// Soft delete of one customer: the row stays (for Undo, the Trash and the purge).
 pub async fn delete_one(pool: &Pool, actor: &Actor, id: i64) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_write(pool).await?;
     if delete(&mut tx, actor, &[id], None, Utc::now()).await? == 0 {
         return Err(AppError::NotFound);
     }

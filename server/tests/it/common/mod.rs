@@ -16,7 +16,9 @@ pub struct TestApp {
     pub base: String,
     pub pool: db::Pool,
     pub client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    /// The database this app instance uses (a second instance can share it).
+    pub db_url: String,
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 fn server_runtime() -> &'static tokio::runtime::Runtime {
@@ -43,6 +45,15 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::state::AuthSettings)) -
         .try_init();
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(&dir).await;
+    start_instance(url, std::sync::Arc::new(dir), tweak).await
+}
+
+/// An app instance (router, pool) on the database `url`.
+async fn start_instance(
+    url: String,
+    dir: std::sync::Arc<tempfile::TempDir>,
+    tweak: impl FnOnce(&mut app::state::AuthSettings),
+) -> TestApp {
     let pool = server::connect(&url).await.unwrap();
     let mut auth = app::state::AuthSettings {
         idle_timeout: Duration::from_secs(3600),
@@ -75,6 +86,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::state::AuthSettings)) -
         base: format!("http://{addr}"),
         pool,
         client,
+        db_url: url,
         _dir: dir,
     }
 }
@@ -115,6 +127,11 @@ pub fn on_postgres() -> bool {
 }
 
 impl TestApp {
+    /// A second app instance on the same database (as behind a load balancer).
+    pub async fn second_instance(&self) -> TestApp {
+        start_instance(self.db_url.clone(), self._dir.clone(), |_| {}).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
