@@ -5,6 +5,8 @@
 //!   cargo run --release -p server --example bench -- [COUNT]
 //!
 //! The database is kept in target/bench/ and reused when it already holds COUNT customers.
+//! With `BENCH_POSTGRES_URL=postgres://…/postgres` (e.g. `$(scripts/pg.sh start)`) it runs
+//! on PostgreSQL instead, in a database `customers_bench_COUNT` it creates there.
 
 use app::customers::list::{Cursor, CustomerQuery, SortKey};
 use app::customers::model::Status;
@@ -35,15 +37,64 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let count: u64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
-    std::fs::create_dir_all("target/bench").unwrap();
-    let path = format!("target/bench/customers-{count}.db");
-    let pool = server::connect(&format!("sqlite://{path}")).await.unwrap();
+/// The database to measure, holding `count` demo customers (seeded when it does not).
+async fn open_seeded(count: u64) -> db::Pool {
+    let (url, fresh): (
+        String,
+        Box<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>>,
+    ) = match std::env::var("BENCH_POSTGRES_URL") {
+        Ok(server) if !server.is_empty() => {
+            let name = format!("customers_bench_{count}");
+            let base = server
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(server.clone());
+            let url = format!("{base}/{name}");
+            let recreate = move || -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+                let (server, name) = (server.clone(), name.clone());
+                Box::pin(async move {
+                    use sqlx::{Connection, Executor};
+                    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+                    admin
+                        .execute(format!("drop database if exists {name} with (force)").as_str())
+                        .await
+                        .unwrap();
+                    admin
+                            .execute(
+                                format!("create database {name} template template0 encoding 'UTF8' locale 'C.UTF-8'")
+                                    .as_str(),
+                            )
+                            .await
+                            .unwrap();
+                })
+            };
+            // A database that does not exist yet is created before the first connect.
+            {
+                use sqlx::Connection;
+                if sqlx::PgConnection::connect(&url).await.is_err() {
+                    recreate().await;
+                }
+            }
+            (url, Box::new(recreate))
+        }
+        _ => {
+            std::fs::create_dir_all("target/bench").unwrap();
+            let path = format!("target/bench/customers-{count}.db");
+            let remove = move || -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+                let path = path.clone();
+                Box::pin(async move {
+                    for ext in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{path}{ext}"));
+                    }
+                })
+            };
+            (
+                format!("sqlite://target/bench/customers-{count}.db"),
+                Box::new(remove),
+            )
+        }
+    };
+    let pool = server::connect(&url).await.unwrap();
     let have: i64 = db::query_scalar("select count(*) from customer")
         .fetch_one(&pool)
         .await
@@ -52,21 +103,30 @@ async fn main() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    if have as u64 != count || labelled == 0 {
-        drop(pool);
-        for ext in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{ext}"));
-        }
-        let pool = server::connect(&format!("sqlite://{path}")).await.unwrap();
-        let t = Instant::now();
-        server::seed::seed_demo(&pool, count).await.unwrap();
-        println!(
-            "seed-demo: {count} customers in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
-        pool.close().await;
+    if have as u64 == count && labelled > 0 {
+        return pool;
     }
-    let pool = server::connect(&format!("sqlite://{path}")).await.unwrap();
+    pool.close().await;
+    fresh().await;
+    let pool = server::connect(&url).await.unwrap();
+    let t = Instant::now();
+    server::seed::seed_demo(&pool, count).await.unwrap();
+    println!(
+        "seed-demo ({}): {count} customers in {:.1} s",
+        pool.backend().name(),
+        t.elapsed().as_secs_f64()
+    );
+    pool.close().await;
+    server::connect(&url).await.unwrap()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let count: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let pool = open_seeded(count).await;
 
     // Real values to look for.
     let probe: i64 = (count as i64 * 2) / 3;
@@ -81,10 +141,17 @@ async fn main() {
         .await
         .unwrap();
     let deep_id = (count as i64) / 2;
-    let (deep_key, deep_key_id): (String, i64) = db::query_as(
-        "select last_name, customer_id from customer where deleted_at is null
-         order by last_name collate nocase, customer_id limit 1 offset $1",
-    )
+    // The key a cursor carries for the last-name sort: the name (SQLite compares it NOCASE),
+    // its lower() on PostgreSQL.
+    let key = match pool.backend() {
+        db::Backend::Sqlite => "last_name",
+        db::Backend::Postgres => "lower(last_name)",
+    };
+    let (deep_key, deep_key_id): (String, i64) = db::query_as(format!(
+        "select {key}, customer_id from customer where deleted_at is null
+         order by {}, customer_id limit 1 offset $1",
+        pool.backend().nocase("last_name")
+    ))
     .bind(count as i64 / 2)
     .fetch_one(&pool)
     .await
