@@ -37,63 +37,73 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-/// The database to measure, holding `count` demo customers (seeded when it does not).
-async fn open_seeded(count: u64) -> db::Pool {
-    let (url, fresh): (
-        String,
-        Box<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>>,
-    ) = match std::env::var("BENCH_POSTGRES_URL") {
-        Ok(server) if !server.is_empty() => {
-            let name = format!("customers_bench_{count}");
-            let base = server
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_string())
-                .unwrap_or(server.clone());
-            let url = format!("{base}/{name}");
-            let recreate = move || -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
-                let (server, name) = (server.clone(), name.clone());
-                Box::pin(async move {
-                    use sqlx::{Connection, Executor};
-                    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-                    admin
-                        .execute(format!("drop database if exists {name} with (force)").as_str())
-                        .await
-                        .unwrap();
-                    admin
-                            .execute(
-                                format!("create database {name} template template0 encoding 'UTF8' locale 'C.UTF-8'")
-                                    .as_str(),
-                            )
-                            .await
-                            .unwrap();
-                })
-            };
-            // A database that does not exist yet is created before the first connect.
-            {
-                use sqlx::Connection;
-                if sqlx::PgConnection::connect(&url).await.is_err() {
-                    recreate().await;
+/// Where the benchmark's database lives.
+enum Target {
+    /// A SQLite file.
+    Sqlite(String),
+    /// A database `name` on the PostgreSQL server `server` (a URL to its `postgres` db).
+    Postgres { server: String, name: String },
+}
+
+impl Target {
+    fn url(&self) -> String {
+        match self {
+            Target::Sqlite(path) => format!("sqlite://{path}"),
+            Target::Postgres { server, name } => {
+                let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(server);
+                format!("{base}/{name}")
+            }
+        }
+    }
+
+    /// An empty database in its place.
+    async fn reset(&self) {
+        match self {
+            Target::Sqlite(path) => {
+                for ext in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{ext}"));
                 }
             }
-            (url, Box::new(recreate))
+            Target::Postgres { server, name } => {
+                use sqlx::{Connection, Executor};
+                let mut admin = sqlx::PgConnection::connect(server).await.unwrap();
+                admin
+                    .execute(format!("drop database if exists {name} with (force)").as_str())
+                    .await
+                    .unwrap();
+                admin
+                    .execute(
+                        format!(
+                            "create database {name} template template0 encoding 'UTF8' locale 'C.UTF-8'"
+                        )
+                        .as_str(),
+                    )
+                    .await
+                    .unwrap();
+            }
         }
+    }
+}
+
+/// The database to measure, holding `count` demo customers (seeded when it does not).
+async fn open_seeded(count: u64) -> db::Pool {
+    let target = match std::env::var("BENCH_POSTGRES_URL") {
+        Ok(server) if !server.is_empty() => Target::Postgres {
+            server,
+            name: format!("customers_bench_{count}"),
+        },
         _ => {
             std::fs::create_dir_all("target/bench").unwrap();
-            let path = format!("target/bench/customers-{count}.db");
-            let remove = move || -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
-                let path = path.clone();
-                Box::pin(async move {
-                    for ext in ["", "-wal", "-shm"] {
-                        let _ = std::fs::remove_file(format!("{path}{ext}"));
-                    }
-                })
-            };
-            (
-                format!("sqlite://target/bench/customers-{count}.db"),
-                Box::new(remove),
-            )
+            Target::Sqlite(format!("target/bench/customers-{count}.db"))
         }
     };
+    let url = target.url();
+    if let Target::Postgres { .. } = target {
+        use sqlx::Connection;
+        if sqlx::PgConnection::connect(&url).await.is_err() {
+            target.reset().await;
+        }
+    }
     let pool = server::connect(&url).await.unwrap();
     let have: i64 = db::query_scalar("select count(*) from customer")
         .fetch_one(&pool)
@@ -107,7 +117,7 @@ async fn open_seeded(count: u64) -> db::Pool {
         return pool;
     }
     pool.close().await;
-    fresh().await;
+    target.reset().await;
     let pool = server::connect(&url).await.unwrap();
     let t = Instant::now();
     server::seed::seed_demo(&pool, count).await.unwrap();
