@@ -407,3 +407,60 @@ async fn short_prefixes_match_name_or_email_starts_exactly_and_are_counted() {
         assert_eq!(got, want, "{q}");
     }
 }
+
+/// Case-insensitive matching is the same on both backends, for letters beyond ASCII too
+/// (SQLite's FTS5 trigram tokenizer folds Unicode case; PostgreSQL's lower() in a UTF-8
+/// locale does, and startup refuses a database whose locale does not). Accents are not
+/// folded on either: "ozlem" does not find "Özlem".
+#[tokio::test]
+async fn unicode_names_match_without_case_alike_on_both_backends() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    server::seed::seed_demo(&app.pool, 60).await.unwrap();
+    let ozlem = add(
+        &app,
+        &staff.admin,
+        "Özlem",
+        "Yıldız",
+        "oy@zz.example",
+        "",
+        "TR",
+    )
+    .await;
+    let lukasz = add(
+        &app,
+        &staff.admin,
+        "Łukasz",
+        "Wiśniewski",
+        "lw@zz.example",
+        "",
+        "PL",
+    )
+    .await;
+    let aero = add(
+        &app,
+        &staff.admin,
+        "Ærøskøbing",
+        "Ærø",
+        "ae@zz.example",
+        "",
+        "DK",
+    )
+    .await;
+    for (q, want) in [
+        ("Özlem", vec![ozlem]),
+        ("özl", vec![ozlem]),
+        ("ÖZLEM", vec![ozlem]),
+        ("ŁUKASZ", vec![lukasz]),
+        ("łuk", vec![lukasz]),
+        ("wiśniewski", vec![lukasz]),
+        ("ærø", vec![aero]),
+        ("SKØB", vec![aero]),
+        ("ÆRØSKØBING", vec![aero]),
+        ("ozlem", vec![]),
+    ] {
+        let page = list(&app, &staff.support, json!({ "q": q })).await;
+        assert_eq!(ids(&page), want, "{q} on {:?}", app.pool.backend());
+        assert_eq!(page["total"]["n"], want.len(), "{q}");
+    }
+}

@@ -260,3 +260,42 @@ async fn two_admins_deactivating_each_other_at_once_leave_one_admin() {
         assert_eq!(ok, 1, "round {round}: exactly one wins: {r1:?} {r2:?}");
     }
 }
+
+/// A PostgreSQL database the search cannot work on is refused at start with a message that
+/// says why and what to do (here: a locale whose lower() leaves Ö alone).
+#[tokio::test]
+async fn a_postgres_database_that_lower_cases_only_ascii_is_refused_at_start() {
+    let Ok(server) = std::env::var("TEST_POSTGRES_URL") else {
+        return; // SQLite run: nothing to check.
+    };
+    if server.is_empty() {
+        return;
+    }
+    use sqlx::{Connection, Executor};
+    let name = format!("c_locale_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+    admin
+        .execute(
+            format!("create database {name} template template0 encoding 'UTF8' locale 'C'")
+                .as_str(),
+        )
+        .await
+        .unwrap();
+    let base = server.rsplit_once('/').unwrap().0;
+    let err = server::connect(&format!("{base}/{name}"))
+        .await
+        .map(|_| ())
+        .unwrap_err();
+    assert!(err.contains("UTF-8 locale"), "{err}");
+    // Nothing was migrated into it.
+    let mut conn = sqlx::PgConnection::connect(&format!("{base}/{name}"))
+        .await
+        .unwrap();
+    let tables: i64 = sqlx::query_scalar(
+        "select count(*) from information_schema.tables where table_schema = 'public'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0);
+}
