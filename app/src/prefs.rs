@@ -40,7 +40,7 @@ pub mod ssr {
 pub async fn get_list_prefs() -> Result<ListPrefs, AppError> {
     use crate::auth::ssr::staff_guard;
     let me = staff_guard::<GetListPrefs>()?;
-    let pool = crate::db::pool()?;
+    let pool = crate::state::pool()?;
     Ok(ssr::list_prefs(&pool, me.id).await?)
 }
 
@@ -51,7 +51,7 @@ pub async fn save_list_prefs(prefs: ListPrefs) -> Result<(), AppError> {
     if prefs.hidden_columns.len() > 50 || prefs.hidden_columns.iter().any(|c| c.len() > 40) {
         return Err(AppError::BadRequest);
     }
-    let pool = crate::db::pool()?;
+    let pool = crate::state::pool()?;
     let value = serde_json::to_string(&prefs).map_err(|e| AppError::internal("prefs json", e))?;
     crate::db::query(
         "insert into user_pref (staff_user_id, pref_key, value) values ($1, $2, $3)

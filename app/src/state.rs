@@ -31,6 +31,11 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
+/// The pool, inside a server function.
+pub fn pool() -> Result<db::Pool, crate::error::AppError> {
+    Ok(AppState::from_context()?.pool)
+}
+
 impl AppState {
     /// The state, inside a server function or a component rendered on the server.
     pub fn from_context() -> Result<AppState, crate::error::AppError> {

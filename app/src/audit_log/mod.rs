@@ -66,12 +66,12 @@ pub struct AuditChoices {
 #[server(endpoint = "list_audit", input = Json)]
 pub async fn list_audit(filter: AuditFilter) -> Result<AuditPage, AppError> {
     crate::auth::ssr::staff_guard::<ListAudit>()?;
-    Ok(ssr::page(&crate::db::pool()?, &filter).await?)
+    Ok(ssr::page(&crate::state::pool()?, &filter).await?)
 }
 
 /// The Audit log's filter choices (Admins).
 #[server(endpoint = "audit_choices", input = Json)]
 pub async fn load_audit_choices() -> Result<AuditChoices, AppError> {
     crate::auth::ssr::staff_guard::<LoadAuditChoices>()?;
-    Ok(ssr::choices(&crate::db::pool()?).await?)
+    Ok(ssr::choices(&crate::state::pool()?).await?)
 }

@@ -28,7 +28,7 @@ pub use profile::CustomerProfilePage;
 pub use trash::TrashPage;
 
 #[cfg(feature = "ssr")]
-use crate::db::pool;
+use crate::state::pool;
 
 #[cfg(feature = "ssr")]
 fn validated(input: &CustomerInput) -> Result<validate::ValidCustomer, AppError> {

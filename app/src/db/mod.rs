@@ -176,11 +176,6 @@ pub async fn server_version(pool: &Pool) -> Result<String, sqlx::Error> {
     query_scalar::<String>(sql).fetch_one(pool).await
 }
 
-/// The pool, inside a server function.
-pub fn pool() -> Result<Pool, AppError> {
-    Ok(crate::state::AppState::from_context()?.pool)
-}
-
 /// A transaction that reads, then writes what it read: it takes the database's write lock
 /// at its start, so what it checked still holds when it writes.
 ///

@@ -122,7 +122,7 @@ pub fn validate_label(input: &LabelInput) -> Result<(String, String), FieldError
 }
 
 #[cfg(feature = "ssr")]
-use crate::db::pool;
+use crate::state::pool;
 
 /// Every label, by name, with its usage count.
 #[server(endpoint = "list_labels", input = Json)]

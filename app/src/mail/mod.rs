@@ -21,7 +21,7 @@ use leptos::server_fn::codec::Json;
 pub async fn list_mail() -> Result<Vec<MailRow>, AppError> {
     use crate::auth::ssr::staff_guard;
     staff_guard::<ListMail>()?;
-    Ok(ssr::list(&crate::db::pool()?, 200).await?)
+    Ok(ssr::list(&crate::state::pool()?, 200).await?)
 }
 
 /// Queue a failed mail again (Admins).
@@ -29,7 +29,7 @@ pub async fn list_mail() -> Result<Vec<MailRow>, AppError> {
 pub async fn retry_mail(id: i64) -> Result<(), AppError> {
     use crate::auth::ssr::staff_guard;
     staff_guard::<RetryMail>()?;
-    if ssr::retry(&crate::db::pool()?, id).await? {
+    if ssr::retry(&crate::state::pool()?, id).await? {
         if let Ok(state) = crate::state::AppState::from_context() {
             state.mail_wake.notify_one();
         }
@@ -46,7 +46,7 @@ pub async fn retry_mail(id: i64) -> Result<(), AppError> {
 pub async fn mail_body(id: i64) -> Result<String, AppError> {
     use crate::auth::ssr::staff_guard;
     staff_guard::<MailBody>()?;
-    ssr::body(&crate::db::pool()?, id)
+    ssr::body(&crate::state::pool()?, id)
         .await?
         .ok_or(AppError::NotFound)
 }

@@ -43,7 +43,7 @@ pub struct NewStaff {
 #[server(endpoint = "list_staff", input = Json)]
 pub async fn list_staff() -> Result<Vec<StaffMember>, AppError> {
     crate::auth::ssr::staff_guard::<ListStaff>()?;
-    Ok(ssr::list(&crate::db::pool()?).await?)
+    Ok(ssr::list(&crate::state::pool()?).await?)
 }
 
 #[server(endpoint = "create_staff_user", input = Json)]
@@ -55,14 +55,14 @@ pub async fn create_staff_user(input: NewStaff) -> Result<StaffMember, AppError>
 #[server(endpoint = "set_staff_role", input = Json)]
 pub async fn set_staff_role(id: i64, role: Role) -> Result<StaffMember, AppError> {
     let me = crate::auth::ssr::staff_guard::<SetStaffRole>()?;
-    ssr::set_role(&crate::db::pool()?, &me, id, role).await
+    ssr::set_role(&crate::state::pool()?, &me, id, role).await
 }
 
 /// Deactivate (their sessions end at once) or reactivate a staff member.
 #[server(endpoint = "set_staff_active", input = Json)]
 pub async fn set_staff_active(id: i64, active: bool) -> Result<StaffMember, AppError> {
     let me = crate::auth::ssr::staff_guard::<SetStaffActive>()?;
-    ssr::set_active(&crate::db::pool()?, &me, id, active).await
+    ssr::set_active(&crate::state::pool()?, &me, id, active).await
 }
 
 /// Set a staff member's password (their sessions end); optionally tell them by e-mail.
