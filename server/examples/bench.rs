@@ -7,6 +7,7 @@
 //! The database is kept in target/bench/ and reused when it already holds COUNT customers.
 //! With `BENCH_POSTGRES_URL=postgres://…/postgres` (e.g. `$(scripts/pg.sh start)`) it runs
 //! on PostgreSQL instead, in a database `customers_bench_COUNT` it creates there.
+//! `BENCH_QUERIES_ONLY=1` stops after the list/search queries (no export, no HTTP).
 
 use app::customers::list::{Cursor, CustomerQuery, SortKey};
 use app::customers::model::Status;
@@ -364,6 +365,10 @@ async fn main() {
     )
     .await
     .unwrap();
+
+    if std::env::var("BENCH_QUERIES_ONLY").is_ok() {
+        return;
+    }
 
     // Export: wall time and the peak memory above what the process held before.
     if !http_only {

@@ -135,26 +135,33 @@ pub(super) async fn resolve_prefix(
     else {
         return Ok(false);
     };
-    // `$1` and `$2` bound as the range, `$3` as the same prefix for LIKE: SQLite seeks its
-    // NOCASE indexes by range; PostgreSQL its lower() text_pattern_ops indexes by LIKE.
+    // `$1` and `$2` bound as the range `[lo, hi)`: SQLite seeks its NOCASE indexes;
+    // PostgreSQL its lower() text_pattern_ops indexes, comparing bytes (`~>=~`, `~<~`: the
+    // same order whatever the database's collation, and an index range even in a generic
+    // plan, which `LIKE $1` is not).
     let backend = conn.backend();
+    let (lo, hi) = match backend {
+        db::Backend::Sqlite => (lo, hi),
+        db::Backend::Postgres => match prefix_range(&lo.to_lowercase()) {
+            Some(r) => r,
+            None => return Ok(false),
+        },
+    };
     let starts = |col: &str| match backend {
         db::Backend::Sqlite => {
             format!("({col} >= $1 collate nocase and {col} < $2 collate nocase)")
         }
-        db::Backend::Postgres => format!("lower({col}) like lower($3) escape '\\'"),
+        db::Backend::Postgres => format!("(lower({col}) ~>=~ $1 and lower({col}) ~<~ $2)"),
     };
-    let pattern = like_prefix(&lo);
     const COLUMNS: [&str; 3] = ["first_name", "last_name", "email"];
     for col in COLUMNS {
         let n: i64 = db::query_scalar(format!(
             "select count(*) from (select 1 from customer
-              where {} and deleted_at is null limit $4) t",
+              where {} and deleted_at is null limit $3) t",
             starts(col)
         ))
         .bind(&lo)
         .bind(&hi)
-        .bind(&pattern)
         .bind(DENSE_PREFIX + 1)
         .fetch_one(&mut *conn)
         .await?;
@@ -170,7 +177,6 @@ pub(super) async fn resolve_prefix(
     ))
     .bind(&lo)
     .bind(&hi)
-    .bind(&pattern)
     .fetch_all(&mut *conn)
     .await?;
     search.prefix_ids = Some(ids);
