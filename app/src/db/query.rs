@@ -146,30 +146,35 @@ impl<'c> Target<'c> for &'c mut Tx {
     }
 }
 
-/// Runs `$body` with `$ex` the backend's executor and `$args` its argument buffer; `$db` is
-/// the backend's sqlx type. The body is the same text on each backend.
+/// Runs `$body` with `$ex` the backend's executor, `$a` its argument buffer and `$keep`
+/// whether to keep the prepared statement (false: PostgreSQL plans it with its values);
+/// `$db` is the backend's sqlx type. The body is the same text on each backend.
 macro_rules! on_backend {
-    ($target:expr, $args:expr, |$db:ident, $ex:ident, $a:ident| $body:expr) => {
+    ($target:expr, $args:expr, $custom:expr, |$db:ident, $ex:ident, $a:ident, $keep:ident| $body:expr) => {
         match $target.via() {
             Via::Pool(Pool::Sqlite($ex)) => {
                 type $db = Sqlite;
                 let $a = sqlite_args($args)?;
+                let $keep = true;
                 $body
             }
             Via::Pool(Pool::Postgres($ex)) => {
                 type $db = Postgres;
                 let $a = pg_args($args)?;
+                let $keep = !$custom;
                 $body
             }
             Via::Conn(c) => match c.exec() {
                 Exec::Sqlite($ex) => {
                     type $db = Sqlite;
                     let $a = sqlite_args($args)?;
+                    let $keep = true;
                     $body
                 }
                 Exec::Postgres($ex) => {
                     type $db = Postgres;
                     let $a = pg_args($args)?;
+                    let $keep = !$custom;
                     $body
                 }
             },
@@ -224,6 +229,8 @@ impl Done {
 pub struct Query<'q> {
     sql: Cow<'q, str>,
     args: Vec<Arg<'q>>,
+    /// Plan with the bound values every time (PostgreSQL; see [`Query::plan_with_values`]).
+    custom_plan: bool,
 }
 
 /// A statement written once for both backends.
@@ -231,6 +238,7 @@ pub fn query<'q>(sql: impl Into<Cow<'q, str>>) -> Query<'q> {
     Query {
         sql: sql.into(),
         args: Vec::new(),
+        custom_plan: false,
     }
 }
 
@@ -286,6 +294,14 @@ impl<'q> Query<'q> {
         }
     }
 
+    /// Have PostgreSQL plan this statement with its values each time it runs (an unnamed
+    /// statement) instead of a cached generic plan: for the list's search and filters, where
+    /// `LIKE $1` or a label's share decide which index pays. No effect on SQLite.
+    pub fn plan_with_values(&mut self) -> &mut Self {
+        self.custom_plan = true;
+        self
+    }
+
     /// The SQL as it will run.
     pub fn sql(&self) -> &str {
         &self.sql
@@ -306,11 +322,18 @@ impl<'q> Query<'q> {
     }
 
     pub async fn execute<'c>(self, target: impl Target<'c>) -> Result<Done, sqlx::Error> {
-        let Query { sql, args } = self;
-        let rows = on_backend!(target, args, |Db, ex, a| sqlx::query_with::<Db, _>(&sql, a)
-            .execute(ex)
-            .await?
-            .rows_affected());
+        let Query {
+            sql,
+            args,
+            custom_plan,
+        } = self;
+        let rows = on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
+            sqlx::query_with::<Db, _>(&sql, a)
+                .persistent(keep)
+                .execute(ex)
+                .await?
+                .rows_affected()
+        });
         Ok(Done { rows })
     }
 }
@@ -346,10 +369,23 @@ impl<'q, T: Record> QueryAs<'q, T> {
         self
     }
 
+    /// See [`Query::plan_with_values`].
+    pub fn plan_with_values(mut self) -> Self {
+        self.query.custom_plan = true;
+        self
+    }
+
     pub async fn fetch_all<'c>(self, target: impl Target<'c>) -> Result<Vec<T>, sqlx::Error> {
-        let Query { sql, args } = self.query;
-        on_backend!(target, args, |Db, ex, a| {
-            sqlx::query_as_with::<Db, T, _>(&sql, a).fetch_all(ex).await
+        let Query {
+            sql,
+            args,
+            custom_plan,
+        } = self.query;
+        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
+            sqlx::query_as_with::<Db, T, _>(&sql, a)
+                .persistent(keep)
+                .fetch_all(ex)
+                .await
         })
     }
 
@@ -357,18 +393,30 @@ impl<'q, T: Record> QueryAs<'q, T> {
         self,
         target: impl Target<'c>,
     ) -> Result<Option<T>, sqlx::Error> {
-        let Query { sql, args } = self.query;
-        on_backend!(target, args, |Db, ex, a| {
+        let Query {
+            sql,
+            args,
+            custom_plan,
+        } = self.query;
+        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
             sqlx::query_as_with::<Db, T, _>(&sql, a)
+                .persistent(keep)
                 .fetch_optional(ex)
                 .await
         })
     }
 
     pub async fn fetch_one<'c>(self, target: impl Target<'c>) -> Result<T, sqlx::Error> {
-        let Query { sql, args } = self.query;
-        on_backend!(target, args, |Db, ex, a| {
-            sqlx::query_as_with::<Db, T, _>(&sql, a).fetch_one(ex).await
+        let Query {
+            sql,
+            args,
+            custom_plan,
+        } = self.query;
+        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
+            sqlx::query_as_with::<Db, T, _>(&sql, a)
+                .persistent(keep)
+                .fetch_one(ex)
+                .await
         })
     }
 }
@@ -386,10 +434,21 @@ impl<'q, T: Scalar> QueryScalar<'q, T> {
         self
     }
 
+    /// See [`Query::plan_with_values`].
+    pub fn plan_with_values(mut self) -> Self {
+        self.query.custom_plan = true;
+        self
+    }
+
     pub async fn fetch_all<'c>(self, target: impl Target<'c>) -> Result<Vec<T>, sqlx::Error> {
-        let Query { sql, args } = self.query;
-        on_backend!(target, args, |Db, ex, a| {
+        let Query {
+            sql,
+            args,
+            custom_plan,
+        } = self.query;
+        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
             sqlx::query_scalar_with::<Db, T, _>(&sql, a)
+                .persistent(keep)
                 .fetch_all(ex)
                 .await
         })
@@ -399,18 +458,28 @@ impl<'q, T: Scalar> QueryScalar<'q, T> {
         self,
         target: impl Target<'c>,
     ) -> Result<Option<T>, sqlx::Error> {
-        let Query { sql, args } = self.query;
-        on_backend!(target, args, |Db, ex, a| {
+        let Query {
+            sql,
+            args,
+            custom_plan,
+        } = self.query;
+        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
             sqlx::query_scalar_with::<Db, T, _>(&sql, a)
+                .persistent(keep)
                 .fetch_optional(ex)
                 .await
         })
     }
 
     pub async fn fetch_one<'c>(self, target: impl Target<'c>) -> Result<T, sqlx::Error> {
-        let Query { sql, args } = self.query;
-        on_backend!(target, args, |Db, ex, a| {
+        let Query {
+            sql,
+            args,
+            custom_plan,
+        } = self.query;
+        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
             sqlx::query_scalar_with::<Db, T, _>(&sql, a)
+                .persistent(keep)
                 .fetch_one(ex)
                 .await
         })

@@ -83,7 +83,11 @@ async fn while_the_server_is_down_the_mail_waits_and_goes_out_once_it_is_back() 
         l.local_addr().unwrap()
     };
     let dir = tempfile::tempdir().unwrap();
-    let s = settings(Some(port), dir.path());
+    // A backoff long enough that a loaded machine cannot outrun it between two calls.
+    let s = MailSettings {
+        base_delay: Duration::from_millis(400),
+        ..settings(Some(port), dir.path())
+    };
     let t = transport(&s).unwrap();
     let id = queue(&app, "ben@example.com").await;
     deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
@@ -100,7 +104,7 @@ async fn while_the_server_is_down_the_mail_waits_and_goes_out_once_it_is_back() 
     assert_eq!(deliver_due(&app.pool, &s, t.as_ref()).await.unwrap(), 0);
 
     let smtp = FakeSmtp::start_on(&port.to_string()).await;
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    tokio::time::sleep(Duration::from_millis(550)).await;
     deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
     assert_eq!(status(&app, id).await, ("sent".into(), 2));
     assert_eq!(smtp.count(), 1);
