@@ -123,7 +123,6 @@ async fn page<T: ListItem>(
             path.from(b),
             select.joins
         ));
-        qb.plan_with_values();
         path.push_where(&mut qb, b, query, &search);
         if let Some(cursor) = &query.cursor {
             let op = if desc { "<" } else { ">" };
@@ -257,7 +256,6 @@ pub async fn matching_ids(pool: &db::Pool, query: &CustomerQuery) -> Result<Vec<
         return Ok(vec![c.customer_id]);
     }
     let mut qb = db::query("select c.customer_id from customer c where c.deleted_at is null");
-    qb.plan_with_values();
     push_status(&mut qb, query);
     if has_text_filter(&search) || search.exact_id.is_some() {
         qb.push(" and (");
@@ -323,7 +321,6 @@ async fn count(
                 Backend::Postgres => "join",
             }
         ));
-        qb.plan_with_values();
         if query.all_labels {
             qb.push(" and cl.label_id = ").push_bind(labels[0]);
             push_status(&mut qb, query);
@@ -385,8 +382,7 @@ async fn count(
             }
             Backend::Postgres => {
                 let mut qb = db::query("select count(*) from (select 1 from customer c where 1 = 1");
-                qb.plan_with_values();
-                push_text(&mut qb, b, search);
+                        push_text(&mut qb, b, search);
                 qb.push(" limit ").push_bind(COUNT_CAP + 1).push(") t");
                 qb.build_query_scalar().fetch_one(&mut *conn).await?
             }
@@ -431,7 +427,6 @@ async fn count(
             push_filters(&mut qb, b, query, search);
         }
     }
-    qb.plan_with_values();
     qb.push(" limit ").push_bind(cap + 1).push(") t");
     let n: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
     Ok(if n > cap {
