@@ -76,7 +76,7 @@ say "PostgreSQL: start a throwaway cluster"
 pg_url=""
 if pg_url=$(limit 180 scripts/pg.sh start); then
   cargo_tests "integration: server on PostgreSQL" \
-    env TEST_POSTGRES_URL="$pg_url" limit 2400 cargo test -p server --test it
+    limit 2400 env TEST_POSTGRES_URL="$pg_url" cargo test -p server --test it
 else
   pg_url=""
   failed=$((failed + 1))

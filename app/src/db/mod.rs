@@ -190,8 +190,11 @@ pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
         Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin_with("begin immediate").await?)),
         Pool::Postgres(p) => {
             let mut tx = p.begin().await?;
-            sqlx::query("select pg_advisory_xact_lock($1)")
+            // Waiting longer than SQLite's busy timeout allows is an error, not a hang (a
+            // write that waited on itself through a second connection would never end).
+            sqlx::query("select set_config('lock_timeout', $2, true), pg_advisory_xact_lock($1)")
                 .bind(WRITE_LOCK)
+                .bind(WRITE_LOCK_TIMEOUT)
                 .execute(&mut *tx)
                 .await?;
             Conn(Inner::PgTx(tx))
@@ -228,6 +231,9 @@ pub async fn exclusively<T>(
 
 /// The advisory lock key of [`begin_write`] on PostgreSQL ("customer" in ASCII).
 pub const WRITE_LOCK: i64 = 0x6375_7374_6f6d_6572;
+
+/// How long [`begin_write`] waits for the write lock on PostgreSQL before failing.
+const WRITE_LOCK_TIMEOUT: &str = "10s";
 
 /// A read-only transaction that sees one consistent snapshot of the database for all its
 /// statements (the export): SQLite's read transaction (WAL), PostgreSQL's REPEATABLE READ.
