@@ -62,12 +62,15 @@ fn parse_role(s: &str) -> Result<app::auth::Role, String> {
 pub struct Config {
     /// Database URL: `sqlite://path` (the default is the embedded SQLite file under data/)
     /// or `postgres://user:password@host:port/database` for PostgreSQL.
+    /// A secret: a PostgreSQL URL may carry the password (`Debug` shows it redacted).
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://data/customers.db"
+        hide_env_values = true,
+        default_value = "sqlite://data/customers.db",
+        value_parser = secret
     )]
-    pub database_url: String,
+    pub database_url: SecretString,
 
     /// Address and port to listen on.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:3000")]
@@ -168,11 +171,11 @@ impl Config {
                 humantime::format_duration(self.session_absolute_timeout)
             ));
         }
-        if !(self.database_url.starts_with("sqlite:") || crate::is_postgres_url(&self.database_url))
-        {
+        let url = self.database_url.expose_secret();
+        if !(url.starts_with("sqlite:") || crate::is_postgres_url(url)) {
             return Err(format!(
                 "DATABASE_URL must be a sqlite: or postgres: URL; got {:?}",
-                self.database_url.split('@').next_back().unwrap_or("")
+                url.split('@').next_back().unwrap_or("")
             ));
         }
         if self
@@ -220,13 +223,18 @@ mod tests {
             "hunter2-hunter2",
             "--smtp-url",
             "smtp://user:pw-secret@mail.example.com:587",
+            "--database-url",
+            "postgres://app:db-secret@db.internal:5432/customers",
         ])
         .unwrap();
         let shown = format!("{:?} {:?}", cli.config, cli.config.mail_settings());
         assert!(
-            !shown.contains("hunter2") && !shown.contains("pw-secret"),
+            !shown.contains("hunter2")
+                && !shown.contains("pw-secret")
+                && !shown.contains("db-secret"),
             "{shown}"
         );
+        assert!(cli.config.validate().is_ok());
         assert_eq!(
             cli.config.admin_password.unwrap().expose_secret(),
             "hunter2-hunter2"

@@ -1,6 +1,7 @@
 //! `server [serve]` runs the app; `server create-admin --email …` adds an Admin.
 
 use clap::Parser;
+use secrecy::ExposeSecret;
 use server::config::{Cli, Command, Config};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -45,7 +46,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let pool = server::connect(&config.database_url).await?;
+    let pool = server::connect(config.database_url.expose_secret()).await?;
     match app::db::server_version(&pool).await {
         Ok(v) => tracing::info!(backend = pool.backend().name(), version = %v, "database ready"),
         Err(e) => return Err(format!("cannot read the database version: {e}")),
@@ -118,7 +119,7 @@ async fn create_staff(
             p
         }
     };
-    let pool = server::connect(&config.database_url).await?;
+    let pool = server::connect(config.database_url.expose_secret()).await?;
     match app::staff::ssr::create_with_password(&pool, &email, &name, role, &password).await {
         Ok(id) => {
             println!(
@@ -133,7 +134,7 @@ async fn create_staff(
 }
 
 async fn seed_demo(config: Config, count: u64) -> Result<(), String> {
-    let pool = server::connect(&config.database_url).await?;
+    let pool = server::connect(config.database_url.expose_secret()).await?;
     let started = std::time::Instant::now();
     let n = server::seed::seed_demo(&pool, count)
         .await
