@@ -363,64 +363,6 @@ pub struct QueryAs<'q, T> {
     row: PhantomData<fn() -> T>,
 }
 
-impl<'q, T: Record> QueryAs<'q, T> {
-    pub fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
-        self.query = self.query.bind(v);
-        self
-    }
-
-    /// See [`Query::plan_with_values`].
-    pub fn plan_with_values(mut self) -> Self {
-        self.query.custom_plan = true;
-        self
-    }
-
-    pub async fn fetch_all<'c>(self, target: impl Target<'c>) -> Result<Vec<T>, sqlx::Error> {
-        let Query {
-            sql,
-            args,
-            custom_plan,
-        } = self.query;
-        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
-            sqlx::query_as_with::<Db, T, _>(&sql, a)
-                .persistent(keep)
-                .fetch_all(ex)
-                .await
-        })
-    }
-
-    pub async fn fetch_optional<'c>(
-        self,
-        target: impl Target<'c>,
-    ) -> Result<Option<T>, sqlx::Error> {
-        let Query {
-            sql,
-            args,
-            custom_plan,
-        } = self.query;
-        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
-            sqlx::query_as_with::<Db, T, _>(&sql, a)
-                .persistent(keep)
-                .fetch_optional(ex)
-                .await
-        })
-    }
-
-    pub async fn fetch_one<'c>(self, target: impl Target<'c>) -> Result<T, sqlx::Error> {
-        let Query {
-            sql,
-            args,
-            custom_plan,
-        } = self.query;
-        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
-            sqlx::query_as_with::<Db, T, _>(&sql, a)
-                .persistent(keep)
-                .fetch_one(ex)
-                .await
-        })
-    }
-}
-
 /// A statement whose rows are one column read as `T` (`db::query_scalar`).
 #[derive(Debug, Clone)]
 pub struct QueryScalar<'q, T> {
@@ -428,63 +370,50 @@ pub struct QueryScalar<'q, T> {
     row: PhantomData<fn() -> T>,
 }
 
-impl<'q, T: Scalar> QueryScalar<'q, T> {
-    pub fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
-        self.query = self.query.bind(v);
-        self
-    }
-
-    /// See [`Query::plan_with_values`].
-    pub fn plan_with_values(mut self) -> Self {
-        self.query.custom_plan = true;
-        self
-    }
-
-    pub async fn fetch_all<'c>(self, target: impl Target<'c>) -> Result<Vec<T>, sqlx::Error> {
-        let Query {
-            sql,
-            args,
-            custom_plan,
-        } = self.query;
-        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
-            sqlx::query_scalar_with::<Db, T, _>(&sql, a)
-                .persistent(keep)
-                .fetch_all(ex)
-                .await
-        })
-    }
-
-    pub async fn fetch_optional<'c>(
-        self,
-        target: impl Target<'c>,
-    ) -> Result<Option<T>, sqlx::Error> {
-        let Query {
-            sql,
-            args,
-            custom_plan,
-        } = self.query;
-        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
-            sqlx::query_scalar_with::<Db, T, _>(&sql, a)
-                .persistent(keep)
-                .fetch_optional(ex)
-                .await
-        })
-    }
-
-    pub async fn fetch_one<'c>(self, target: impl Target<'c>) -> Result<T, sqlx::Error> {
-        let Query {
-            sql,
-            args,
-            custom_plan,
-        } = self.query;
-        on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
-            sqlx::query_scalar_with::<Db, T, _>(&sql, a)
-                .persistent(keep)
-                .fetch_one(ex)
-                .await
-        })
-    }
+/// One of sqlx's fetch methods on a typed statement, on the target's backend.
+macro_rules! typed_fetch {
+    ($method:ident, $out:ty, $with:ident) => {
+        pub async fn $method<'c>(self, target: impl Target<'c>) -> Result<$out, sqlx::Error> {
+            let Query {
+                sql,
+                args,
+                custom_plan,
+            } = self.query;
+            on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
+                sqlx::$with::<Db, T, _>(&sql, a)
+                    .persistent(keep)
+                    .$method(ex)
+                    .await
+            })
+        }
+    };
 }
+
+/// The typed statements' methods, the same for rows (`query_as_with`) and single columns
+/// (`query_scalar_with`).
+macro_rules! typed_query {
+    ($name:ident, $bound:ident, $with:ident) => {
+        impl<'q, T: $bound> $name<'q, T> {
+            pub fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
+                self.query = self.query.bind(v);
+                self
+            }
+
+            /// See [`Query::plan_with_values`].
+            pub fn plan_with_values(mut self) -> Self {
+                self.query.custom_plan = true;
+                self
+            }
+
+            typed_fetch!(fetch_all, Vec<T>, $with);
+            typed_fetch!(fetch_optional, Option<T>, $with);
+            typed_fetch!(fetch_one, T, $with);
+        }
+    };
+}
+
+typed_query!(QueryAs, Record, query_as_with);
+typed_query!(QueryScalar, Scalar, query_scalar_with);
 
 #[cfg(test)]
 mod tests {
