@@ -25,6 +25,9 @@ mkdir -p "$logs"
 say() { printf '\n\033[1m== %s ==\033[0m  (at %dm%02ds)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 # No stage may hang the run: each gets a generous limit (GNU timeout kills its process group).
 limit() { local secs=$1; shift; timeout -k 30 "$secs" "$@"; }
+# However the run ends (a stage's timeout, Ctrl-C, CI cancelling), the throwaway PostgreSQL
+# cluster goes with it: the next run must not reuse a half-used one.
+trap 'scripts/pg.sh clean >/dev/null 2>&1' EXIT
 finish() {
   scripts/pg.sh clean >/dev/null 2>&1
   echo
@@ -159,10 +162,14 @@ run_e2e() {
 rm -rf target/e2e && mkdir -p target/e2e
 run_e2e sqlite "sqlite://target/e2e/sqlite/e2e.db"
 if [ -n "$pg_url" ]; then
-  psql "$pg_url" -qc "create database e2e" >/dev/null
-  run_e2e postgres "${pg_url%/*}/e2e" \
-    tests/customers.spec.ts tests/list.spec.ts tests/labels.spec.ts tests/export.spec.ts \
-    tests/portal.spec.ts tests/roles.spec.ts
+  if psql "$pg_url" -qc "drop database if exists e2e" -c "create database e2e" >/dev/null; then
+    run_e2e postgres "${pg_url%/*}/e2e" \
+      tests/customers.spec.ts tests/list.spec.ts tests/labels.spec.ts tests/export.spec.ts \
+      tests/portal.spec.ts tests/roles.spec.ts
+  else
+    failed=$((failed + 1))
+    echo "FAILED: cannot create the end-to-end database on PostgreSQL"
+  fi
 fi
 
 finish

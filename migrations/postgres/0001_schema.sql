@@ -86,13 +86,16 @@ create table customer (
     deleted_by    bigint references staff_user (staff_user_id),
     -- Which bulk delete removed the customer: Undo restores exactly that batch.
     delete_batch  text,
-    -- What the search box searches, lower-cased: the names, the e-mail and the phone's
-    -- digits, one field per line (a search term holds no line break, so it never matches
-    -- across two fields). Trigram-indexed below.
+    -- What the search box searches, lower-cased (a final ς as σ, as Unicode case folding
+    -- and SQLite's FTS5 have it): the names, the e-mail and the phone's digits, one field
+    -- per line (a search term holds no line break, so it never matches across two fields).
+    -- Trigram-indexed below.
     search        text generated always as (
-                      lower(first_name || ' ' || middle_name || ' ' || last_name || ' ' || suffix)
-                      || E'\n' || lower(email)
-                      || E'\n' || ltrim(replace(phone_e164, '+', ''), '0')
+                      replace(
+                          lower(first_name || ' ' || middle_name || ' ' || last_name || ' ' || suffix)
+                          || E'\n' || lower(email)
+                          || E'\n' || ltrim(replace(phone_e164, '+', ''), '0'),
+                          'ς', 'σ')
                   ) stored
 );
 -- One live customer per e-mail, whatever the case; deleted ones do not count.

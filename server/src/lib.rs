@@ -149,28 +149,32 @@ async fn connect_postgres(database_url: &str) -> Result<db::Pool, String> {
     Ok(pool.into())
 }
 
-/// Connections per app instance to PostgreSQL (`DATABASE_MAX_CONNECTIONS`, default 10):
-/// several instances share the server's `max_connections`.
+/// Connections per app instance to PostgreSQL (`DATABASE_MAX_CONNECTIONS`, default 10, at
+/// least 3: housekeeping holds one for its lock while it works on another): several
+/// instances share the server's `max_connections`.
 fn pg_max_connections() -> u32 {
     std::env::var("DATABASE_MAX_CONNECTIONS")
         .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
+        .and_then(|v| v.parse::<u32>().ok())
         .unwrap_or(10)
+        .max(3)
 }
 
 fn pg_version_text(num: i32) -> String {
     format!("{}.{}", num / 10000, num % 10000)
 }
 
-/// A database URL without its password, for messages and logs.
+/// A database URL as messages and logs may show it: scheme, host, port and database only
+/// (a password can sit in the user part or in a `?password=` parameter).
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        Ok(u) => u.to_string(),
+        Ok(u) => format!(
+            "{}://{}{}{}",
+            u.scheme(),
+            u.host_str().unwrap_or(""),
+            u.port().map(|p| format!(":{p}")).unwrap_or_default(),
+            u.path()
+        ),
         Err(_) => "(unparseable URL)".into(),
     }
 }

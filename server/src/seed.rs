@@ -307,7 +307,10 @@ const GENDERS: [&str; 4] = ["female", "male", "other", "unspecified"];
 async fn seed_postgres(pool: &sqlx::PgPool, count: u64) -> Result<u64, sqlx::Error> {
     use sqlx::Executor;
     let mut tx = pool.begin().await?;
-    tx.execute("select pg_advisory_xact_lock(6373757374)")
+    // The app's write lock (db::begin_write): no app write runs while the load does.
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(app::db::WRITE_LOCK)
+        .execute(&mut *tx)
         .await?;
     let start_id: i64 = sqlx::query_scalar("select coalesce(max(customer_id), 0) from customer")
         .fetch_one(&mut *tx)

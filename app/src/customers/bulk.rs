@@ -91,8 +91,9 @@ pub mod ssr {
     use crate::error::AppError;
     use chrono::Utc;
 
-    /// The live customers a target means, now.
-    pub async fn resolve(pool: &db::Pool, target: &BulkTarget) -> Result<Vec<i64>, AppError> {
+    /// The live customers a target means, now (read on `conn`: the caller's write
+    /// transaction, so the set cannot change before the writes).
+    pub async fn resolve(conn: &mut db::Conn, target: &BulkTarget) -> Result<Vec<i64>, AppError> {
         match target {
             BulkTarget::Ids { ids } => {
                 if ids.len() > MAX_BULK_IDS {
@@ -102,17 +103,17 @@ pub mod ssr {
                     "select customer_id from customer
                      where {} and deleted_at is null
                      order by customer_id",
-                    pool.backend().in_ids("customer_id", "$1")
+                    conn.backend().in_ids("customer_id", "$1")
                 ))
                 .bind(db::ids(ids))
-                .fetch_all(pool)
+                .fetch_all(conn)
                 .await?)
             }
             BulkTarget::Matching { query, expected } => {
                 if !query.is_acceptable() {
                     return Err(AppError::BadRequest);
                 }
-                let ids = crate::customers::search::matching_ids(pool, query).await?;
+                let ids = crate::customers::search::matching_ids_on(conn, query).await?;
                 if ids.len() > MAX_BULK_MATCHING {
                     return Err(AppError::Conflict(format!(
                         "Bulk actions change at most {} customers at a time; this filter matches {}. Narrow it down and try again.",
@@ -138,10 +139,12 @@ pub mod ssr {
         target: &BulkTarget,
         action: BulkAction,
     ) -> Result<BulkOutcome, AppError> {
-        let ids = resolve(pool, target).await?;
+        // Under the write lock: the set an "all matching" action confirmed cannot change
+        // between the count check and the writes.
+        let mut tx = db::begin_write(pool).await?;
+        let ids = resolve(&mut tx, target).await?;
         let actor = me.actor();
         let now = Utc::now();
-        let mut tx = db::begin_write(pool).await?;
         let mut batch = None;
         let changed = match action {
             BulkAction::AddLabel { label_id } => {

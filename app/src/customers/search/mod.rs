@@ -247,8 +247,14 @@ async fn whole_email_hit(
 /// "Select all N matching" apply to. The same rows the list pages through, plus the exact
 /// User ID match and the whole-email hit the list puts first.
 pub async fn matching_ids(pool: &db::Pool, query: &CustomerQuery) -> Result<Vec<i64>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let conn = &mut conn;
+    matching_ids_on(&mut pool.acquire().await?, query).await
+}
+
+/// [`matching_ids`] on a given connection (a bulk action's write transaction).
+pub async fn matching_ids_on(
+    conn: &mut db::Conn,
+    query: &CustomerQuery,
+) -> Result<Vec<i64>, sqlx::Error> {
     let b = conn.backend();
     let mut search = parse_search(&query.q);
     resolve_prefix(conn, &mut search).await?;

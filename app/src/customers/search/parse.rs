@@ -41,9 +41,10 @@ pub(super) fn like_prefix(term: &str) -> String {
     format!("{}%", like_escaped(term))
 }
 
-/// A LIKE pattern for `term` anywhere in the (lower-cased) search column.
+/// A LIKE pattern for `term` anywhere in the search column (lower-cased in SQL, on both sides
+/// by the database's own lower()).
 pub(super) fn like_substring(term: &str) -> String {
-    format!("%{}%", like_escaped(&term.to_lowercase()))
+    format!("%{}%", like_escaped(term))
 }
 
 pub fn parse_search(q: &str) -> ParsedSearch {

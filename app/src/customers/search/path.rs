@@ -64,9 +64,12 @@ pub(super) fn push_text(qb: &mut db::Query<'_>, b: Backend, search: &ParsedSearc
             }
         }
         Backend::Postgres => {
+            // Folded as the column is, by PostgreSQL itself (Rust's lower-casing differs
+            // for a final Σ).
             for pattern in &search.patterns {
-                qb.push(" and c.search like ")
+                qb.push(" and c.search like replace(lower(")
                     .push_bind(pattern.clone())
+                    .push("), 'ς', 'σ')")
                     .push(" escape '\\'");
             }
         }
