@@ -79,40 +79,36 @@ fn encode_err(e: sqlx::error::BoxDynError) -> sqlx::Error {
     sqlx::Error::Encode(e)
 }
 
+/// Adds each value to a backend's argument buffer; `$ids` turns an id list into the
+/// backend's form.
+macro_rules! add_args {
+    ($out:ident, $args:expr, |$v:ident| $ids:expr) => {{
+        for a in $args {
+            match a {
+                Arg::I64(v) => $out.add(v),
+                Arg::F64(v) => $out.add(v),
+                Arg::Bool(v) => $out.add(v),
+                Arg::Str(v) => $out.add(v),
+                Arg::String(v) => $out.add(v),
+                Arg::Time(v) => $out.add(v),
+                Arg::Date(v) => $out.add(v),
+                Arg::Ids($v) => $out.add($ids),
+            }
+            .map_err(encode_err)?;
+        }
+        Ok($out)
+    }};
+}
+
 fn sqlite_args<'q>(args: Vec<Arg<'q>>) -> Result<SqliteArguments<'q>, sqlx::Error> {
     let mut out = SqliteArguments::default();
-    for a in args {
-        match a {
-            Arg::I64(v) => out.add(v),
-            Arg::F64(v) => out.add(v),
-            Arg::Bool(v) => out.add(v),
-            Arg::Str(v) => out.add(v),
-            Arg::String(v) => out.add(v),
-            Arg::Time(v) => out.add(v),
-            Arg::Date(v) => out.add(v),
-            Arg::Ids(v) => out.add(serde_json::to_string(&v).expect("ids serialize")),
-        }
-        .map_err(encode_err)?;
-    }
-    Ok(out)
+    add_args!(out, args, |v| serde_json::to_string(&v)
+        .expect("ids serialize"))
 }
 
 fn pg_args(args: Vec<Arg<'_>>) -> Result<PgArguments, sqlx::Error> {
     let mut out = PgArguments::default();
-    for a in args {
-        match a {
-            Arg::I64(v) => out.add(v),
-            Arg::F64(v) => out.add(v),
-            Arg::Bool(v) => out.add(v),
-            Arg::Str(v) => out.add(v),
-            Arg::String(v) => out.add(v),
-            Arg::Time(v) => out.add(v),
-            Arg::Date(v) => out.add(v),
-            Arg::Ids(v) => out.add(v),
-        }
-        .map_err(encode_err)?;
-    }
-    Ok(out)
+    add_args!(out, args, |v| v)
 }
 
 /// What a statement can run on: the pool (a connection of its own) or a connection that may
