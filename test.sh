@@ -110,6 +110,16 @@ stop_server() {
   wait "$1" 2>/dev/null
 }
 
+# kill_marked VAR=VALUE: kill every process whose environment holds exactly that entry.
+kill_marked() {
+  local p
+  for p in /proc/[0-9]*; do
+    if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qxF -- "$1"; then
+      kill -9 "${p#/proc/}" 2>/dev/null
+    fi
+  done
+}
+
 # run_e2e NAME DATABASE_URL [SPEC ...]: the built app on a fresh database (two more staff,
 # 45 demo customers), Playwright against it; adds its results to the totals.
 run_e2e() {
@@ -142,9 +152,11 @@ run_e2e() {
     return
   fi
   rm -f end2end/results/results.json
-  (cd end2end && limit 1500 npx playwright test "$@") </dev/null
-  # A browser Playwright failed to close must not outlive the run (it would hold CI's output).
-  pkill -9 -f -- '--user-data-dir=/tmp/playwright' 2>/dev/null
+  (cd end2end && limit 1500 env CUSTOMERS_E2E_RUN=$$ npx playwright test "$@") </dev/null
+  # A browser Playwright failed to close must not outlive the run (it would hold CI's
+  # output): kill what this run started — the processes carrying its marker — and nothing
+  # another job on the machine runs.
+  kill_marked "CUSTOMERS_E2E_RUN=$$"
   stop_server "$server_pid"
   if [ -f end2end/results/results.json ]; then
     local p f

@@ -7,7 +7,8 @@
 //! The database is kept in target/bench/ and reused when it already holds COUNT customers.
 //! With `BENCH_POSTGRES_URL=postgres://…/postgres` (e.g. `$(scripts/pg.sh start)`) it runs
 //! on PostgreSQL instead, in a database `customers_bench_COUNT` it creates there.
-//! `BENCH_QUERIES_ONLY=1` stops after the list/search queries (no export, no HTTP).
+//! `BENCH_QUERIES_ONLY=1` stops after the list/search queries (no export, no HTTP);
+//! `BENCH_ONLY=ari` runs only the queries whose name contains it, `BENCH_RUNS` times.
 
 use app::customers::list::{Cursor, CustomerQuery, SortKey};
 use app::customers::model::Status;
@@ -327,17 +328,26 @@ async fn main() {
     ];
 
     let http_only = std::env::var("BENCH_HTTP_ONLY").is_ok();
-    println!("\n{count} customers, page size 50, 200 runs each after 10 warm-up runs\n");
+    let export_only = std::env::var("BENCH_EXPORT_ONLY").is_ok();
+    // BENCH_ONLY=text: only the queries whose name contains it; BENCH_RUNS: runs per query.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    println!("\n{count} customers, page size 50, {runs} runs each after 10 warm-up runs\n");
     println!("| query | rows | total | p50 ms | p95 ms | max ms |");
     println!("|---|---|---|---|---|---|");
-    let export_only = std::env::var("BENCH_EXPORT_ONLY").is_ok();
-    for (name, q) in scenarios.iter().filter(|_| !http_only && !export_only) {
+    for (name, q) in scenarios
+        .iter()
+        .filter(|(name, _)| !http_only && !export_only && name.contains(only.as_str()))
+    {
         for _ in 0..10 {
             app::customers::search::list(&pool, q).await.unwrap();
         }
-        let mut times = Vec::with_capacity(200);
+        let mut times = Vec::with_capacity(runs);
         let mut last = None;
-        for _ in 0..200 {
+        for _ in 0..runs {
             let t = Instant::now();
             let page = app::customers::search::list(&pool, q).await.unwrap();
             times.push(t.elapsed());

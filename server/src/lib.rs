@@ -315,21 +315,19 @@ pub async fn ensure_first_admin(
         Some(p) => (secrecy::ExposeSecret::expose_secret(p).to_string(), false),
         None => (app::auth::password::generate_password_now(), true),
     };
-    app::staff::ssr::create_with_password(
-        pool,
-        &config.admin_email,
-        "Administrator",
-        app::auth::Role::Admin,
-        &password,
-    )
-    .await
-    .map_err(|e| {
-        format!(
-            "cannot create the first admin ({}): {}",
-            config.admin_email,
-            describe(e)
-        )
-    })?;
+    let created = app::staff::ssr::create_first_admin(pool, &config.admin_email, &password)
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot create the first admin ({}): {}",
+                config.admin_email,
+                describe(e)
+            )
+        })?;
+    if created.is_none() {
+        // Another instance created it in the meantime.
+        return Ok(None);
+    }
     tracing::info!(email = %config.admin_email, "created the first admin");
     Ok(generated.then_some(password))
 }

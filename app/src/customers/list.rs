@@ -67,6 +67,22 @@ impl SortKey {
     pub fn parse(s: &str) -> Option<SortKey> {
         SortKey::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// Could `key` be a cursor's key for this sort? A date sort's key is a timestamp as
+    /// either database writes it as text (a forged one is refused with a 400 instead of
+    /// reaching the database's date parser); other keys are any text.
+    pub fn accepts_key(self, key: &str) -> bool {
+        use chrono::{DateTime, NaiveDateTime};
+        match self {
+            SortKey::Created | SortKey::Updated => {
+                DateTime::parse_from_rfc3339(key).is_ok()
+                    || DateTime::parse_from_str(key, "%Y-%m-%d %H:%M:%S%.f%#z").is_ok()
+                    || NaiveDateTime::parse_from_str(key, "%Y-%m-%d %H:%M:%S%.f").is_ok()
+                    || NaiveDateTime::parse_from_str(key, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+            }
+            _ => true,
+        }
+    }
 }
 
 /// Where a page starts: just after (next) or just before (previous) a row, by its sort
@@ -169,6 +185,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn date_cursor_keys_must_be_timestamps() {
+        for key in [
+            "2024-03-01 08:00:00.123+00:00",
+            "2024-03-01 08:00:00.123456+00",
+            "2024-03-01 08:00:00+00",
+            "2024-03-01T08:00:00Z",
+            "2024-03-01 08:00:00",
+        ] {
+            assert!(SortKey::Created.accepts_key(key), "{key}");
+            assert!(SortKey::Updated.accepts_key(key), "{key}");
+        }
+        for key in [
+            "",
+            "garbage",
+            "2024-13-45 99:99:99+00",
+            "1; drop table customer",
+        ] {
+            assert!(!SortKey::Created.accepts_key(key), "{key}");
+        }
+        assert!(SortKey::LastName.accepts_key("garbage"));
+    }
+
+    #[test]
     fn cursor_round_trips_even_with_colons_in_the_key() {
         let c = Cursor {
             after: true,
@@ -239,7 +278,12 @@ pub const MAX_FILTER_LABELS: usize = 20;
 impl CustomerQuery {
     /// Within the limits every query must keep (checked by the server before it runs).
     pub fn is_acceptable(&self) -> bool {
-        self.labels.len() <= MAX_FILTER_LABELS && self.q.chars().count() <= 500
+        self.labels.len() <= MAX_FILTER_LABELS
+            && self.q.chars().count() <= 500
+            && self
+                .cursor
+                .as_ref()
+                .is_none_or(|c| self.sort.accepts_key(&c.key))
     }
 }
 

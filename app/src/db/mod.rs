@@ -176,6 +176,16 @@ pub async fn server_version(pool: &Pool) -> Result<String, sqlx::Error> {
     query_scalar::<String>(sql).fetch_one(pool).await
 }
 
+/// The time by the database's clock on PostgreSQL — one clock for every app instance, so
+/// a lease one instance writes is read against the same clock by the others — and by this
+/// machine's on SQLite (one file, one machine).
+pub async fn now(pool: &Pool) -> Result<chrono::DateTime<chrono::Utc>, sqlx::Error> {
+    match pool.backend() {
+        Backend::Sqlite => Ok(chrono::Utc::now()),
+        Backend::Postgres => query_scalar("select now()").fetch_one(pool).await,
+    }
+}
+
 /// A transaction that reads, then writes what it read: it takes the database's write lock
 /// at its start, so what it checked still holds when it writes.
 ///

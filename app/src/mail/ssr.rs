@@ -292,11 +292,13 @@ pub async fn deliver_due(
 }
 
 /// Claim one mail for this worker: a due queued one, else one whose claim's lease ran out
-/// (its worker stopped mid-send). Atomic: from here on no other worker takes it until the
+/// (its worker stopped mid-send), by the database's clock. Atomic: from here on no other worker takes it until the
 /// lease ends. The claim's row lock is skipped by other workers on PostgreSQL, so two
 /// workers never wait on, or take, the same row.
 async fn claim(pool: &db::Pool, settings: &MailSettings) -> Result<Option<Claimed>, sqlx::Error> {
-    let now = Utc::now();
+    // The database's clock: an instance whose own clock runs ahead must not take over mail
+    // another instance is still sending.
+    let now = db::now(pool).await?;
     let lease_until = now + chrono::Duration::from_std(settings.lease).unwrap_or_default();
     let skip_locked = match pool.backend() {
         db::Backend::Sqlite => "",

@@ -152,8 +152,10 @@ pub async fn create(
         &actor.name,
         valid,
         &st.auth.public_base_url,
+        false,
     )
-    .await?;
+    .await?
+    .ok_or(AppError::Internal)?;
     if invite {
         st.mail_wake.notify_one();
     }
@@ -177,7 +179,28 @@ pub async fn create_with_password(
         password: password.into(),
     })
     .await?;
-    insert(pool, &Actor::system(), "Customers", valid, "").await
+    insert(pool, &Actor::system(), "Customers", valid, "", false)
+        .await?
+        .ok_or(AppError::Internal)
+}
+
+/// The first Admin, on a first start: created only if there is still no Admin when its
+/// write transaction holds the write lock — two instances starting at once on an empty
+/// database create one Admin, and the second start goes on without error. `None` when an
+/// Admin exists.
+pub async fn create_first_admin(
+    pool: &db::Pool,
+    email: &str,
+    password: &str,
+) -> Result<Option<i64>, AppError> {
+    let valid = validate_new(&NewStaff {
+        name: "Administrator".into(),
+        email: email.into(),
+        role: Some(Role::Admin),
+        password: password.into(),
+    })
+    .await?;
+    insert(pool, &Actor::system(), "Customers", valid, "", true).await
 }
 
 async fn insert(
@@ -186,7 +209,8 @@ async fn insert(
     inviter: &str,
     valid: ValidNewStaff,
     base_url: &str,
-) -> Result<i64, AppError> {
+    only_if_no_admin: bool,
+) -> Result<Option<i64>, AppError> {
     let ValidNewStaff {
         name,
         email,
@@ -198,6 +222,14 @@ async fn insert(
     let hash = hash_password(password.unwrap_or_else(|| new_token().0)).await?;
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
+    if only_if_no_admin {
+        let admins: i64 = db::query_scalar("select count(*) from staff_user where role = 'admin'")
+            .fetch_one(&mut *tx)
+            .await?;
+        if admins > 0 {
+            return Ok(None);
+        }
+    }
     let taken = || AppError::field("email", "A staff user with this e-mail already exists.");
     let id: i64 = db::query_scalar(
         "insert into staff_user (email, name, role, password_hash, active, created_at, invited_at)
@@ -251,7 +283,7 @@ async fn insert(
     )
     .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Some(id))
 }
 
 pub async fn set_role(

@@ -478,3 +478,73 @@ async fn unicode_names_match_without_case_alike_on_both_backends() {
         assert_eq!(page["total"]["n"], want.len(), "{q}");
     }
 }
+
+/// `seed-demo` writes the same customers and labels on SQLite and PostgreSQL (one generator,
+/// labels drawn in the same rhythm): the benchmarks of both backends measure the same data.
+/// The fingerprint is a constant, so this test fails on either backend if they drift apart.
+#[tokio::test]
+async fn demo_data_are_the_same_on_both_backends() {
+    let app = spawn_app().await;
+    server::seed::seed_demo(&app.pool, 1_234).await.unwrap();
+    let rows: Vec<(i64, String, String, String)> =
+        db::query_as("select customer_id, email, status, phone from customer order by customer_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let labels: Vec<(i64, String)> = db::query_as(
+        "select cl.customer_id, l.name from customer_label cl
+           join label l on l.label_id = cl.label_id
+          order by cl.customer_id, l.name",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1_234);
+    // FNV-1a over every row and label pair, in order.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |s: &str| {
+        for b in s.bytes().chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (id, email, status, phone) in &rows {
+        eat(&format!("{id}|{email}|{status}|{phone}"));
+    }
+    for (id, name) in &labels {
+        eat(&format!("{id}:{name}"));
+    }
+    assert_eq!(
+        (labels.len(), format!("{h:016x}")),
+        (1111, "c3d90ff4722a49fa".to_string()),
+        "demo data fingerprint"
+    );
+}
+
+/// A forged cursor key for a date sort is a 400 on both backends (PostgreSQL would otherwise
+/// fail to read it as a timestamp: a 500), and a real one pages.
+#[tokio::test]
+async fn a_forged_date_cursor_is_a_bad_request() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    server::seed::seed_demo(&app.pool, 30).await.unwrap();
+    for sort in ["created", "updated"] {
+        let (status, _) = app
+            .call(
+                &staff.admin,
+                "list_customers",
+                json!({ "query": { "sort": sort, "size": 10,
+                    "cursor": { "after": true, "key": "not a date", "id": 5 } } }),
+            )
+            .await;
+        assert_eq!(status, 400, "{sort}");
+        let first = list(&app, &staff.admin, json!({ "sort": sort, "size": 10 })).await;
+        let next = list(
+            &app,
+            &staff.admin,
+            json!({ "sort": sort, "size": 10, "cursor": first["next"].clone() }),
+        )
+        .await;
+        assert_eq!(ids(&next).len(), 10, "{sort}");
+    }
+}

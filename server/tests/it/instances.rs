@@ -264,6 +264,43 @@ async fn two_admins_deactivating_each_other_at_once_leave_one_admin() {
 /// A PostgreSQL database the search cannot work on is refused at start with a message that
 /// says why and what to do (here: a locale whose lower() leaves Ö alone).
 #[tokio::test]
+async fn two_instances_starting_at_once_on_an_empty_database_create_one_admin() {
+    let cli = <server::config::Cli as clap::Parser>::try_parse_from([
+        "server",
+        "--admin-email",
+        "boss@example.com",
+    ])
+    .unwrap();
+    for round in 0..4 {
+        // A new empty database each round (connect migrates it; nobody is in it yet).
+        let dir = tempfile::tempdir().unwrap();
+        let url = fresh_database_url(&dir).await;
+        server::connect(&url).await.unwrap().close().await;
+        let (a, b) = (
+            server::connect(&url).await.unwrap(),
+            server::connect(&url).await.unwrap(),
+        );
+        let (ra, rb) = tokio::join!(
+            server::ensure_first_admin(&a, &cli.config),
+            server::ensure_first_admin(&b, &cli.config)
+        );
+        // Both start; exactly one of them made (and printed) a password.
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        assert!(
+            ra.is_some() != rb.is_some(),
+            "round {round}: {ra:?} / {rb:?}"
+        );
+        let admins: i64 = db::query_scalar("select count(*) from staff_user where role = 'admin'")
+            .fetch_one(&a)
+            .await
+            .unwrap();
+        assert_eq!(admins, 1, "round {round}");
+        a.close().await;
+        b.close().await;
+    }
+}
+
+#[tokio::test]
 async fn a_postgres_database_that_lower_cases_only_ascii_is_refused_at_start() {
     let Ok(server) = std::env::var("TEST_POSTGRES_URL") else {
         return; // SQLite run: nothing to check.

@@ -22,7 +22,7 @@ use crate::db::Backend;
 use parse::{resolve_prefix, DENSE_PREFIX, SHORT_COUNT_CAP};
 use path::{
     access_path, has_text_filter, push_filters, push_key, push_non_fts_filters, push_prefixes,
-    push_status, push_text, sort_expr, sort_key_text,
+    push_status, push_status_walking, push_text, sort_expr, sort_key_text,
 };
 
 pub trait ListItem: db::Record + From<Customer> + 'static {
@@ -178,6 +178,7 @@ async fn page<T: ListItem>(
             .flatten()
     };
     let mut customers: Vec<T> = rows.into_iter().map(|r| r.item).collect();
+    let paged = customers.len() as i64;
 
     let mut exact: Option<Customer> = None;
     if let Some(id) = search.exact_id {
@@ -201,6 +202,13 @@ async fn page<T: ListItem>(
     let mut total = if !with_count {
         Count {
             n: 0,
+            capped: false,
+        }
+    } else if query.cursor.is_none() && !has_more && !id_only {
+        // The first page holds every match (the page query and the count apply the same
+        // conditions): its rows are the count, with no second pass over the matches.
+        Count {
+            n: paged,
             capped: false,
         }
     } else if common_prefix && query.status.is_none() && query.labels.is_empty() {
@@ -329,7 +337,7 @@ async fn count(
         ));
         if query.all_labels {
             qb.push(" and cl.label_id = ").push_bind(labels[0]);
-            push_status(&mut qb, query);
+            push_status_walking(&mut qb, query, Some(labels[0]));
         } else {
             qb.push(" and cl.label_id in (");
             let mut list = qb.separated(", ");
@@ -374,37 +382,30 @@ async fn count(
     }
     let mut cap = COUNT_CAP;
     if let Some(fts) = &search.fts {
-        // The text index alone says quickly how many rows the text matches (deleted rows are
-        // a rounding error against the cap).
-        let raw: i64 = match b {
-            Backend::Sqlite => {
-                db::query_scalar(
-                    "select count(*) from (select 1 from customer_fts where customer_fts match $1 limit $2) t",
-                )
-                .bind(fts)
-                .bind(COUNT_CAP + 1)
-                .fetch_one(&mut *conn)
-                .await?
-            }
-            Backend::Postgres => {
-                let mut qb = db::query("select count(*) from (select 1 from customer c where 1 = 1");
-                        push_text(&mut qb, b, search);
-                qb.push(" limit ").push_bind(COUNT_CAP + 1).push(") t");
-                qb.build_query_scalar().fetch_one(&mut *conn).await?
-            }
-        };
         let narrowed =
             query.status.is_some() || !query.labels.is_empty() || !search.prefixes.is_empty();
-        if !narrowed && raw > COUNT_CAP {
-            return Ok(Count {
-                n: COUNT_CAP,
-                capped: true,
-            });
-        }
-        // Many text matches and another filter: checking each against the filter is the
-        // slow part, so stop sooner.
-        if narrowed && raw > SHORT_COUNT_CAP {
+        if narrowed {
+            // Many text matches and another filter: checking each against the filter is the
+            // slow part, so stop sooner. (With few text matches the count cannot pass this
+            // cap anyway.)
             cap = SHORT_COUNT_CAP;
+        } else if b == Backend::Sqlite {
+            // The FTS index alone says quickly whether the text matches more rows than the
+            // cap (deleted rows are a rounding error against it). PostgreSQL has no such
+            // shortcut (pg_trgm rechecks every row in the table), so it counts once, below.
+            let raw: i64 = db::query_scalar(
+                "select count(*) from (select 1 from customer_fts where customer_fts match $1 limit $2) t",
+            )
+            .bind(fts)
+            .bind(COUNT_CAP + 1)
+            .fetch_one(&mut *conn)
+            .await?;
+            if raw > COUNT_CAP {
+                return Ok(Count {
+                    n: COUNT_CAP,
+                    capped: true,
+                });
+            }
         }
     }
     // A common one- or two-letter prefix matches a large share of rows and cannot use the

@@ -78,11 +78,27 @@ pub(super) fn push_text(qb: &mut db::Query<'_>, b: Backend, search: &ParsedSearc
 
 /// The status and label filters.
 pub(super) fn push_status(qb: &mut db::Query<'_>, query: &CustomerQuery) {
+    push_status_walking(qb, query, None);
+}
+
+/// The status and label filters when the rows come from `walked`'s entries in
+/// `customer_label`: that label is not checked again (a redundant check made PostgreSQL
+/// misjudge the rows and sort the whole label instead of walking it in order).
+pub(super) fn push_status_walking(
+    qb: &mut db::Query<'_>,
+    query: &CustomerQuery,
+    walked: Option<i64>,
+) {
     if let Some(status) = query.status {
         qb.push(" and c.status = ")
             .push_bind(status.as_str().to_string());
     }
-    let labels = &query.labels[..query.labels.len().min(MAX_FILTER_LABELS)];
+    let mut labels: Vec<i64> = query.labels[..query.labels.len().min(MAX_FILTER_LABELS)].to_vec();
+    if let Some(walked) = walked {
+        if query.all_labels || labels.iter().all(|id| *id == walked) {
+            labels.retain(|id| *id != walked);
+        }
+    }
     if labels.is_empty() {
         return;
     }
@@ -91,13 +107,13 @@ pub(super) fn push_status(qb: &mut db::Query<'_>, query: &CustomerQuery) {
     const HAS: &str =
         " and exists (select 1 from customer_label cl where cl.customer_id = c.customer_id and cl.label_id";
     if query.all_labels {
-        for id in labels {
+        for id in &labels {
             qb.push(HAS).push(" = ").push_bind(*id).push(")");
         }
     } else {
         qb.push(HAS).push(" in (");
         let mut list = qb.separated(", ");
-        for id in labels {
+        for id in &labels {
             list.push_bind(*id);
         }
         qb.push("))");
@@ -196,7 +212,9 @@ impl AccessPath {
             AccessPath::Label(label) => {
                 qb.push(" where dl.label_id = ").push_bind(*label);
                 qb.push(" and c.deleted_at is null");
-                push_filters(qb, b, query, search);
+                push_status_walking(qb, query, Some(*label));
+                push_text(qb, b, search);
+                push_non_fts_filters(qb, b, search);
             }
             AccessPath::Text(fts) => {
                 qb.push(" where customer_fts match ").push_bind(fts.clone());
