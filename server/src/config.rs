@@ -92,7 +92,9 @@ pub struct Config {
     #[arg(long, env = "SESSION_ABSOLUTE_TIMEOUT", default_value = "12h", value_parser = parse_duration)]
     pub session_absolute_timeout: Duration,
 
-    /// Trust the first X-Forwarded-For hop as the client IP (only behind your own proxy).
+    /// Behind your own reverse proxy: take the client IP from the last X-Forwarded-For hop,
+    /// the one the proxy appends (never the first, which the client writes). The proxy must
+    /// append or overwrite it (nginx: `proxy_set_header X-Forwarded-For $remote_addr;`).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
 

@@ -65,6 +65,9 @@ async fn connect_sqlite(database_url: &str) -> Result<db::Pool, String> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
+        // A row that `INSERT OR REPLACE` removes fires its delete triggers: the audit log's
+        // append-only trigger then refuses an overwrite, and the counters stay right.
+        .pragma("recursive_triggers", "ON")
         .busy_timeout(Duration::from_secs(5))
         // Read pages through a memory map instead of a read() call per page: list pages and
         // exports touch thousands of rows scattered over the file.

@@ -141,7 +141,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         let query = req.uri().query().unwrap_or("");
         if path == "/login" {
             if user.is_some() {
-                return see_other(&safe_next_from_query(query));
+                return see_other(&safe_next_from_query(&state.auth.public_base_url, query));
             }
         } else if path == "/staff/accept" {
             // The invitation link's page: anyone holding the link may open it.
@@ -241,6 +241,12 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
+    // Pages and API answers carry personal data: no browser or proxy keeps a copy (the back
+    // button re-asks after sign-out). Static files (scripts, wasm, styles, images) may be
+    // cached; a response that chose its own policy keeps it.
+    if !h.contains_key(header::CACHE_CONTROL) && !is_static_asset(h) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if state.auth.public_base_url.starts_with("https://") {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -248,6 +254,24 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         );
     }
     res
+}
+
+/// A script, wasm, stylesheet, image or font: the site's own static files.
+fn is_static_asset(h: &axum::http::HeaderMap) -> bool {
+    let ct = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    [
+        "text/javascript",
+        "application/javascript",
+        "application/wasm",
+        "text/css",
+        "image/",
+        "font/",
+    ]
+    .iter()
+    .any(|t| ct.starts_with(t))
 }
 
 /// Every request runs with its client IP in a task-local, so audit events record it.

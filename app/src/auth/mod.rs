@@ -166,8 +166,18 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// Only local paths are accepted as a post-login destination (no open redirect).
 pub fn safe_next(next: Option<&str>) -> String {
+    // Only a path on this site: one leading `/` (a second one, or a `\` that browsers read
+    // as one, would name another host), and printable ASCII only — browsers drop tabs and
+    // newlines from a URL, so `/\t/evil.example` would become `//evil.example`; anything
+    // else a real link holds arrives percent-encoded.
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_string()
+        }
         _ => "/customers".to_string(),
     }
 }
@@ -216,6 +226,23 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/customers");
         assert_eq!(safe_next(Some("/\\evil.example")), "/customers");
         assert_eq!(safe_next(None), "/customers");
+        // Browsers strip tabs and newlines: `/\t/evil` is `//evil`, another host.
+        for evil in [
+            "/\t/evil.example/",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/\u{0}/evil.example",
+            "/\u{200b}/evil.example",
+            "/\u{3000}/evil.example",
+            "/customers\u{7f}",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/customers", "{evil:?}");
+        }
+        assert_eq!(
+            safe_next(Some("/customers/7?tab=history")),
+            "/customers/7?tab=history"
+        );
     }
 
     #[test]

@@ -119,18 +119,26 @@ pub fn public_guard<F: ServerFn>() -> Result<(), AppError> {
 
 // ---------------------------------------------------------------- routes
 
-/// The client's IP: the socket peer, or the first `X-Forwarded-For` hop when configured.
+/// The client's IP: the socket peer, or — behind our own proxy (`TRUST_FORWARDED_FOR`) —
+/// the last `X-Forwarded-For` hop, the one that proxy appended from the connection it
+/// accepted. Earlier hops are whatever the client sent and are never used: the first hop
+/// would let anyone pick their own IP (and so their own throttle key). A last hop that is
+/// not an IP address falls back to the peer.
 pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, settings: &AuthSettings) -> String {
     if settings.trust_forwarded_for {
-        if let Some(first) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            return first.trim().to_string();
+        // Several headers are one list, in order; the proxy's entry is the last one.
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|h| !h.is_empty());
+        if let Some(ip) = last.and_then(|h| h.parse::<std::net::IpAddr>().ok()) {
+            return ip.to_canonical().to_string();
         }
     }
-    peer.map(|p| p.ip().to_string())
+    peer.map(|p| p.ip().to_canonical().to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -238,8 +246,25 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
-/// The `next` parameter of a raw query string, limited to local paths.
-pub fn safe_next_from_query(query: &str) -> String {
+/// Where a browser goes after signing in: `next` checked by [`safe_next`], then resolved
+/// against the public base URL; only a path and query of that same origin leave the
+/// server (anything else: the Customers list).
+pub fn redirect_target(base: &str, next: Option<&str>) -> String {
+    let local = safe_next(next);
+    let Ok(base) = url::Url::parse(base) else {
+        return local;
+    };
+    match base.join(&local) {
+        Ok(u) if u.origin() == base.origin() => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
+        _ => safe_next(None),
+    }
+}
+
+/// The `next` parameter of a raw query string, limited to local paths of `base`.
+pub fn safe_next_from_query(base: &str, query: &str) -> String {
     let next = query
         .split('&')
         .filter_map(|kv| kv.split_once('='))
@@ -249,7 +274,7 @@ pub fn safe_next_from_query(query: &str) -> String {
                 .ok()
                 .map(|c| c.into_owned())
         });
-    safe_next(next.as_deref())
+    redirect_target(base, next.as_deref())
 }
 
 fn login_url(error: &str, next: &str) -> String {
@@ -268,7 +293,7 @@ pub async fn login_handler(
 ) -> Response {
     let ip = request_ip(&parts, &state.auth);
     let headers = parts.headers;
-    let next = safe_next(form.next.as_deref());
+    let next = redirect_target(&state.auth.public_base_url, form.next.as_deref());
     let json = wants_json(&headers);
     match login(&state, &headers, &form, &ip, next.clone()).await {
         Ok(LoginOutcome::SignedIn { token, next }) => {
@@ -515,15 +540,30 @@ mod tests {
 
     #[test]
     fn next_from_query_is_decoded_and_checked() {
+        let base = "https://crm.example.com";
         assert_eq!(
-            safe_next_from_query("a=1&next=%2Fcustomers%3Fq%3Dx"),
+            safe_next_from_query(base, "a=1&next=%2Fcustomers%3Fq%3Dx"),
             "/customers?q=x"
         );
         assert_eq!(
-            safe_next_from_query("next=https%3A%2F%2Fevil"),
+            safe_next_from_query(base, "next=https%3A%2F%2Fevil"),
             "/customers"
         );
-        assert_eq!(safe_next_from_query(""), "/customers");
+        assert_eq!(safe_next_from_query(base, ""), "/customers");
+        // The finding: a tab that browsers drop turned `/\t/evil.example/` into another host.
+        assert_eq!(
+            safe_next_from_query(base, "next=%2F%09%2Fevil.example%2F"),
+            "/customers"
+        );
+        // Resolved against the site: dot segments are gone, the fragment is not sent.
+        assert_eq!(
+            redirect_target(base, Some("/a/../customers/7?tab=portal#x")),
+            "/customers/7?tab=portal"
+        );
+        assert_eq!(
+            redirect_target("not a url", Some("/customers/7")),
+            "/customers/7"
+        );
     }
 
     #[test]
@@ -545,6 +585,19 @@ mod tests {
         assert_eq!(client_ip(&h, Some(peer), &settings(false)), "127.0.0.1");
         let mut s = settings(false);
         s.trust_forwarded_for = true;
-        assert_eq!(client_ip(&h, Some(peer), &s), "9.9.9.9");
+        // The hop our proxy appended (the last), not the one the client wrote (the first).
+        assert_eq!(client_ip(&h, Some(peer), &s), "10.0.0.1");
+        // A second header continues the list.
+        h.append("x-forwarded-for", HeaderValue::from_static("2001:db8::7"));
+        assert_eq!(client_ip(&h, Some(peer), &s), "2001:db8::7");
+        // Not an address: the peer.
+        h.append(
+            "x-forwarded-for",
+            HeaderValue::from_static("evil, <script>"),
+        );
+        assert_eq!(client_ip(&h, Some(peer), &s), "127.0.0.1");
+        // IPv4 in IPv6 clothing is the IPv4 address.
+        let mapped: SocketAddr = "[::ffff:192.0.2.4]:5000".parse().unwrap();
+        assert_eq!(client_ip(&HeaderMap::new(), Some(mapped), &s), "192.0.2.4");
     }
 }

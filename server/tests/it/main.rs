@@ -15,4 +15,5 @@ mod labels;
 mod mail;
 mod permissions;
 mod portal;
+mod security;
 mod staff;
