@@ -20,6 +20,9 @@ pub struct AuthSettings {
     /// The public base URL without a trailing slash: links in e-mails are built from it,
     /// never from the request's Host header.
     pub public_base_url: String,
+    /// Sign-in requests per IP: a burst of this many, then one per `sign_in_period`.
+    pub sign_in_burst: u32,
+    pub sign_in_period: Duration,
 }
 
 #[derive(Clone, FromRef)]
@@ -29,11 +32,22 @@ pub struct AppState {
     pub auth: Arc<AuthSettings>,
     /// Wakes the mail worker (a mail was queued or retried).
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Sign-in requests per IP (staff and portal sign-in forms).
+    pub sign_in_rate: Arc<crate::auth::throttle::RequestRate>,
+    /// The argon2 gate the sign-in forms' password checks pass through.
+    pub argon2: Arc<crate::auth::hashing::Argon2Gate>,
 }
 
 /// The pool, inside a server function.
 pub fn pool() -> Result<db::Pool, crate::error::AppError> {
     Ok(AppState::from_context()?.pool)
+}
+
+impl AuthSettings {
+    /// The sign-in request limiter these settings describe.
+    pub fn sign_in_rate(&self) -> crate::auth::throttle::RequestRate {
+        crate::auth::throttle::RequestRate::new(self.sign_in_burst, self.sign_in_period)
+    }
 }
 
 impl AppState {

@@ -442,6 +442,8 @@ async fn main() {
         trust_forwarded_for: false,
         public_origin: "http://127.0.0.1".into(),
         public_base_url: "http://127.0.0.1".into(),
+        sign_in_burst: app::auth::throttle::SIGN_IN_BURST,
+        sign_in_period: app::auth::throttle::SIGN_IN_EVERY,
     };
     let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);
     let router = server::build_router(state);

@@ -194,6 +194,8 @@ pub fn auth_settings(config: &Config) -> AuthSettings {
             .as_str()
             .trim_end_matches('/')
             .to_string(),
+        sign_in_burst: app::auth::throttle::SIGN_IN_BURST,
+        sign_in_period: app::auth::throttle::SIGN_IN_EVERY,
     }
 }
 
@@ -201,6 +203,8 @@ pub fn app_state(leptos_options: LeptosOptions, pool: db::Pool, auth: AuthSettin
     AppState {
         leptos_options,
         pool,
+        sign_in_rate: Arc::new(auth.sign_in_rate()),
+        argon2: Arc::new(app::auth::hashing::Argon2Gate::per_core()),
         auth: Arc::new(auth),
         mail_wake: Arc::new(tokio::sync::Notify::new()),
     }
@@ -385,6 +389,11 @@ pub async fn housekeeping(pool: &db::Pool, retention_days: u32) {
         if let Err(e) = sessions::purge_expired(pool, p, chrono::Utc::now()).await {
             tracing::warn!(err = %e, principal = ?p, "session purge failed");
         }
+    }
+    match app::auth::ssr::purge_throttles(pool, chrono::Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(purged = n, "purged expired sign-in throttles"),
+        Err(e) => tracing::warn!(err = %e, "throttle purge failed"),
     }
     match purge_trash(pool, retention_days).await {
         Ok(0) => {}

@@ -3,11 +3,12 @@
 //! invitation or reset link). What differs between staff and customers is read from
 //! [`Principal`]; the routes and server functions around these are thin.
 
-use super::hashing::{hash_password, hash_token, verify_password};
+use super::hashing::{hash_password, hash_token, shared, verify_password, Argon2Gate};
 use super::password::{check_password, link_password_problem};
 use super::principal::{account, account_by_email, Account, Principal};
 use super::throttle::{
-    throttle_clear, throttle_key, throttle_record_failure, throttle_retry_after,
+    sign_in_limits, throttle_attempt, throttle_key, throttle_passed, Attempt, Limit,
+    THROTTLE_FREE_FAILURES,
 };
 use super::{links, sessions};
 use crate::audit::ssr::{record, Actor};
@@ -41,6 +42,12 @@ pub enum SignIn {
     Throttled(u64),
 }
 
+/// Why a sign-in failed, and the block (seconds) it started, if any.
+struct Failure<'a> {
+    reason: &'a str,
+    blocks: Option<i64>,
+}
+
 /// A failed sign-in in the audit log: the reason, and the typed address only when it names
 /// nobody (for a known account the address is theirs).
 async fn failed_sign_in(
@@ -49,7 +56,7 @@ async fn failed_sign_in(
     account: Option<&Account>,
     typed: &str,
     ip: &str,
-    reason: &str,
+    Failure { reason, blocks }: Failure<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut changes = Vec::new();
@@ -57,6 +64,12 @@ async fn failed_sign_in(
         changes.push(FieldChange::new("ip", None, Some(ip)));
     }
     changes.push(FieldChange::new("reason", None, Some(reason)));
+    // This failure started a block: the one event that says so (the attempts refused
+    // while it lasts are not recorded one by one).
+    if let Some(secs) = blocks {
+        let minutes = format!("{} min", (secs + 59) / 60);
+        changes.push(FieldChange::new("blocked_for", None, Some(&minutes)));
+    }
     let entity = match (p, account) {
         (_, Some(_)) => p.entity(),
         (Principal::Staff, None) => Entity::StaffUser,
@@ -92,30 +105,36 @@ pub async fn sign_in(
     email: &str,
     password: &str,
     client: &Client<'_>,
+    gate: &Argon2Gate,
 ) -> Result<SignIn, AppError> {
     let now = Utc::now();
     let typed = email.trim();
-    let key = throttle_key(
-        &format!("{}{}", p.throttle_prefix(), typed.to_lowercase()),
-        client.ip,
-    );
+    let limits = sign_in_limits(p.throttle_prefix(), typed, client.ip);
     let found = if typed.len() <= 254 {
         account_by_email(&mut pool.acquire().await?, p, typed).await?
     } else {
         None
     };
-    if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
-        failed_sign_in(pool, p, found.as_ref(), typed, client.ip, "throttled", now).await?;
-        return Ok(SignIn::Throttled(secs));
-    }
-    throttle_record_failure(pool, &key, now).await?;
+    // A place at the argon2 gate before the attempt counts: a request turned away because
+    // the server is busy is not held against the account.
+    let Ok(permit) = gate.permit().await else {
+        return Ok(SignIn::Throttled(1));
+    };
+    let attempt = throttle_attempt(pool, &limits, now).await?;
+    let blocks = match &attempt {
+        Attempt::Blocked(secs) => {
+            tracing::info!(ip = %client.ip, principal = ?p, "sign-in refused: blocked");
+            return Ok(SignIn::Throttled(*secs));
+        }
+        Attempt::Allowed { blocks, .. } => *blocks,
+    };
     let checked = if password.len() > INPUT_MAX {
         String::new()
     } else {
         password.to_string()
     };
     let hash = found.as_ref().and_then(|a| a.password_hash.clone());
-    let ok = verify_password(checked, hash).await && !password.is_empty();
+    let ok = verify_password(permit, checked, hash).await && !password.is_empty();
     let account = match found {
         Some(a) if ok && a.usable => a,
         other => {
@@ -125,11 +144,20 @@ pub async fn sign_in(
                 (Some(_), _) => "wrong password",
                 (None, _) => "unknown e-mail",
             };
-            failed_sign_in(pool, p, other.as_ref(), typed, client.ip, reason, now).await?;
+            failed_sign_in(
+                pool,
+                p,
+                other.as_ref(),
+                typed,
+                client.ip,
+                Failure { reason, blocks },
+                now,
+            )
+            .await?;
             return Ok(SignIn::Invalid);
         }
     };
-    throttle_clear(pool, &key).await?;
+    throttle_passed(pool, &limits, &attempt).await?;
     let mut tx = begin_write(pool).await?;
     // A new id at every sign-in: the session the browser came with ends.
     if let Some(old) = &client.old_session {
@@ -301,17 +329,22 @@ pub async fn change_own_password(
     base_url: Option<&str>,
 ) -> Result<(), AppError> {
     let now = Utc::now();
-    let key = throttle_key(&p.password_throttle(me.id), "");
-    if let Some(secs) = throttle_retry_after(pool, &key, now).await? {
+    let limits = [Limit {
+        key: throttle_key(&p.password_throttle(me.id), ""),
+        free: THROTTLE_FREE_FAILURES,
+    }];
+    let permit = shared().permit().await?;
+    let attempt = throttle_attempt(pool, &limits, now).await?;
+    if let Attempt::Blocked(secs) = attempt {
         return Err(AppError::TooManyRequests {
             retry_after_secs: secs,
         });
     }
-    throttle_record_failure(pool, &key, now).await?;
     let stored = account(&mut pool.acquire().await?, p, me.id)
         .await?
         .and_then(|a| a.password_hash);
-    let ok = current.len() <= INPUT_MAX && verify_password(current.to_string(), stored).await;
+    let ok =
+        current.len() <= INPUT_MAX && verify_password(permit, current.to_string(), stored).await;
     if !ok {
         record(
             &mut pool.acquire().await?,
@@ -332,7 +365,7 @@ pub async fn change_own_password(
             "This is not your current password.",
         ));
     }
-    throttle_clear(pool, &key).await?;
+    throttle_passed(pool, &limits, &attempt).await?;
     check_password(new, me.name, me.email)
         .await
         .map_err(|m| AppError::field("new", m))?;

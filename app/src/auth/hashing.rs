@@ -6,7 +6,10 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// argon2id with the OWASP-recommended minimum: m = 19 MiB, t = 2, p = 1.
 fn argon2() -> Argon2<'static> {
@@ -14,11 +17,94 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hash a password on a blocking thread (argon2 takes ~tens of ms of CPU by design).
+/// An argon2 gate: at most one computation per core at once (each holds 19 MiB and a core
+/// for tens of milliseconds), a short queue behind them, and anything beyond that refused at
+/// once — a flood of anonymous sign-ins cannot take all memory and CPU from the list. Each
+/// app instance's sign-in forms pass through its own (in `AppState`); hashing a new password
+/// and checking a signed-in person's current one pass through [`shared`].
+pub struct Argon2Gate {
+    permits: Arc<Semaphore>,
+    /// Holding or waiting for a permit.
+    inside: Arc<AtomicUsize>,
+    max_inside: usize,
+}
+
+/// How long a request waits in the queue before it is told to come back.
+const QUEUE_WAIT: Duration = Duration::from_secs(5);
+/// Queued requests per permit.
+const QUEUE_PER_PERMIT: usize = 8;
+
+impl Argon2Gate {
+    /// One permit per core of this machine.
+    pub fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    pub fn new(permits: usize) -> Self {
+        let permits = permits.max(1);
+        Argon2Gate {
+            permits: Arc::new(Semaphore::new(permits)),
+            inside: Arc::new(AtomicUsize::new(0)),
+            max_inside: permits * (1 + QUEUE_PER_PERMIT),
+        }
+    }
+
+    /// Wait for a place, or [`busy`] at once when the queue is full (or after
+    /// [`QUEUE_WAIT`]).
+    pub async fn permit(&self) -> Result<Argon2Permit, AppError> {
+        if self.inside.fetch_add(1, Ordering::SeqCst) >= self.max_inside {
+            self.inside.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!("argon2 queue full: a password check was turned away");
+            return Err(busy());
+        }
+        let inside = Inside(self.inside.clone());
+        match tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Argon2Permit {
+                _permit: permit,
+                _inside: inside,
+            }),
+            _ => Err(busy()),
+        }
+    }
+}
+
+/// The gate for hashing new passwords and checking a signed-in person's current one.
+pub fn shared() -> &'static Argon2Gate {
+    static GATE: OnceLock<Argon2Gate> = OnceLock::new();
+    GATE.get_or_init(Argon2Gate::per_core)
+}
+
+/// The answer when a gate is full: come back in a second (429, `Retry-After: 1`).
+pub fn busy() -> AppError {
+    AppError::TooManyRequests {
+        retry_after_secs: 1,
+    }
+}
+
+/// A place at an argon2 gate: held while one password is hashed or checked.
+pub struct Argon2Permit {
+    _permit: OwnedSemaphorePermit,
+    _inside: Inside,
+}
+
+struct Inside(Arc<AtomicUsize>);
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Hash a password on a blocking thread (argon2 takes ~tens of ms of CPU by design), through
+/// the argon2 gate.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
-        .await
-        .map_err(|e| AppError::internal("hash task", e))?
+    let permit = shared().permit().await?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        hash_password_blocking(&password)
+    })
+    .await
+    .map_err(|e| AppError::internal("hash task", e))?
 }
 
 pub fn hash_password_blocking(password: &str) -> Result<String, AppError> {
@@ -29,10 +115,12 @@ pub fn hash_password_blocking(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::internal("argon2 hash", e))
 }
 
-/// Verify on a blocking thread. With `hash = None` (unknown user) a dummy hash is checked
+/// Verify on a blocking thread, holding `permit` (a place at the argon2 gate, taken before
+/// the attempt was counted). With `hash = None` (unknown user) a dummy hash is checked
 /// instead so that both failures take the same time.
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+pub async fn verify_password(permit: Argon2Permit, password: String, hash: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
         verify_password_blocking(&password, &hash)
     })

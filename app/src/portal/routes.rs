@@ -42,15 +42,22 @@ pub async fn login_handler(
 ) -> Response {
     let ip = request_ip(&parts, &state.auth);
     let client = client(Customer, &parts, &state.auth, &ip);
-    let outcome = credentials::sign_in(
-        &state.pool,
-        &state.auth,
-        Customer,
-        &form.email,
-        &form.password,
-        &client,
-    )
-    .await;
+    // Too many sign-in requests from this IP: turned away before anything else runs.
+    let outcome = match state.sign_in_rate.check(&ip) {
+        Err(secs) => Ok(SignIn::Throttled(secs)),
+        Ok(()) => {
+            credentials::sign_in(
+                &state.pool,
+                &state.auth,
+                Customer,
+                &form.email,
+                &form.password,
+                &client,
+                &state.argon2,
+            )
+            .await
+        }
+    };
     match outcome {
         Ok(SignIn::SignedIn { token, .. }) => signed_in(&state, &token, "/portal"),
         Ok(SignIn::Invalid) => see_other("/portal/login?error=invalid"),

@@ -62,6 +62,9 @@ async fn start_instance(
         trust_forwarded_for: false,
         public_origin: "http://app.test".into(),
         public_base_url: "http://app.test".into(),
+        // Tests sign in far more often than people; security.rs tests the real limit.
+        sign_in_burst: 10_000,
+        sign_in_period: app::auth::throttle::SIGN_IN_EVERY,
     };
     tweak(&mut auth);
     let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);
