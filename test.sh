@@ -129,6 +129,8 @@ run_e2e() {
   local dir=target/e2e/$name
   rm -rf "$dir" && mkdir -p "$dir"
   export E2E_BASE_URL="http://127.0.0.1:$port"
+  # The embedded mail mode's .eml files: the mailbox the portal specs follow links from.
+  export E2E_MAIL_DIR="$PWD/$dir/mail"
   DATABASE_URL="$db" target/debug/server create-staff --role support \
     --name "Helpdesk Person" --email "$E2E_SUPPORT_EMAIL" --password "$E2E_SUPPORT_PASSWORD" >/dev/null
   DATABASE_URL="$db" target/debug/server create-staff --role accounting \

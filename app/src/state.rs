@@ -32,6 +32,8 @@ pub struct AppState {
     pub auth: Arc<AuthSettings>,
     /// Wakes the mail worker (a mail was queued or retried).
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// When the mail worker last went round its loop (Unix seconds; 0: not started).
+    pub mail_beat: Arc<std::sync::atomic::AtomicI64>,
     /// Sign-in requests per IP (staff and portal sign-in forms).
     pub sign_in_rate: Arc<crate::auth::throttle::RequestRate>,
     /// The argon2 gate the sign-in forms' password checks pass through.

@@ -43,3 +43,29 @@ export async function addCustomer(page: Page, first: string, last: string) {
   await expect(dialog).toBeHidden();
   return email;
 }
+
+/**
+ * The newest mail kept as an `.eml` file (the embedded mode's delivery: the recipient's
+ * mailbox in these tests) to `email` with `subject`, quoted-printable decoded. Links are
+ * followed from here: the Mail page shows stored mails with their tokens redacted.
+ */
+export async function keptMail(email: string, subject: string): Promise<string> {
+  const fs = await import("fs");
+  const path = await import("path");
+  const dir = process.env.E2E_MAIL_DIR ?? "";
+  for (let i = 0; i < 100; i++) {
+    const files = fs.existsSync(dir)
+      ? fs.readdirSync(dir).filter((f) => f.endsWith(".eml")).sort().reverse()
+      : [];
+    for (const f of files) {
+      const raw = fs.readFileSync(path.join(dir, f), "utf8");
+      if (raw.includes(email) && raw.includes(`Subject: ${subject}`)) {
+        return raw
+          .replace(/=\r?\n/g, "")
+          .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no kept mail to ${email} with subject "${subject}" in ${dir}`);
+}

@@ -39,6 +39,13 @@ pub enum Command {
         #[arg(long, default_value_t = 1000)]
         count: u64,
     },
+    /// Write a consistent copy of the database while the app runs (SQLite: a checked
+    /// database file; PostgreSQL: a pg_dump custom-format archive).
+    Backup {
+        /// The new file to write (it must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// Create a staff user with any role (admin, sales, support, accounting).
     CreateStaff {
         #[arg(long)]
@@ -97,6 +104,11 @@ pub struct Config {
     /// append or overwrite it (nginx: `proxy_set_header X-Forwarded-For $remote_addr;`).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
+
+    /// Before new migrations are applied to a SQLite database that holds data, copy it next
+    /// to itself (`<file>.before-<version>-<time>.bak`). PostgreSQL: use the server's backups.
+    #[arg(long, env = "BACKUP_BEFORE_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub backup_before_migrate: bool,
 
     /// Days a deleted customer stays in the trash (restorable) before it is purged.
     #[arg(long, env = "TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]

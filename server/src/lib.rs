@@ -4,6 +4,7 @@
 // the router is built here.
 #![recursion_limit = "256"]
 
+pub mod backup;
 pub mod config;
 mod middleware;
 pub mod seed;
@@ -42,10 +43,19 @@ pub const PG_MIN_VERSION: i32 = 130000;
 /// Open the database `DATABASE_URL` names (`sqlite:` or `postgres:`), check it, and apply
 /// the migrations.
 pub async fn connect(database_url: &str) -> Result<db::Pool, String> {
+    connect_with(database_url, true).await
+}
+
+/// [`connect`], choosing whether a SQLite database that holds data is copied before new
+/// migrations are applied to it (`BACKUP_BEFORE_MIGRATE`).
+pub async fn connect_with(
+    database_url: &str,
+    backup_before_migrate: bool,
+) -> Result<db::Pool, String> {
     if is_postgres_url(database_url) {
         connect_postgres(database_url).await
     } else {
-        connect_sqlite(database_url).await
+        connect_sqlite(database_url, backup_before_migrate).await
     }
 }
 
@@ -58,7 +68,10 @@ pub fn is_postgres_url(url: &str) -> bool {
 /// WAL lets readers run while one writer writes. `synchronous = FULL` makes every committed
 /// transaction durable across power loss; our writes are small and infrequent, so the extra
 /// fsync is cheap and we keep it.
-async fn connect_sqlite(database_url: &str) -> Result<db::Pool, String> {
+async fn connect_sqlite(
+    database_url: &str,
+    backup_before_migrate: bool,
+) -> Result<db::Pool, String> {
     let opts = SqliteConnectOptions::from_str(database_url)
         .map_err(|e| format!("DATABASE_URL is not a valid SQLite URL: {e}"))?
         .create_if_missing(true)
@@ -80,15 +93,31 @@ async fn connect_sqlite(database_url: &str) -> Result<db::Pool, String> {
                 .map_err(|e| format!("cannot create database directory {}: {e}", dir.display()))?;
         }
     }
+    let file = opts.get_filename().to_path_buf();
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(opts)
         .await
         .map_err(|e| format!("cannot open database {database_url}: {e}"))?;
+    let (pending, has_data) = backup::pending(&pool, &MIGRATOR)
+        .await
+        .map_err(|e| format!("cannot read the applied migrations: {e}"))?;
+    if let Some(first) = pending.first().copied().filter(|_| has_data) {
+        if backup_before_migrate {
+            let copy = backup::before_migrating(&pool, &file, first).await.map_err(|e| {
+                format!("{e} (the backup taken before migrating; BACKUP_BEFORE_MIGRATE=false skips it)")
+            })?;
+            tracing::info!(backup = %copy.display(), "copied the database before migrating it");
+        }
+        tracing::info!(versions = ?pending, "applying migrations");
+    }
     MIGRATOR
         .run(&pool)
         .await
         .map_err(|e| format!("database migration failed: {e}"))?;
+    if has_data && !pending.is_empty() {
+        tracing::info!(versions = ?pending, "migrations applied");
+    }
     Ok(pool.into())
 }
 
@@ -207,6 +236,7 @@ pub fn app_state(leptos_options: LeptosOptions, pool: db::Pool, auth: AuthSettin
         argon2: Arc::new(app::auth::hashing::Argon2Gate::per_core()),
         auth: Arc::new(auth),
         mail_wake: Arc::new(tokio::sync::Notify::new()),
+        mail_beat: Arc::default(),
     }
 }
 
@@ -233,6 +263,7 @@ pub fn build_router(state: AppState) -> Router {
         ));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/auth/login", post(login_handler))
         .route("/auth/logout", post(logout_handler))
         .route("/staff/auth/accept", post(app::staff::ssr::accept_handler))
@@ -287,6 +318,80 @@ async fn server_fn_handler(
     req: Request<Body>,
 ) -> impl axum::response::IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Readiness, for a load balancer deciding whether to send traffic here: the database takes
+/// a write (inside a transaction that is rolled back), every migration this binary carries
+/// is applied, and the mail worker went round its loop within the last minute. `200` with
+/// each check's state, or `503` naming what is not ready (no internal detail).
+async fn readyz(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let database = match writable(&state.pool).await {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::error!(err = %e, "readyz: the database does not take a write");
+            "not writable"
+        }
+    };
+    let migrations = match migrations_applied(&state.pool).await {
+        Ok(true) => "ok",
+        Ok(false) => "pending",
+        Err(e) => {
+            tracing::error!(err = %e, "readyz: cannot read the applied migrations");
+            "unknown"
+        }
+    };
+    let beat = state.mail_beat.load(std::sync::atomic::Ordering::Relaxed);
+    let mail_worker = if beat == 0 {
+        "not started"
+    } else if chrono::Utc::now().timestamp() - beat > 60 {
+        "stalled"
+    } else {
+        "ok"
+    };
+    let ready = [database, migrations, mail_worker]
+        .iter()
+        .all(|s| *s == "ok");
+    let status = if ready {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(serde_json::json!({
+            "ready": ready,
+            "database": database,
+            "migrations": migrations,
+            "mail_worker": mail_worker,
+        })),
+    )
+        .into_response()
+}
+
+/// A write the database must accept: the counters touched in place, then rolled back.
+async fn writable(pool: &db::Pool) -> Result<(), sqlx::Error> {
+    let mut tx = db::begin_write(pool).await?;
+    db::query("update customer_count set live = live")
+        .execute(&mut *tx)
+        .await?;
+    tx.rollback().await
+}
+
+/// Is every migration this binary carries applied (and none failed half-way)?
+async fn migrations_applied(pool: &db::Pool) -> Result<bool, sqlx::Error> {
+    let migrator = match pool.backend() {
+        db::Backend::Sqlite => &MIGRATOR,
+        db::Backend::Postgres => &PG_MIGRATOR,
+    };
+    let applied: Vec<i64> =
+        db::query_scalar("select version from _sqlx_migrations where success order by version")
+            .fetch_all(pool)
+            .await?;
+    Ok(migrator
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .all(|m| applied.contains(&m.version)))
 }
 
 /// Liveness and database reachability, for load balancers and the test scripts.
@@ -389,6 +494,11 @@ pub async fn housekeeping(pool: &db::Pool, retention_days: u32) {
         if let Err(e) = sessions::purge_expired(pool, p, chrono::Utc::now()).await {
             tracing::warn!(err = %e, principal = ?p, "session purge failed");
         }
+    }
+    match app::mail::ssr::redact_sent(pool).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(redacted = n, "redacted the link tokens of sent mails"),
+        Err(e) => tracing::warn!(err = %e, "redacting sent mails failed"),
     }
     match app::auth::ssr::purge_throttles(pool, chrono::Utc::now()).await {
         Ok(0) => {}

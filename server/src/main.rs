@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
             password,
         }) => create_staff(cli.config, email, name, app::auth::Role::Admin, password).await,
         Some(Command::SeedDemo { count }) => seed_demo(cli.config, count).await,
+        Some(Command::Backup { to }) => backup(cli.config, to).await,
         Some(Command::CreateStaff {
             email,
             name,
@@ -45,8 +46,25 @@ async fn main() -> ExitCode {
     }
 }
 
+async fn backup(config: Config, to: std::path::PathBuf) -> Result<(), String> {
+    let url = config.database_url.expose_secret();
+    let pool = server::connect_with(url, config.backup_before_migrate).await?;
+    let started = std::time::Instant::now();
+    server::backup::backup(&pool, url, &to).await?;
+    println!(
+        "backup written to {} in {:.1} s",
+        to.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 async fn serve(config: Config) -> Result<(), String> {
-    let pool = server::connect(config.database_url.expose_secret()).await?;
+    let pool = server::connect_with(
+        config.database_url.expose_secret(),
+        config.backup_before_migrate,
+    )
+    .await?;
     match app::db::server_version(&pool).await {
         Ok(v) => tracing::info!(backend = pool.backend().name(), version = %v, "database ready"),
         Err(e) => return Err(format!("cannot read the database version: {e}")),
@@ -75,7 +93,12 @@ async fn serve(config: Config) -> Result<(), String> {
             tracing::info!(dir = %mail.dir.display(), "mail: no SMTP_URL, mails are kept as .eml files and on the Mail page")
         }
     }
-    app::mail::ssr::spawn_worker(pool.clone(), mail, state.mail_wake.clone());
+    app::mail::ssr::spawn_worker(
+        pool.clone(),
+        mail,
+        state.mail_wake.clone(),
+        state.mail_beat.clone(),
+    );
 
     let listener = tokio::net::TcpListener::bind(config.bind_addr)
         .await
@@ -119,7 +142,11 @@ async fn create_staff(
             p
         }
     };
-    let pool = server::connect(config.database_url.expose_secret()).await?;
+    let pool = server::connect_with(
+        config.database_url.expose_secret(),
+        config.backup_before_migrate,
+    )
+    .await?;
     match app::staff::ssr::create_with_password(&pool, &email, &name, role, &password).await {
         Ok(id) => {
             println!(
@@ -134,7 +161,11 @@ async fn create_staff(
 }
 
 async fn seed_demo(config: Config, count: u64) -> Result<(), String> {
-    let pool = server::connect(config.database_url.expose_secret()).await?;
+    let pool = server::connect_with(
+        config.database_url.expose_secret(),
+        config.backup_before_migrate,
+    )
+    .await?;
     let started = std::time::Instant::now();
     let n = server::seed::seed_demo(&pool, count)
         .await

@@ -50,6 +50,7 @@ fn is_public_path(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/assets/")
         || path == "/healthz"
+        || path == "/readyz"
         || path == "/favicon.ico"
         || path == "/robots.txt"
 }

@@ -91,6 +91,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/portal/auth/reset", Anyone),
     ("POST", "/portal/auth/forgot", Anyone),
     ("GET", "/healthz", Anyone),
+    ("GET", "/readyz", Anyone),
 ];
 
 /// The rule of a server function, if it has one.

@@ -252,6 +252,7 @@ pub async fn deliver_due(
                     Some(done),
                 )
                 .await?;
+                redact_stored(pool, &c).await?;
             }
             Outcome::Retry(err) if c.attempts < settings.max_attempts => {
                 let next = done
@@ -387,7 +388,13 @@ async fn settle(
 }
 
 /// The background worker: delivers due mail now, whenever woken, and every few seconds.
-pub fn spawn_worker(pool: db::Pool, settings: MailSettings, wake: Arc<Notify>) {
+/// Each pass of its loop stores the time (Unix seconds) in `beat`, for `/readyz`.
+pub fn spawn_worker(
+    pool: db::Pool,
+    settings: MailSettings,
+    wake: Arc<Notify>,
+    beat: Arc<std::sync::atomic::AtomicI64>,
+) {
     tokio::spawn(async move {
         let transport = match transport(&settings) {
             Ok(t) => t,
@@ -397,6 +404,7 @@ pub fn spawn_worker(pool: db::Pool, settings: MailSettings, wake: Arc<Notify>) {
             }
         };
         loop {
+            beat.store(Utc::now().timestamp(), std::sync::atomic::Ordering::Relaxed);
             if let Err(e) = deliver_due(&pool, &settings, transport.as_ref()).await {
                 tracing::error!(err = %e, "mail worker");
             }
@@ -434,16 +442,103 @@ pub async fn retry(pool: &db::Pool, id: i64) -> Result<bool, sqlx::Error> {
         == 1)
 }
 
+/// A mail's text for the Mail page, its links' tokens redacted (a queued invitation's link
+/// would otherwise let whoever reads the page use it).
 pub async fn body(pool: &db::Pool, id: i64) -> Result<Option<String>, sqlx::Error> {
-    db::query_scalar("select body_text from email_outbox where email_id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    let text: Option<String> =
+        db::query_scalar("select body_text from email_outbox where email_id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(text.map(|t| redact_tokens(&t)))
+}
+
+/// What replaces a link's token in every stored copy of a mail.
+pub const REDACTED: &str = "redacted";
+
+/// `text` with the value of every `token=` (a link's single-use token) replaced by
+/// [`REDACTED`]: the outbox keeps a sent mail for the Mail page, but not a usable link —
+/// only the token's SHA-256 is kept anywhere else.
+pub fn redact_tokens(text: &str) -> String {
+    const KEY: &str = "token=";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(KEY) {
+        let (before, after) = rest.split_at(at + KEY.len());
+        out.push_str(before);
+        let value_len = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        if value_len > 0 {
+            out.push_str(REDACTED);
+        }
+        rest = &after[value_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Once a mail is sent (or kept as an `.eml` file, which is its delivery in embedded mode),
+/// the outbox's copy no longer carries its links' tokens.
+async fn redact_stored(pool: &db::Pool, c: &Claimed) -> Result<(), sqlx::Error> {
+    let (text, html) = (redact_tokens(&c.body_text), redact_tokens(&c.body_html));
+    if text == c.body_text && html == c.body_html {
+        return Ok(());
+    }
+    db::query("update email_outbox set body_text = $1, body_html = $2 where email_id = $3")
+        .bind(text)
+        .bind(html)
+        .bind(c.email_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Sent and kept mails stored before their tokens were redacted (older versions kept them):
+/// redacted now, a batch at a time (housekeeping). Returns how many were changed.
+pub async fn redact_sent(pool: &db::Pool) -> Result<u64, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = db::query_as(
+        "select email_id, body_text, body_html from email_outbox
+          where status in ('sent', 'kept') and body_text like '%token=%'
+          order by email_id limit 500",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut changed = 0;
+    for (id, text, html) in rows {
+        let (t, h) = (redact_tokens(&text), redact_tokens(&html));
+        if t != text || h != html {
+            db::query("update email_outbox set body_text = $1, body_html = $2 where email_id = $3")
+                .bind(t)
+                .bind(h)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_tokens_are_redacted_and_nothing_else() {
+        let text = "Open https://crm.example.com/portal/accept?token=0a1b2c3d4e5f&x=1 now.\n\
+                    <a href=\"https://crm.example.com/staff/accept?token=ffee99\">Choose</a> token= end";
+        let r = redact_tokens(text);
+        assert!(!r.contains("0a1b2c3d4e5f") && !r.contains("ffee99"), "{r}");
+        assert!(r.contains("/portal/accept?token=redacted&x=1 now."), "{r}");
+        assert!(
+            r.contains("/staff/accept?token=redacted\">Choose</a>"),
+            "{r}"
+        );
+        assert!(r.ends_with("token= end"), "{r}");
+        assert_eq!(redact_tokens("no links here"), "no links here");
+        assert_eq!(redact_tokens(&r), r, "idempotent");
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_caps_at_an_hour() {

@@ -76,11 +76,13 @@ async fn two_workers_deliver_every_invitation_exactly_once() {
         a.pool.clone(),
         worker_settings(smtp.addr, "instance-a", lease),
         wake_a.clone(),
+        Arc::default(),
     );
     spawn_worker(
         b.pool.clone(),
         worker_settings(smtp.addr, "instance-b", lease),
         wake_b.clone(),
+        Arc::default(),
     );
     // Customers with an invitation, created through both instances at once.
     let n = 24;

@@ -195,7 +195,11 @@ async fn without_smtp_mails_are_kept_as_eml_files_and_readable_by_admins() {
         .call(&staff.admin, "mail_body", json!({ "id": id }))
         .await;
     assert_eq!(code, 200);
-    assert!(body.as_str().unwrap().contains("/portal/accept?token=abc"));
+    // The Mail page shows the mail, but not a usable link (the .eml file is the delivery).
+    assert!(body
+        .as_str()
+        .unwrap()
+        .contains("/portal/accept?token=redacted"));
     let (code, _) = app
         .call(&staff.sales, "mail_body", json!({ "id": id }))
         .await;

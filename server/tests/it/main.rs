@@ -13,6 +13,7 @@ mod hardening;
 mod instances;
 mod labels;
 mod mail;
+mod operations;
 mod permissions;
 mod portal;
 mod security;

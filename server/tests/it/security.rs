@@ -413,3 +413,99 @@ async fn housekeeping_purges_throttle_rows_whose_window_and_block_are_over() {
         vec!["current".to_string(), "still-blocked".to_string()]
     );
 }
+
+#[tokio::test]
+async fn stored_copies_of_a_sent_mail_hold_no_usable_link() {
+    use app::mail::ssr::{deliver_due, enqueue, transport, MailSettings, NewMail};
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let smtp = crate::common::smtp::FakeSmtp::start_on("127.0.0.1:0").await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = MailSettings {
+        smtp_url: Some(format!("smtp://{}", smtp.addr).into()),
+        from: "Customers <no-reply@example.com>".into(),
+        dir: dir.path().to_path_buf(),
+        base_delay: std::time::Duration::from_millis(20),
+        max_attempts: 4,
+        lease: std::time::Duration::from_secs(60),
+        instance: "test-worker".into(),
+    };
+    let token = "4f".repeat(32);
+    let id = enqueue(
+        &mut app.pool.acquire().await.unwrap(),
+        &NewMail {
+            recipient: "ana@example.com",
+            subject: "Welcome to the portal",
+            body_text: &format!("Open https://example.com/portal/accept?token={token} to begin."),
+            body_html: &format!(
+                "<a href=\"https://example.com/portal/accept?token={token}\">Open</a>"
+            ),
+            template: "invitation",
+            customer_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    // Queued: the Mail page shows it without the token already.
+    let (status, body) = app
+        .call(&staff.admin, "mail_body", json!({ "id": id }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.to_string().contains(&token), "{body}");
+    assert!(body.to_string().contains("token=redacted"), "{body}");
+    // Sent: the recipient got the real link; the outbox keeps a copy without it.
+    let t = transport(&settings).unwrap();
+    assert_eq!(
+        deliver_due(&app.pool, &settings, t.as_ref()).await.unwrap(),
+        1
+    );
+    // (quoted-printable: long lines are soft-wrapped and '=' is written '=3D')
+    let received = smtp.received.lock().unwrap()[0]
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(
+        received.contains(&format!("/portal/accept?token={token}")),
+        "{received}"
+    );
+    let (text, html): (String, String) =
+        app::db::query_as("select body_text, body_html from email_outbox where email_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(
+        !text.contains(&token) && !html.contains(&token),
+        "{text} {html}"
+    );
+    assert!(
+        text.contains("/portal/accept?token=redacted to begin."),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn housekeeping_redacts_mails_sent_before_redaction_existed() {
+    let app = spawn_app().await;
+    let token = "a1".repeat(32);
+    app::db::query(
+        "insert into email_outbox (created_at, recipient, subject, body_text, body_html, template,
+                                   status, attempts, next_attempt_at, sent_at)
+         values ($1, 'old@example.com', 'Reset', $2, $3, 'reset', 'sent', 1, $1, $1)",
+    )
+    .bind(chrono::Utc::now())
+    .bind(format!("https://x/portal/reset?token={token}"))
+    .bind(format!(
+        "<a href=\"https://x/portal/reset?token={token}\">Reset</a>"
+    ))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    server::housekeeping(&app.pool, 30).await;
+    let left: i64 = app
+        .count(&format!(
+            "select count(*) from email_outbox where body_text like '%{token}%' or body_html like '%{token}%'"
+        ))
+        .await;
+    assert_eq!(left, 0);
+}

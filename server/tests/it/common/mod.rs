@@ -18,6 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The database this app instance uses (a second instance can share it).
     pub db_url: String,
+    /// The instance's mail-worker heartbeat (no worker runs in tests unless one starts it).
+    pub mail_beat: std::sync::Arc<std::sync::atomic::AtomicI64>,
     _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
@@ -68,6 +70,7 @@ async fn start_instance(
     };
     tweak(&mut auth);
     let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);
+    let mail_beat = state.mail_beat.clone();
     let router = server::build_router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -90,6 +93,7 @@ async fn start_instance(
         pool,
         client,
         db_url: url,
+        mail_beat,
         _dir: dir,
     }
 }
