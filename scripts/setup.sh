@@ -14,6 +14,37 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version =
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# Debian packages, installed only when something is missing (as root, or with sudo).
+apt_install() {
+  local sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  say "installing $* from Debian"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$@" >/dev/null
+}
+
+# A C toolchain: SQLite is compiled from source, and cargo-leptos vendors OpenSSL (perl).
+missing=()
+command -v cc >/dev/null || missing+=(build-essential)
+command -v make >/dev/null || missing+=(make)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v perl >/dev/null || missing+=(perl)
+command -v curl >/dev/null || missing+=(curl ca-certificates)
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+
+# Rust itself, when the machine has none; rust-toolchain.toml then picks the release, its
+# components (rustfmt, clippy) and the wasm32 target, which rustup installs on first use.
+if ! command -v rustup >/dev/null; then
+  say "installing rustup"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none
+fi
+rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "adding the $component component"
+    rustup component add "$component"
+  fi
+done
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
@@ -41,29 +72,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  if [ ! -x /usr/bin/chromium ]; then
-    say "installing Chromium from Debian"
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
-  fi
+  [ -x /usr/bin/chromium ] || apt_install chromium
   # The PostgreSQL tier runs a throwaway cluster (scripts/pg.sh): the server binaries and
   # the contrib modules (pg_trgm).
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ||
      ! ls /usr/share/postgresql/*/extension/pg_trgm.control >/dev/null 2>&1; then
-    say "installing PostgreSQL from Debian"
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql postgresql-contrib >/dev/null
+    apt_install postgresql postgresql-contrib
   fi
   # The export end-to-end test reads the downloaded .xlsx with python3's zipfile.
-  if ! command -v python3 >/dev/null; then
-    say "installing python3 from Debian"
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3 >/dev/null
-  fi
+  command -v python3 >/dev/null || apt_install python3
 fi
