@@ -89,6 +89,14 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        // Text PostgreSQL cannot hold (a NUL byte: SQLSTATE 22021) is the request's fault,
+        // not ours: a 400, whatever function it reached.
+        if let sqlx::Error::Database(db) = &err {
+            if db.code().as_deref() == Some("22021") {
+                tracing::warn!(err = %db, "refused text the database cannot store");
+                return AppError::BadRequest;
+            }
+        }
         AppError::internal("database error", err)
     }
 }

@@ -21,6 +21,7 @@ pub mod prefs;
 pub mod staff;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod text;
 pub mod ui;
 
 use leptos::prelude::*;

@@ -328,6 +328,13 @@ pub async fn change_own_password(
     new: &str,
     base_url: Option<&str>,
 ) -> Result<(), AppError> {
+    // Input no password can be: refused as such, before anything is counted or recorded.
+    if current.len() > INPUT_MAX {
+        return Err(AppError::field(
+            "current",
+            "This is not your current password.",
+        ));
+    }
     let now = Utc::now();
     let limits = [Limit {
         key: throttle_key(&p.password_throttle(me.id), ""),

@@ -120,6 +120,8 @@ impl Cursor {
 #[serde(default)]
 pub struct CustomerQuery {
     /// Free text: any part of a name, an email, a User ID, phone digits in any format.
+    /// Control and invisible characters (a pasted tab, a NUL) arrive as spaces.
+    #[serde(deserialize_with = "spaces_for_forbidden")]
     pub q: String,
     pub status: Option<Status>,
     /// Label ids; a customer matches when it has any of them (or all, with `all_labels`).
@@ -131,6 +133,13 @@ pub struct CustomerQuery {
     /// 10, 20, 50 or 100; anything else means "my saved page size".
     pub size: u32,
     pub cursor: Option<Cursor>,
+}
+
+fn spaces_for_forbidden<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    Ok(s.chars()
+        .map(|c| if crate::text::is_forbidden(c) { ' ' } else { c })
+        .collect())
 }
 
 impl CustomerQuery {

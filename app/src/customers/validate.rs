@@ -98,7 +98,7 @@ pub fn validate_customer(
                 field.to_string(),
                 format!("{name} can be at most {max} characters."),
             );
-        } else if value.chars().any(|ch| ch.is_control()) {
+        } else if crate::text::has_forbidden(value) {
             errors.insert(
                 field.to_string(),
                 format!("{name} contains characters that are not allowed."),

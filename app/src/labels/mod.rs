@@ -101,10 +101,10 @@ pub fn validate_label(input: &LabelInput) -> Result<(String, String), FieldError
             "name".into(),
             format!("Use at most {NAME_MAX_CHARS} characters (this has {chars})."),
         );
-    } else if name.chars().any(char::is_control) {
+    } else if crate::text::has_forbidden(&name) {
         errors.insert(
             "name".into(),
-            "Label names cannot contain control characters.".into(),
+            "Label names cannot contain control or invisible characters.".into(),
         );
     }
     let color = input.color.trim().to_lowercase();

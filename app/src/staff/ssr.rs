@@ -117,6 +117,11 @@ async fn validate_new(input: &NewStaff) -> Result<ValidNewStaff, AppError> {
             "name".into(),
             "Enter a name (at most 100 characters).".into(),
         );
+    } else if crate::text::has_forbidden(&name) {
+        errors.insert(
+            "name".into(),
+            "The name contains characters that are not allowed.".into(),
+        );
     }
     if input.role.is_none() {
         errors.insert("role".into(), "Choose a role.".into());

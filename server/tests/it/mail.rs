@@ -247,3 +247,81 @@ async fn a_mail_another_worker_is_sending_is_left_alone_until_its_lease_ends() {
             .unwrap();
     assert_eq!(claimed_by, "test-worker");
 }
+
+#[tokio::test]
+async fn an_smtp_outage_of_every_kind_loses_no_mail_and_sends_none_twice() {
+    // 200 invitations queued while the SMTP server is down (connections refused), then
+    // answers 4xx, then drops connections in the middle of DATA, then accepts: every mail is
+    // delivered exactly once (a mail is resent only when the server did not accept it), and
+    // the Mail page shows the retries.
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = MailSettings {
+        base_delay: Duration::from_millis(10),
+        max_attempts: 40,
+        ..settings(Some(port), dir.path())
+    };
+    let t = transport(&s).unwrap();
+    let n = 200;
+    for i in 0..n {
+        queue(&app, &format!("outage-{i}@example.com")).await;
+    }
+    // Work the queue for a while in each state of the server.
+    async fn work(
+        app: &TestApp,
+        s: &MailSettings,
+        t: Option<&lettre::AsyncSmtpTransport<lettre::Tokio1Executor>>,
+        for_ms: u64,
+    ) {
+        let until = std::time::Instant::now() + Duration::from_millis(for_ms);
+        while std::time::Instant::now() < until {
+            deliver_due(&app.pool, s, t).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    work(&app, &s, t.as_ref(), 300).await; // refused
+    let smtp = FakeSmtp::start_on(&port.to_string()).await;
+    smtp.mode.store(TRANSIENT, Ordering::SeqCst);
+    work(&app, &s, t.as_ref(), 400).await; // 451
+    smtp.mode.store(DROP_IN_DATA, Ordering::SeqCst);
+    work(&app, &s, t.as_ref(), 400).await; // dropped mid-DATA
+    assert_eq!(smtp.count(), 0, "nothing accepted yet");
+    smtp.mode.store(ACCEPT, Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let left: i64 = app
+            .count("select count(*) from email_outbox where status != 'sent'")
+            .await;
+        if left == 0 || std::time::Instant::now() > deadline {
+            assert_eq!(left, 0, "every mail delivered in time");
+            break;
+        }
+        deliver_due(&app.pool, &s, t.as_ref()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let received = smtp.received.lock().unwrap().clone();
+    let ids: std::collections::HashSet<String> = received
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find(|l| l.starts_with("Message-ID:"))
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(received.len(), n, "each delivered once");
+    assert_eq!(ids.len(), n, "no mail twice");
+    // The Mail page shows that they were retried.
+    let (status, rows) = app.call(&staff.admin, "list_mail", json!({})).await;
+    assert_eq!(status, 200, "{rows}");
+    let rows = rows.as_array().unwrap();
+    assert!(rows.iter().all(|r| r["status"] == "sent"));
+    assert!(
+        rows.iter().all(|r| r["attempts"].as_i64().unwrap() > 1),
+        "every mail needed retries"
+    );
+}

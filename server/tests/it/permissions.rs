@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A dump of every table whose rows a refused call must not touch (sessions are left out:
 /// their last-seen time may move on any request).
-async fn fingerprint(app: &TestApp) -> String {
+pub(crate) async fn fingerprint(app: &TestApp) -> String {
     const SKIP: &str = "('staff_session', 'portal_session', '_sqlx_migrations')";
     let postgres = app.pool.backend() == db::Backend::Postgres;
     let tables: Vec<String> = db::query_scalar(if postgres {
@@ -65,12 +65,12 @@ async fn fingerprint(app: &TestApp) -> String {
     out
 }
 
-struct Fixture {
-    callers: Vec<(&'static str, Caller, String)>,
-    args: BTreeMap<&'static str, Value>,
+pub(crate) struct Fixture {
+    pub(crate) callers: Vec<(&'static str, Caller, String)>,
+    pub(crate) args: BTreeMap<&'static str, Value>,
 }
 
-async fn fixture(app: &TestApp) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let staff = app.staff_cookies().await;
     let create =
         |email: &str, invite: bool| json!({ "input": customer_json(email), "invite": invite });

@@ -10,6 +10,9 @@ use tokio::net::TcpListener;
 pub const ACCEPT: u8 = 0;
 pub const TRANSIENT: u8 = 1;
 pub const PERMANENT: u8 = 2;
+/// Takes the message's first lines, then drops the connection before the end of DATA
+/// (nothing accepted, nothing recorded).
+pub const DROP_IN_DATA: u8 = 3;
 
 /// Just enough SMTP (RFC 5321) to receive mail: EHLO, MAIL, RCPT, DATA, QUIT. `mode`
 /// chooses how RCPT TO is answered.
@@ -40,6 +43,9 @@ impl FakeSmtp {
                     let mut data = String::new();
                     while let Ok(Some(line)) = lines.next_line().await {
                         if in_data {
+                            if m.load(Ordering::SeqCst) == DROP_IN_DATA && data.len() > 200 {
+                                return;
+                            }
                             if line == "." {
                                 in_data = false;
                                 r.lock().unwrap().push(std::mem::take(&mut data));
