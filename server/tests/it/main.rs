@@ -7,6 +7,7 @@ mod common;
 mod abuse;
 mod audit;
 mod auth;
+mod crash;
 mod customer_list;
 mod customers;
 mod export;
