@@ -33,6 +33,10 @@ pub enum AppError {
     Network,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// The database cannot take writes (its disk is full, or it is read-only): nothing was
+    /// changed; reading still works.
+    #[error("Changes cannot be saved right now: the server's storage is full or read-only. Nothing was changed; please try again later.")]
+    StorageUnavailable,
 }
 
 impl AppError {
@@ -48,6 +52,7 @@ impl AppError {
             AppError::BadRequest => 400,
             AppError::Network => 503,
             AppError::Internal => 500,
+            AppError::StorageUnavailable => 503,
         }
     }
 
@@ -92,13 +97,32 @@ impl From<sqlx::Error> for AppError {
         // Text PostgreSQL cannot hold (a NUL byte: SQLSTATE 22021) is the request's fault,
         // not ours: a 400, whatever function it reached.
         if let sqlx::Error::Database(db) = &err {
-            if db.code().as_deref() == Some("22021") {
+            let code = db.code().unwrap_or_default();
+            if code == "22021" {
                 tracing::warn!(err = %db, "refused text the database cannot store");
                 return AppError::BadRequest;
+            }
+            if storage_unavailable(db.as_ref()) {
+                tracing::error!(err = %db, "the database cannot take writes");
+                return AppError::StorageUnavailable;
             }
         }
         AppError::internal("database error", err)
     }
+}
+
+/// A database error code that means "no writes possible now": SQLite's FULL (13) and
+/// READONLY (8, with its extended codes), PostgreSQL's disk_full (53100) and
+/// read_only_sql_transaction (25006).
+#[cfg(feature = "ssr")]
+fn storage_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        return matches!(pg.code(), "53100" | "25006");
+    }
+    matches!(
+        db.code().and_then(|c| c.parse::<i64>().ok()),
+        Some(n) if n == 13 || n & 0xff == 8
+    )
 }
 
 #[cfg(test)]

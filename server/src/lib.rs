@@ -96,6 +96,16 @@ async fn connect_sqlite(
     let file = opts.get_filename().to_path_buf();
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A write that failed in a way that makes SQLite roll the transaction back itself
+        // (a full disk, an I/O error) leaves sqlx believing the connection is still inside
+        // it, and every later transaction on it fails ("begin_with at non-zero transaction
+        // depth"). Such a connection is closed when it comes back, never reused.
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                use sqlx::TransactionManager;
+                Ok(sqlx::sqlite::SqliteTransactionManager::get_transaction_depth(conn) == 0)
+            })
+        })
         .connect_with(opts)
         .await
         .map_err(|e| format!("cannot open database {database_url}: {e}"))?;
@@ -321,7 +331,7 @@ async fn server_fn_handler(
 }
 
 /// Readiness, for a load balancer deciding whether to send traffic here: the database takes
-/// a write (inside a transaction that is rolled back), every migration this binary carries
+/// a write (a counter row rewritten with its own value), every migration this binary carries
 /// is applied, and the mail worker went round its loop within the last minute. `200` with
 /// each check's state, or `503` naming what is not ready (no internal detail).
 async fn readyz(State(state): State<AppState>) -> axum::response::Response {
@@ -369,13 +379,15 @@ async fn readyz(State(state): State<AppState>) -> axum::response::Response {
         .into_response()
 }
 
-/// A write the database must accept: the counters touched in place, then rolled back.
+/// A write the database must accept and make durable: one counter row rewritten with its
+/// own value and committed (a rolled-back write never reaches the disk, so it would not
+/// notice a read-only file or a lost volume).
 async fn writable(pool: &db::Pool) -> Result<(), sqlx::Error> {
     let mut tx = db::begin_write(pool).await?;
-    db::query("update customer_count set live = live")
+    db::query("update customer_count set live = live where status = 'active'")
         .execute(&mut *tx)
         .await?;
-    tx.rollback().await
+    tx.commit().await
 }
 
 /// Is every migration this binary carries applied (and none failed half-way)?

@@ -219,26 +219,41 @@ async fn resolve(
         return Ok(None);
     }
     if now - row.last_seen_at >= Duration::seconds(60) {
-        let mut tx = db::begin_write(pool).await?;
-        db::query(format!(
-            "update {} set last_seen_at = $1 where session_hash = $2",
-            p.session_table()
-        ))
-        .bind(now)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
-        if p == Principal::Customer {
-            // The Portal tab's "last access".
-            db::query("update portal_account set last_access_at = $1 where customer_id = $2")
-                .bind(now)
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
+        // Best effort: a database that cannot take writes (a full disk) must not stop
+        // people from reading.
+        if let Err(e) = touch(pool, p, &hash, row.id, now).await {
+            tracing::warn!(err = %e, "could not record a session's last activity");
         }
-        tx.commit().await?;
     }
     Ok(Some((row, hash)))
+}
+
+/// The session's (and, for a customer, the Portal tab's) last activity.
+async fn touch(
+    pool: &Pool,
+    p: Principal,
+    hash: &str,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db::begin_write(pool).await?;
+    db::query(format!(
+        "update {} set last_seen_at = $1 where session_hash = $2",
+        p.session_table()
+    ))
+    .bind(now)
+    .bind(hash)
+    .execute(&mut *tx)
+    .await?;
+    if p == Principal::Customer {
+        // The Portal tab's "last access".
+        db::query("update portal_account set last_access_at = $1 where customer_id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
 }
 
 /// The staff member a session token belongs to.

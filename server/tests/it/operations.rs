@@ -219,3 +219,100 @@ async fn new_migrations_on_a_database_with_data_are_preceded_by_a_copy_of_it() {
         .count();
     assert_eq!(n, 1);
 }
+
+/// A small filesystem of its own (tmpfs; needs root), unmounted when dropped.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk(dir))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_clearly_keeps_reads_working_and_recovers() {
+    if on_postgres() {
+        return;
+    }
+    let Some(disk) = SmallDisk::mount(24) else {
+        eprintln!("skipped: cannot mount a small filesystem here (needs root)");
+        return;
+    };
+    let url = format!("sqlite://{}", disk.0.path().join("full.db").display());
+    let app = spawn_app_at(url).await;
+    let staff = app.staff_cookies().await;
+    let create = |i: usize| {
+        app.detached_call(
+            &staff.sales,
+            "create_customer",
+            serde_json::json!({ "input": customer_json(&format!("disk-{i}@example.com")) }),
+        )
+    };
+    let (status, body) = create(0).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["customer_id"].as_i64().unwrap();
+    // Fill the disk.
+    let filler = disk.0.path().join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![7u8; 64 * 1024];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+    }
+    // Writes fail — with the message that says why, and a 503 — once the little room left
+    // in the files is used up.
+    let mut refused = None;
+    for i in 1..400 {
+        let (status, body) = create(i).await;
+        if status != 200 {
+            refused = Some((status, body));
+            break;
+        }
+    }
+    let (status, body) = refused.expect("a write was refused on a full disk");
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["kind"], "StorageUnavailable", "{body}");
+    // Reads keep working.
+    let (status, body) = app
+        .call(
+            &staff.support,
+            "get_customer",
+            serde_json::json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = app
+        .call(
+            &staff.support,
+            "list_customers",
+            serde_json::json!({ "query": {} }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Readiness answers (whether a one-row write still fits depends on the room SQLite's
+    // files keep; the disk is not what /readyz measures).
+    let (status, _) = readyz(&app).await;
+    assert!(status == 200 || status == 503, "{status}");
+    // Space comes back: so do writes, and the database is sound.
+    std::fs::remove_file(&filler).unwrap();
+    let (status, body) = create(1000).await;
+    assert_eq!(status, 200, "{body}");
+    consistent(&app.pool).await;
+}

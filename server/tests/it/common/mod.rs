@@ -39,15 +39,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut app::state::AuthSettings)) -> TestApp {
-    // The server's warnings and errors (e.g. the cause behind a 500) go to the test's captured
-    // output, which is shown when a test fails.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
-        .with_test_writer()
-        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(&dir).await;
     start_instance(url, std::sync::Arc::new(dir), tweak).await
+}
+
+/// An app on the database at `url` (which must be new or hold this app's schema).
+pub async fn spawn_app_at(url: String) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    start_instance(url, std::sync::Arc::new(dir), |_| {}).await
 }
 
 /// An app instance (router, pool) on the database `url`.
@@ -56,6 +56,12 @@ async fn start_instance(
     dir: std::sync::Arc<tempfile::TempDir>,
     tweak: impl FnOnce(&mut app::state::AuthSettings),
 ) -> TestApp {
+    // The server's warnings and errors (e.g. the cause behind a 500) go to the test's captured
+    // output, which is shown when a test fails.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
+        .with_test_writer()
+        .try_init();
     let pool = server::connect(&url).await.unwrap();
     let mut auth = app::state::AuthSettings {
         idle_timeout: Duration::from_secs(3600),
