@@ -8,7 +8,8 @@
 //! With `BENCH_POSTGRES_URL=postgres://…/postgres` (e.g. `$(scripts/pg.sh start)`) it runs
 //! on PostgreSQL instead, in a database `customers_bench_COUNT` it creates there.
 //! `BENCH_QUERIES_ONLY=1` stops after the list/search queries (no export, no HTTP);
-//! `BENCH_ONLY=ari` runs only the queries whose name contains it, `BENCH_RUNS` times.
+//! `BENCH_ONLY=ari` runs only the queries whose name contains it, `BENCH_RUNS` times;
+//! `BENCH_LOAD_SECS=60` replaces the HTTP table by the mixed-load run (see `load`).
 
 use app::customers::list::{Cursor, CustomerQuery, SortKey};
 use app::customers::model::Status;
@@ -318,6 +319,23 @@ async fn main() {
             },
         ),
         (
+            "status (active) sorted by last name",
+            CustomerQuery {
+                status: Some(Status::Active),
+                sort: SortKey::LastName,
+                desc: Some(false),
+                ..base.clone()
+            },
+        ),
+        (
+            "status (inactive) sorted by created, newest first",
+            CustomerQuery {
+                status: Some(Status::Inactive),
+                sort: SortKey::Created,
+                ..base.clone()
+            },
+        ),
+        (
             "status + search (inactive, \"cruz\")",
             CustomerQuery {
                 status: Some(Status::Inactive),
@@ -439,7 +457,8 @@ async fn main() {
         idle_timeout: Duration::from_secs(3600),
         absolute_timeout: Duration::from_secs(3600),
         cookie_secure: false,
-        trust_forwarded_for: false,
+        // The load run's sign-in flood comes from many addresses.
+        trust_forwarded_for: true,
         public_origin: "http://127.0.0.1".into(),
         public_base_url: "http://127.0.0.1".into(),
         sign_in_burst: app::auth::throttle::SIGN_IN_BURST,
@@ -475,6 +494,12 @@ async fn main() {
         .next()
         .unwrap()
         .to_string();
+
+    if let Ok(secs) = std::env::var("BENCH_LOAD_SECS") {
+        let secs: u64 = secs.parse().unwrap_or(60);
+        load(addr, &client, &cookie, count as i64, secs).await;
+        return;
+    }
 
     println!("\n| HTTP, 64 concurrent connections, 10 s | requests/s | p50 ms | p95 ms |");
     println!("|---|---|---|---|");
@@ -530,6 +555,204 @@ async fn main() {
             all.len() as f64 / 10.0,
             ms(percentile(&all, 0.5)),
             ms(percentile(&all, 0.95))
+        );
+    }
+}
+
+/// What one request of the mixed load was.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Kind {
+    List,
+    Keystroke,
+    Profile,
+    Page,
+    Edit,
+    SignIn,
+}
+
+/// `BENCH_LOAD_SECS=60`: 64 connections of mixed traffic (list pages with filters and sorts,
+/// search keystrokes, profiles with their history, server-rendered pages, edits) for that
+/// long — then the same again with 64 more connections flooding the sign-in form with wrong
+/// passwords from many addresses. Reports p50/p99 per kind, errors (5xx or no answer),
+/// conflicts (409: two edits of one customer) and panics.
+async fn load(
+    addr: std::net::SocketAddr,
+    client: &reqwest::Client,
+    cookie: &str,
+    count: i64,
+    secs: u64,
+) {
+    use rand::{Rng, SeedableRng};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    static PANICS: AtomicUsize = AtomicUsize::new(0);
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+        default_hook(info);
+    }));
+    const NAMES: [&str; 8] = [
+        "santos", "reyes", "cruz", "garcia", "mendoza", "ramos", "johnson", "nguyen",
+    ];
+    for flood in [false, true] {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let errors = Arc::new(AtomicUsize::new(0));
+        let conflicts = Arc::new(AtomicUsize::new(0));
+        let panics_before = PANICS.load(Ordering::SeqCst);
+        let mut tasks = Vec::new();
+        for conn in 0..64 {
+            let (client, cookie) = (client.clone(), cookie.to_string());
+            let (errors, conflicts) = (errors.clone(), conflicts.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut lat: Vec<(Kind, Duration)> = Vec::new();
+                let mut rng = rand::rngs::StdRng::seed_from_u64(conn);
+                while Instant::now() < deadline {
+                    let roll = rng.gen_range(0..100);
+                    let api = |name: &str| format!("http://{addr}/api/{name}");
+                    let t = Instant::now();
+                    let (kind, status) = if roll < 40 {
+                        let sort = ["id", "last_name", "email", "created"][rng.gen_range(0..4)];
+                        let status = ["", "active", "inactive"][rng.gen_range(0..3)];
+                        let size = [20, 50, 100][rng.gen_range(0..3)];
+                        let mut q = serde_json::json!({ "size": size, "sort": sort });
+                        if !status.is_empty() { q["status"] = status.into(); }
+                        let r = client.post(api("list_customers")).header("cookie", &cookie)
+                            .json(&serde_json::json!({ "query": q })).send().await;
+                        (Kind::List, r.map(|r| r.status().as_u16()))
+                    } else if roll < 65 {
+                        let name = NAMES[rng.gen_range(0..NAMES.len())];
+                        let typed = &name[..rng.gen_range(1..=name.len())];
+                        let r = client.post(api("list_customers")).header("cookie", &cookie)
+                            .json(&serde_json::json!({ "query": { "q": typed, "size": 50 } })).send().await;
+                        (Kind::Keystroke, r.map(|r| r.status().as_u16()))
+                    } else if roll < 80 {
+                        let id = rng.gen_range(1..=count);
+                        let a = client.post(api("get_customer")).header("cookie", &cookie)
+                            .json(&serde_json::json!({ "id": id })).send().await;
+                        let b = client.post(api("customer_history")).header("cookie", &cookie)
+                            .json(&serde_json::json!({ "id": id })).send().await;
+                        let worst = match (a, b) {
+                            (Ok(a), Ok(b)) => Ok(a.status().as_u16().max(b.status().as_u16())),
+                            (Err(e), _) | (_, Err(e)) => Err(e),
+                        };
+                        (Kind::Profile, worst)
+                    } else if roll < 90 {
+                        let r = client.get(format!("http://{addr}/customers?size=50")).header("cookie", &cookie).send().await;
+                        let r = match r { Ok(r) => { let s = r.status().as_u16(); r.bytes().await.map(|_| s) } Err(e) => Err(e) };
+                        (Kind::Page, r)
+                    } else {
+                        let id = rng.gen_range(1..=count);
+                        let got = client.post(api("get_customer")).header("cookie", &cookie)
+                            .json(&serde_json::json!({ "id": id })).send().await;
+                        let status = match got {
+                            Ok(r) if r.status().is_success() => {
+                                let mut c: serde_json::Value = r.json().await.unwrap_or_default();
+                                let version = c["version"].clone();
+                                c["city"] = format!("Load {}", rng.gen_range(0..1000)).into();
+                                let input = serde_json::json!({
+                                    "first_name": c["first_name"], "middle_name": c["middle_name"], "last_name": c["last_name"],
+                                    "suffix": c["suffix"], "email": c["email"], "gender": c["gender"], "birthday": c["birthday"],
+                                    "phone": c["phone"], "street": c["street"], "city": c["city"], "state": c["state"],
+                                    "zip": c["zip"], "country": c["country"], "status": c["status"],
+                                    "contact_name": c["contact_name"], "contact_email": c["contact_email"],
+                                    "contact_phone": c["contact_phone"],
+                                });
+                                client.post(api("update_customer")).header("cookie", &cookie)
+                                    .json(&serde_json::json!({ "id": id, "version": version, "input": input }))
+                                    .send().await.map(|r| r.status().as_u16())
+                            }
+                            Ok(r) => Ok(r.status().as_u16()),
+                            Err(e) => Err(e),
+                        };
+                        (Kind::Edit, status)
+                    };
+                    match status {
+                        Ok(409) => { conflicts.fetch_add(1, Ordering::Relaxed); }
+                        Ok(s) if s < 500 => {}
+                        _ => { errors.fetch_add(1, Ordering::Relaxed); }
+                    }
+                    lat.push((kind, t.elapsed()));
+                }
+                lat
+            }));
+        }
+        let refused = Arc::new(AtomicUsize::new(0));
+        if flood {
+            for conn in 0..64u32 {
+                let client = client.clone();
+                let (errors, refused) = (errors.clone(), refused.clone());
+                tasks.push(tokio::spawn(async move {
+                    let mut lat = Vec::new();
+                    let mut i = 0u32;
+                    while Instant::now() < deadline {
+                        i += 1;
+                        let t = Instant::now();
+                        let r = client
+                            .post(format!("http://{addr}/auth/login"))
+                            .header("accept", "application/json")
+                            .header(
+                                "x-forwarded-for",
+                                format!("10.{}.{}.{}", conn, (i >> 8) & 255, i & 255),
+                            )
+                            .form(&[
+                                ("email", format!("flood{i}@example.com")),
+                                ("password", "wrong password".into()),
+                            ])
+                            .send()
+                            .await;
+                        match r.map(|r| r.status().as_u16()) {
+                            Ok(429) => {
+                                refused.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Ok(s) if s < 500 => {}
+                            _ => {
+                                errors.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        lat.push((Kind::SignIn, t.elapsed()));
+                    }
+                    lat
+                }));
+            }
+        }
+        let mut all: Vec<(Kind, Duration)> = Vec::new();
+        for t in tasks {
+            all.extend(t.await.unwrap());
+        }
+        let panics = PANICS.load(Ordering::SeqCst) - panics_before;
+        println!(
+            "\n| {} {secs} s, 64 connections{} | requests | per s | p50 ms | p99 ms |",
+            if flood {
+                "with a sign-in flood:"
+            } else {
+                "mixed load:"
+            },
+            if flood { " + 64 flooding sign-in" } else { "" }
+        );
+        println!("|---|---|---|---|---|");
+        let mut kinds: Vec<Kind> = all.iter().map(|(k, _)| *k).collect();
+        kinds.sort();
+        kinds.dedup();
+        for kind in kinds {
+            let mut l: Vec<Duration> = all
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, d)| *d)
+                .collect();
+            l.sort();
+            println!(
+                "| {kind:?} | {} | {:.0} | {} | {} |",
+                l.len(),
+                l.len() as f64 / secs as f64,
+                ms(percentile(&l, 0.5)),
+                ms(percentile(&l, 0.99))
+            );
+        }
+        println!(
+            "errors (5xx or no answer): {}, edit conflicts (409): {}, sign-ins turned away (429): {}, panics: {panics}",
+            errors.load(Ordering::SeqCst),
+            conflicts.load(Ordering::SeqCst),
+            refused.load(Ordering::SeqCst)
         );
     }
 }

@@ -243,7 +243,7 @@ pub fn app_state(leptos_options: LeptosOptions, pool: db::Pool, auth: AuthSettin
         leptos_options,
         pool,
         sign_in_rate: Arc::new(auth.sign_in_rate()),
-        argon2: Arc::new(app::auth::hashing::Argon2Gate::per_core()),
+        argon2: Arc::new(app::auth::hashing::Argon2Gate::half_the_cores()),
         auth: Arc::new(auth),
         mail_wake: Arc::new(tokio::sync::Notify::new()),
         mail_beat: Arc::default(),

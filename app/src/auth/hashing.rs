@@ -17,8 +17,9 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// An argon2 gate: at most one computation per core at once (each holds 19 MiB and a core
-/// for tens of milliseconds), a short queue behind them, and anything beyond that refused at
+/// An argon2 gate: at most one computation per two cores at once (each holds 19 MiB and a
+/// core for tens of milliseconds; the other half of the machine stays for everyone else —
+/// with one per core a sign-in flood took every core from the list), a short queue behind them, and anything beyond that refused at
 /// once — a flood of anonymous sign-ins cannot take all memory and CPU from the list. Each
 /// app instance's sign-in forms pass through its own (in `AppState`); hashing a new password
 /// and checking a signed-in person's current one pass through [`shared`].
@@ -35,9 +36,9 @@ const QUEUE_WAIT: Duration = Duration::from_secs(5);
 const QUEUE_PER_PERMIT: usize = 8;
 
 impl Argon2Gate {
-    /// One permit per core of this machine.
-    pub fn per_core() -> Self {
-        Self::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    /// One permit per two cores of this machine (at least one).
+    pub fn half_the_cores() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, |n| n.get()) / 2)
     }
 
     pub fn new(permits: usize) -> Self {
@@ -71,7 +72,7 @@ impl Argon2Gate {
 /// The gate for hashing new passwords and checking a signed-in person's current one.
 pub fn shared() -> &'static Argon2Gate {
     static GATE: OnceLock<Argon2Gate> = OnceLock::new();
-    GATE.get_or_init(Argon2Gate::per_core)
+    GATE.get_or_init(Argon2Gate::half_the_cores)
 }
 
 /// The answer when a gate is full: come back in a second (429, `Retry-After: 1`).

@@ -6,13 +6,6 @@
 use crate::common::*;
 use serde_json::json;
 
-fn header(res: &reqwest::Response, name: &str) -> String {
-    res.headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn pages_carry_a_nonce_csp_that_their_own_scripts_use() {
     let app = spawn_app().await;

@@ -12,7 +12,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-fn settings(smtp: Option<SocketAddr>, dir: &std::path::Path) -> MailSettings {
+/// A test worker's settings: SMTP at `smtp` (or `.eml` files in `dir`), quick retries.
+pub(crate) fn settings(smtp: Option<SocketAddr>, dir: &std::path::Path) -> MailSettings {
     MailSettings {
         smtp_url: smtp.map(|a| format!("smtp://{a}").into()),
         from: "Customers <no-reply@example.com>".into(),

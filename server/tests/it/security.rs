@@ -4,13 +4,6 @@
 use crate::common::*;
 use serde_json::json;
 
-fn header(res: &reqwest::Response, name: &str) -> String {
-    res.headers()
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn sign_in_never_redirects_to_another_host() {
     let app = spawn_app().await;
@@ -416,20 +409,12 @@ async fn housekeeping_purges_throttle_rows_whose_window_and_block_are_over() {
 
 #[tokio::test]
 async fn stored_copies_of_a_sent_mail_hold_no_usable_link() {
-    use app::mail::ssr::{deliver_due, enqueue, transport, MailSettings, NewMail};
+    use app::mail::ssr::{deliver_due, enqueue, transport, NewMail};
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
     let smtp = crate::common::smtp::FakeSmtp::start_on("127.0.0.1:0").await;
     let dir = tempfile::tempdir().unwrap();
-    let settings = MailSettings {
-        smtp_url: Some(format!("smtp://{}", smtp.addr).into()),
-        from: "Customers <no-reply@example.com>".into(),
-        dir: dir.path().to_path_buf(),
-        base_delay: std::time::Duration::from_millis(20),
-        max_attempts: 4,
-        lease: std::time::Duration::from_secs(60),
-        instance: "test-worker".into(),
-    };
+    let settings = crate::mail::settings(Some(smtp.addr), dir.path());
     let token = "4f".repeat(32);
     let id = enqueue(
         &mut app.pool.acquire().await.unwrap(),

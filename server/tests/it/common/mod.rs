@@ -215,11 +215,16 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-pub fn location(res: &reqwest::Response) -> String {
+/// A response header's value ('' when absent).
+pub fn header(res: &reqwest::Response, name: &str) -> String {
     res.headers()
-        .get("location")
+        .get(name)
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    header(res, "location")
 }
 
 impl TestApp {
