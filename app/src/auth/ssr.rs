@@ -33,7 +33,7 @@ pub use super::hashing::{
     verify_password_blocking, Argon2Gate,
 };
 pub use super::throttle::{
-    block_secs, purge_throttles, rate_limit, throttle_clear, throttle_key, throttle_record_failure,
+    block_secs, purge_throttles, rate_limit, throttle_key, throttle_record_failure,
     throttle_retry_after, THROTTLE_FREE_FAILURES,
 };
 

@@ -250,14 +250,6 @@ pub async fn rate_limit(
     Ok(Some((reopens - now).num_seconds().max(1) as u64))
 }
 
-pub async fn throttle_clear(pool: &db::Pool, key: &str) -> Result<(), sqlx::Error> {
-    db::query("delete from login_throttle where throttle_key = $1")
-        .bind(key)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
 pub fn throttle_key(email: &str, ip: &str) -> String {
     hash_token(&format!("{}|{ip}", email.trim().to_lowercase()))
 }

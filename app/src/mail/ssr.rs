@@ -481,17 +481,29 @@ pub fn redact_tokens(text: &str) -> String {
 /// Once a mail is sent (or kept as an `.eml` file, which is its delivery in embedded mode),
 /// the outbox's copy no longer carries its links' tokens.
 async fn redact_stored(pool: &db::Pool, c: &Claimed) -> Result<(), sqlx::Error> {
-    let (text, html) = (redact_tokens(&c.body_text), redact_tokens(&c.body_html));
-    if text == c.body_text && html == c.body_html {
-        return Ok(());
+    store_redacted(pool, c.email_id, &c.body_text, &c.body_html).await?;
+    Ok(())
+}
+
+/// Writes the mail's bodies back with their tokens redacted, if they held any. Whether it
+/// changed the row.
+async fn store_redacted(
+    pool: &db::Pool,
+    id: i64,
+    text: &str,
+    html: &str,
+) -> Result<bool, sqlx::Error> {
+    let (t, h) = (redact_tokens(text), redact_tokens(html));
+    if t == text && h == html {
+        return Ok(false);
     }
     db::query("update email_outbox set body_text = $1, body_html = $2 where email_id = $3")
-        .bind(text)
-        .bind(html)
-        .bind(c.email_id)
+        .bind(t)
+        .bind(h)
+        .bind(id)
         .execute(pool)
         .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Sent and kept mails stored before their tokens were redacted (older versions kept them):
@@ -506,14 +518,7 @@ pub async fn redact_sent(pool: &db::Pool) -> Result<u64, sqlx::Error> {
     .await?;
     let mut changed = 0;
     for (id, text, html) in rows {
-        let (t, h) = (redact_tokens(&text), redact_tokens(&html));
-        if t != text || h != html {
-            db::query("update email_outbox set body_text = $1, body_html = $2 where email_id = $3")
-                .bind(t)
-                .bind(h)
-                .bind(id)
-                .execute(pool)
-                .await?;
+        if store_redacted(pool, id, &text, &html).await? {
             changed += 1;
         }
     }
