@@ -4,6 +4,7 @@
 #   unit         pure logic beside the code (app with ssr, server)
 #   integration  server/tests: the real router over a real SQLite file per test, then the
 #                same suite on a throwaway PostgreSQL cluster (a database per test)
+#   load         the benchmark's mixed load, short and small: no error, no panic
 #   end-to-end   end2end/: Playwright in Debian's headless Chromium against the built app,
 #                on SQLite (every spec) and on PostgreSQL (the data-handling specs)
 # Installs what it needs first (scripts/setup.sh --test). Exit status 0 only if all passed.
@@ -72,6 +73,12 @@ check "clippy (hydrate: app + frontend, wasm32)" limit 2400 cargo clippy -p fron
 
 cargo_tests "unit: app (ssr)" limit 2400 cargo test -p app --features ssr
 cargo_tests "unit + integration: server" limit 2400 cargo test -p server
+
+# A short load run (the benchmark's own, at 20,000 customers, debug build): 64 connections of
+# lists, searches, profiles, server-rendered pages (a quarter abandoned mid-render) and edits,
+# then the same with a sign-in flood; it fails on any error or any panic the server logs.
+check "load: 64 connections x 15 s, then with a sign-in flood (0 errors, 0 panics)" \
+  limit 900 env BENCH_HTTP_ONLY=1 BENCH_LOAD_SECS=15 cargo run -q -p server --example bench -- 20000
 
 # The same integration suite on PostgreSQL: a throwaway cluster under target/pg (stopped and
 # deleted when the run ends); each test creates a database of its own on it.

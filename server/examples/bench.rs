@@ -133,6 +133,45 @@ async fn open_seeded(count: u64) -> db::Pool {
     server::connect(&url).await.unwrap()
 }
 
+/// The SQLite bench database's URL (None on PostgreSQL).
+fn target_url_sqlite(pool: &db::Pool, count: u64) -> Option<String> {
+    (pool.backend() == db::Backend::Sqlite)
+        .then(|| format!("sqlite://target/bench/customers-{count}.db"))
+}
+
+/// A pool on the SQLite bench database after a full `ANALYZE` (`analyzed`), or with every
+/// statistic deleted — opened without the app's `pragma optimize`, which would sample them
+/// again.
+async fn statistics(url: &str, analyzed: bool) -> db::Pool {
+    use sqlx::{ConnectOptions, Connection};
+    use std::str::FromStr;
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .unwrap()
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .pragma("mmap_size", "1073741824")
+        .pragma("cache_size", "-65536");
+    let mut conn = opts.connect().await.unwrap();
+    if analyzed {
+        sqlx::query("pragma analysis_limit = 0")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("analyze").execute(&mut conn).await.unwrap();
+    } else {
+        sqlx::query("delete from sqlite_stat1")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    conn.close().await.unwrap();
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(opts)
+        .await
+        .unwrap()
+        .into()
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let count: u64 = std::env::args()
@@ -345,6 +384,54 @@ async fn main() {
         ),
     ];
 
+    // Each sort's first page, and sorts with a search or a label (the planner must keep to
+    // the sort's index with and without statistics).
+    let mut scenarios = scenarios;
+    for (name, sort) in [
+        ("sort by first name", SortKey::FirstName),
+        ("sort by e-mail", SortKey::Email),
+        ("sort by country", SortKey::Country),
+        ("sort by status", SortKey::Status),
+        ("sort by created", SortKey::Created),
+        ("sort by updated, newest first", SortKey::Updated),
+    ] {
+        scenarios.push((
+            name,
+            CustomerQuery {
+                sort,
+                desc: Some(sort == SortKey::Updated),
+                ..base.clone()
+            },
+        ));
+    }
+    scenarios.push((
+        "search \"ari\" sorted by last name",
+        CustomerQuery {
+            q: "ari".into(),
+            sort: SortKey::LastName,
+            desc: Some(false),
+            ..base.clone()
+        },
+    ));
+    scenarios.push((
+        "search \"Santos\" sorted by e-mail",
+        CustomerQuery {
+            q: "Santos".into(),
+            sort: SortKey::Email,
+            desc: Some(false),
+            ..base.clone()
+        },
+    ));
+    scenarios.push((
+        "label (VIP) sorted by e-mail",
+        CustomerQuery {
+            labels: vec![vip],
+            sort: SortKey::Email,
+            desc: Some(false),
+            ..base.clone()
+        },
+    ));
+
     let http_only = std::env::var("BENCH_HTTP_ONLY").is_ok();
     let export_only = std::env::var("BENCH_EXPORT_ONLY").is_ok();
     // BENCH_ONLY=text: only the queries whose name contains it; BENCH_RUNS: runs per query.
@@ -353,35 +440,60 @@ async fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(200);
-    println!("\n{count} customers, page size 50, {runs} runs each after 10 warm-up runs\n");
-    println!("| query | rows | total | p50 ms | p95 ms | max ms |");
-    println!("|---|---|---|---|---|---|");
-    for (name, q) in scenarios
-        .iter()
-        .filter(|(name, _)| !http_only && !export_only && name.contains(only.as_str()))
-    {
-        for _ in 0..10 {
-            app::customers::search::list(&pool, q).await.unwrap();
+    println!("\n{count} customers, page size 50, {runs} runs each after 10 warm-up runs");
+    // SQLite: the same table after a full `ANALYZE` and with no statistics at all (the app's
+    // own `pragma optimize` keeps sampled ones): the plans must not depend on them.
+    let states: Vec<(&str, db::Pool)> = match &target_url_sqlite(&pool, count) {
+        Some(url) if !http_only && !export_only => {
+            vec![
+                ("after a full ANALYZE", statistics(url, true).await),
+                ("without statistics", statistics(url, false).await),
+            ]
         }
-        let mut times = Vec::with_capacity(runs);
-        let mut last = None;
-        for _ in 0..runs {
-            let t = Instant::now();
-            let page = app::customers::search::list(&pool, q).await.unwrap();
-            times.push(t.elapsed());
-            last = Some(page);
-        }
-        times.sort();
-        let page = last.unwrap();
+        _ => vec![("", pool.clone())],
+    };
+    for (state, list_pool) in &states {
         println!(
-            "| {name} | {} | {} | {} | {} | {} |",
-            page.rows.len(),
-            page.total.display(),
-            ms(percentile(&times, 0.5)),
-            ms(percentile(&times, 0.95)),
-            ms(*times.last().unwrap())
+            "\n| query{} | rows | total | p50 ms | p95 ms | max ms |",
+            if state.is_empty() {
+                String::new()
+            } else {
+                format!(" ({state})")
+            }
         );
+        println!("|---|---|---|---|---|---|");
+        for (name, q) in scenarios
+            .iter()
+            .filter(|(name, _)| !http_only && !export_only && name.contains(only.as_str()))
+        {
+            for _ in 0..10 {
+                app::customers::search::list(list_pool, q).await.unwrap();
+            }
+            let mut times = Vec::with_capacity(runs);
+            let mut last = None;
+            for _ in 0..runs {
+                let t = Instant::now();
+                let page = app::customers::search::list(list_pool, q).await.unwrap();
+                times.push(t.elapsed());
+                last = Some(page);
+            }
+            times.sort();
+            let page = last.unwrap();
+            println!(
+                "| {name} | {} | {} | {} | {} | {} |",
+                page.rows.len(),
+                page.total.display(),
+                ms(percentile(&times, 0.5)),
+                ms(percentile(&times, 0.95)),
+                ms(*times.last().unwrap())
+            );
+        }
+        if !state.is_empty() {
+            list_pool.close().await;
+        }
     }
+    // The app's own sampled statistics again, for what follows.
+    server::optimize(&pool).await;
 
     let email = format!("bench-{}@example.com", std::process::id());
     let staff_id = app::staff::ssr::create_with_password(
@@ -566,6 +678,8 @@ enum Kind {
     Keystroke,
     Profile,
     Page,
+    /// A server-rendered page whose client gave up part-way.
+    Abandoned,
     Edit,
     SignIn,
 }
@@ -574,7 +688,8 @@ enum Kind {
 /// search keystrokes, profiles with their history, server-rendered pages, edits) for that
 /// long — then the same again with 64 more connections flooding the sign-in form with wrong
 /// passwords from many addresses. Reports p50/p99 per kind, errors (5xx or no answer),
-/// conflicts (409: two edits of one customer) and panics.
+/// conflicts (409: two edits of one customer) and panics; exits non-zero if there was an
+/// error or a panic.
 async fn load(
     addr: std::net::SocketAddr,
     client: &reqwest::Client,
@@ -594,6 +709,7 @@ async fn load(
     const NAMES: [&str; 8] = [
         "santos", "reyes", "cruz", "garcia", "mendoza", "ramos", "johnson", "nguyen",
     ];
+    let mut failed = false;
     for flood in [false, true] {
         let deadline = Instant::now() + Duration::from_secs(secs);
         let errors = Arc::new(AtomicUsize::new(0));
@@ -637,9 +753,24 @@ async fn load(
                         };
                         (Kind::Profile, worst)
                     } else if roll < 90 {
-                        let r = client.get(format!("http://{addr}/customers?size=50")).header("cookie", &cookie).send().await;
+                        // Server-rendered pages: the list or a profile's history; one in four
+                        // abandoned by its client part-way (a timeout of 1-40 ms).
+                        let path = if rng.gen_bool(0.5) {
+                            "/customers?size=50".to_string()
+                        } else {
+                            format!("/customers/{}?tab=history", rng.gen_range(1..=count))
+                        };
+                        let mut req = client.get(format!("http://{addr}{path}")).header("cookie", &cookie);
+                        let abandon = rng.gen_range(0..4) == 0;
+                        if abandon {
+                            req = req.timeout(Duration::from_millis(rng.gen_range(1..40)));
+                        }
+                        let r = req.send().await;
                         let r = match r { Ok(r) => { let s = r.status().as_u16(); r.bytes().await.map(|_| s) } Err(e) => Err(e) };
-                        (Kind::Page, r)
+                        match r {
+                            Err(e) if abandon && e.is_timeout() => (Kind::Abandoned, Ok(200)),
+                            r => (if abandon { Kind::Abandoned } else { Kind::Page }, r),
+                        }
                     } else {
                         let id = rng.gen_range(1..=count);
                         let got = client.post(api("get_customer")).header("cookie", &cookie)
@@ -754,5 +885,10 @@ async fn load(
             conflicts.load(Ordering::SeqCst),
             refused.load(Ordering::SeqCst)
         );
+        failed |= errors.load(Ordering::SeqCst) > 0 || panics > 0;
+    }
+    if failed {
+        eprintln!("the load run had errors or panics");
+        std::process::exit(1);
     }
 }

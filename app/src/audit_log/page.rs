@@ -5,6 +5,7 @@ use super::{list_audit, load_audit_choices, AuditFilter, AuditRow};
 use crate::audit::field_label;
 use crate::fmt::fmt_datetime;
 use crate::ui::data_page::{DataTable, Loaded, PageHeader};
+use crate::ui::reactive::{fixed_on_server, memo_fixed_on_server};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -64,11 +65,11 @@ fn changes_text(r: &AuditRow) -> String {
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
-    let filter = Memo::new(move |_| {
+    let filter = memo_fixed_on_server(move || {
         let q = query.read();
         filter_from_url(&|k| q.get(k))
     });
-    let page = Resource::new(move || filter.get(), list_audit);
+    let page = Resource::new(fixed_on_server(move || filter.get()), list_audit);
     let choices = Resource::new(|| (), |_| load_audit_choices());
     let navigate = use_navigate();
     // A filter change starts again from the newest event.

@@ -12,6 +12,7 @@ use crate::fmt::{country_name, fmt_date, fmt_datetime};
 use crate::portal::staff_ui::{send_invitation, PortalTab, ResetPasswordModal};
 use crate::ui::context::{can, use_toasts};
 use crate::ui::data_page::{Loaded, PageHeader};
+use crate::ui::reactive::fixed_on_server;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -28,8 +29,12 @@ pub fn CustomerProfilePage() -> impl IntoView {
     };
     let tab = move || query.read().get("tab").unwrap_or_else(|| "overview".into());
     let reload = RwSignal::new(0u32);
-    let customer = Resource::new(move || (id(), reload.get()), |(id, _)| get_customer(id));
-    let history = Resource::new(move || (id(), reload.get()), |(id, _)| customer_history(id));
+    let customer = Resource::new(fixed_on_server(move || (id(), reload.get())), |(id, _)| {
+        get_customer(id)
+    });
+    let history = Resource::new(fixed_on_server(move || (id(), reload.get())), |(id, _)| {
+        customer_history(id)
+    });
     let can_edit = can(Capability::EditCustomers);
     let editing = RwSignal::new(None::<Customer>);
     let resetting = RwSignal::new(None::<String>);

@@ -5,13 +5,16 @@ use super::{list_deleted_customers, restore_customer};
 use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
 use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
+use crate::ui::reactive::fixed_on_server;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 #[component]
 pub fn TrashPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let deleted = Resource::new(move || reload.get(), |_| list_deleted_customers());
+    let deleted = Resource::new(fixed_on_server(move || reload.get()), |_| {
+        list_deleted_customers()
+    });
     let toasts = use_toasts();
     let restore = move |id: i64| {
         spawn_local(async move {

@@ -6,6 +6,7 @@ use super::{list_mail, mail_body, retry_mail, MailRow, MailStatus};
 use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
 use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
+use crate::ui::reactive::fixed_on_server;
 use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,7 +14,7 @@ use leptos::task::spawn_local;
 #[component]
 pub fn MailPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let mails = Resource::new(move || reload.get(), |_| list_mail());
+    let mails = Resource::new(fixed_on_server(move || reload.get()), |_| list_mail());
     let toasts = use_toasts();
     let open_body = RwSignal::new(None::<(i64, String)>);
     let retry = move |id: i64| {

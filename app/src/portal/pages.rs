@@ -8,6 +8,7 @@ use super::{
 use crate::auth::password::{password_length_error, PASSWORD_SUGGESTED};
 use crate::error::{AppError, FieldErrors};
 use crate::fmt::{countries, country_name};
+use crate::ui::reactive::fixed_on_server;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -87,7 +88,7 @@ pub fn StaffAcceptPage() -> impl IntoView {
 fn LinkPasswordPage(purpose: &'static str) -> impl IntoView {
     let token = query("token");
     let error = query("error");
-    let status = Resource::new(token, move |t| async move {
+    let status = Resource::new(fixed_on_server(token), move |t| async move {
         match t {
             Some(t) if !t.is_empty() => portal_link_status(t, purpose.to_string()).await,
             _ => Ok(false),

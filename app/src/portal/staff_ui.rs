@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
 use crate::ui::password_field::PasswordField;
+use crate::ui::reactive::fixed_on_server;
 use crate::ui::widgets::{Modal, Toasts};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -128,7 +129,9 @@ pub fn ResetPasswordModal(
 pub fn PortalTab(customer_id: i64, #[prop(into)] name: String, can_edit: bool) -> impl IntoView {
     let toasts = use_toasts();
     let reload = RwSignal::new(0u32);
-    let info = Resource::new(move || reload.get(), move |_| load_portal_info(customer_id));
+    let info = Resource::new(fixed_on_server(move || reload.get()), move |_| {
+        load_portal_info(customer_id)
+    });
     let resetting = RwSignal::new(false);
     let refresh = Callback::new(move |_| reload.update(|n| *n += 1));
     let apply = move |fut: std::pin::Pin<

@@ -11,6 +11,7 @@ use crate::fmt::fmt_datetime;
 use crate::ui::context::{use_toasts, use_user};
 use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
 use crate::ui::password_field::PasswordField;
+use crate::ui::reactive::fixed_on_server;
 use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -20,7 +21,7 @@ pub fn StaffPage() -> impl IntoView {
     let toasts = use_toasts();
     let my_id = use_user().id;
     let reload = RwSignal::new(0u32);
-    let staff = Resource::new(move || reload.get(), |_| list_staff());
+    let staff = Resource::new(fixed_on_server(move || reload.get()), |_| list_staff());
     let adding = RwSignal::new(false);
     let resetting = RwSignal::new(None::<StaffMember>);
     let refresh = Callback::new(move |_| reload.update(|n| *n += 1));

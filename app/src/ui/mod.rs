@@ -8,6 +8,7 @@
 pub mod context;
 pub mod data_page;
 pub mod password_field;
+pub mod reactive;
 pub mod widgets;
 
 use crate::auth::{get_current_user, Capability};

@@ -8,6 +8,7 @@ use crate::customers::model::Status;
 use crate::customers::{bulk_update_customers, count_matching_customers, restore_customer_batch};
 use crate::fmt::group_thousands;
 use crate::labels::Label;
+use crate::ui::reactive::memo_fixed_on_server;
 use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -68,7 +69,7 @@ pub struct Bulk {
 impl Bulk {
     pub fn new(list: ListState) -> Self {
         // Another search or filter starts a new selection (paging keeps it).
-        let filter_key = Memo::new(move |_| {
+        let filter_key = memo_fixed_on_server(move || {
             let q = list.query.get();
             (q.q, q.status, q.labels, q.all_labels)
         });

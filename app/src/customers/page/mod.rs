@@ -24,6 +24,7 @@ use crate::labels::list_labels;
 use crate::labels::ui::ManageLabelsDialog;
 use crate::portal::staff_ui::ResetPasswordModal;
 use crate::ui::context::can;
+use crate::ui::reactive::{fixed_on_server, memo_fixed_on_server};
 use bulk_bar::{Bulk, BulkBar, BulkConfirm};
 use leptos::prelude::*;
 use offline::{OfflineBanner, OfflineResults};
@@ -39,22 +40,86 @@ pub fn CustomersPage() -> impl IntoView {
     let is_admin = can(Capability::Administer);
     let list = ListState::new(can_edit);
     let toasts = list.toasts;
-    let cards = Memo::new(move |_| list.url.with(ListUrl::cards));
-    let start = Memo::new(move |_| list.url.with(ListUrl::start));
-    // As in ListState::new: read the URL's memos while the router is certainly alive.
-    let _ = (cards.get_untracked(), start.get_untracked());
+    let cards = memo_fixed_on_server(move || list.url.with(ListUrl::cards));
+    let start = memo_fixed_on_server(move || list.url.with(ListUrl::start));
     offline::watch_connection(list);
     // The page must not depend on another resource (it would differ between the server's
     // render and hydration); the server fills in the saved page size itself.
     let page = Resource::new(
-        move || (list.query.get(), list.reloads()),
+        fixed_on_server(move || (list.query.get(), list.reloads())),
         |(q, _)| list_customers(q),
     );
-    let labels = Resource::new(move || list.labels_version.get(), |_| list_labels());
+    let labels = Resource::new(fixed_on_server(move || list.labels_version.get()), |_| {
+        list_labels()
+    });
     let manage_open = RwSignal::new(false);
     let bulk = Bulk::new(list);
     let pending = RwSignal::new(false);
     let offline = list.offline;
+
+    let rows = move || {
+        Suspend::new(async move {
+            list.columns.loaded().await;
+            let ls = labels.await.unwrap_or_default();
+            match page.await {
+                Ok(p) => {
+                    offline::remember(list, &p.rows);
+                    let rows: Vec<Customer> = p.rows.clone();
+                    let page_ids: Vec<i64> = rows.iter().map(|c| c.customer_id).collect();
+                    let more_pages = p.next.is_some() || p.prev.is_some();
+                    let bar = can_edit.then(|| view! {
+                        <BulkBar bulk labels=ls total=p.total more_pages page_ids/>
+                    });
+                    let empty = rows.is_empty();
+                    let filtered = list.query.with_untracked(|q| {
+                        !q.q.is_empty() || q.status.is_some() || !q.labels.is_empty()
+                    });
+                    let body = if cards.get() {
+                        view! { <CustomerCards list rows/> }.into_any()
+                    } else {
+                        view! { <CustomerTable list rows live=true/> }.into_any()
+                    };
+                    view! {
+                        {bar}
+                        {body}
+                        {empty.then(|| view! {
+                            <div class="card empty-state">
+                                {if filtered {
+                                    view! { <h2>"No customers match"</h2><p class="muted">"Try another search or clear the filters."</p> }.into_any()
+                                } else {
+                                    view! { <h2>"No customers yet"</h2><p class="muted">"Customers you add will appear here."</p> }.into_any()
+                                }}
+                            </div>
+                        })}
+                        <Pager list page=p start/>
+                    }.into_any()
+                }
+                Err(AppError::Network) => {
+                    offline.set(true);
+                    let (rows, matched) = offline::cached_matches(list);
+                    view! { <OfflineResults list rows matched/> }.into_any()
+                }
+                Err(e) => view! {
+                    <div class="card empty-state" role="alert">
+                        <p>{e.to_string()}</p>
+                        <button type="button" class="btn" on:click=move |_| list.refresh.run(())>"Retry"</button>
+                    </div>
+                }.into_any(),
+            }
+        })
+    };
+    let loading = || view! { <div class="card table-wrap loading">"Loading customers…"</div> };
+    // The Transition reports its pending state (the toolbar's spinner) in the browser only:
+    // on the server that report is an effect run on another thread, racing the render's own
+    // writes to the Transition's task list — with leptos 0.8.23 a panic ("reactive value
+    // already disposed") a few times a minute under load.
+    #[cfg(feature = "ssr")]
+    let results = {
+        let _ = pending;
+        view! { <Transition fallback=loading>{rows}</Transition> }
+    };
+    #[cfg(not(feature = "ssr"))]
+    let results = view! { <Transition fallback=loading set_pending=pending>{rows}</Transition> };
 
     view! {
         <leptos_meta::Title text="Customers"/>
@@ -80,57 +145,7 @@ pub fn CustomersPage() -> impl IntoView {
             </div>
             <OfflineBanner list/>
             <Toolbar list page labels cards pending/>
-            <Transition fallback=|| view! { <div class="card table-wrap loading">"Loading customers…"</div> } set_pending=pending>
-                {move || Suspend::new(async move {
-                    list.columns.loaded().await;
-                    let ls = labels.await.unwrap_or_default();
-                    match page.await {
-                        Ok(p) => {
-                            offline::remember(list, &p.rows);
-                            let rows: Vec<Customer> = p.rows.clone();
-                            let page_ids: Vec<i64> = rows.iter().map(|c| c.customer_id).collect();
-                            let more_pages = p.next.is_some() || p.prev.is_some();
-                            let bar = can_edit.then(|| view! {
-                                <BulkBar bulk labels=ls total=p.total more_pages page_ids/>
-                            });
-                            let empty = rows.is_empty();
-                            let filtered = list.query.with_untracked(|q| {
-                                !q.q.is_empty() || q.status.is_some() || !q.labels.is_empty()
-                            });
-                            let body = if cards.get() {
-                                view! { <CustomerCards list rows/> }.into_any()
-                            } else {
-                                view! { <CustomerTable list rows live=true/> }.into_any()
-                            };
-                            view! {
-                                {bar}
-                                {body}
-                                {empty.then(|| view! {
-                                    <div class="card empty-state">
-                                        {if filtered {
-                                            view! { <h2>"No customers match"</h2><p class="muted">"Try another search or clear the filters."</p> }.into_any()
-                                        } else {
-                                            view! { <h2>"No customers yet"</h2><p class="muted">"Customers you add will appear here."</p> }.into_any()
-                                        }}
-                                    </div>
-                                })}
-                                <Pager list page=p start/>
-                            }.into_any()
-                        }
-                        Err(AppError::Network) => {
-                            offline.set(true);
-                            let (rows, matched) = offline::cached_matches(list);
-                            view! { <OfflineResults list rows matched/> }.into_any()
-                        }
-                        Err(e) => view! {
-                            <div class="card empty-state" role="alert">
-                                <p>{e.to_string()}</p>
-                                <button type="button" class="btn" on:click=move |_| list.refresh.run(())>"Retry"</button>
-                            </div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            {results}
         </section>
         {move || manage_open.get().then(|| view! {
             <ManageLabelsDialog

@@ -8,6 +8,7 @@ use crate::customers::form::FormTarget;
 use crate::customers::list::CustomerQuery;
 use crate::customers::model::{Customer, Status};
 use crate::ui::context::use_toasts;
+use crate::ui::reactive::memo_fixed_on_server;
 use crate::ui::widgets::Toasts;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -47,11 +48,8 @@ impl ListState {
     pub fn new(can_edit: bool) -> Self {
         let location = use_location();
         let navigate = use_navigate();
-        let url = Memo::new(move |_| location.search.with(|s| ListUrl::parse(s)));
-        let query = Memo::new(move |_| url.with(ListUrl::query));
-        // Compute the URL-derived values now, while the router's state is certainly alive:
-        // on the server a memo first read inside the page's Suspend could outlive it under load.
-        let _ = query.get_untracked();
+        let url = memo_fixed_on_server(move || location.search.with(|s| ListUrl::parse(s)));
+        let query = memo_fixed_on_server(move || url.with(ListUrl::query));
         let reload = RwSignal::new(0u32);
         let toasts = use_toasts();
         ListState {
