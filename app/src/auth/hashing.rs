@@ -1,4 +1,4 @@
-//! Password hashing (argon2id on a blocking thread, a dummy hash for unknown accounts so every
+//! Password hashing (argon2id on low-priority threads of its own, a dummy hash for unknown accounts so every
 //! failure costs the same) and random tokens (256 bits; only their SHA-256 is stored).
 
 use crate::error::AppError;
@@ -96,16 +96,75 @@ impl Drop for Inside {
     }
 }
 
-/// Hash a password on a blocking thread (argon2 takes ~tens of ms of CPU by design), through
+/// Runs `work` on one of the argon2 threads: threads of their own at a low CPU priority
+/// (nice 10), so that when the machine is busy a password check yields the cores to the pages
+/// people are waiting for (a sign-in flood slows sign-ins, not the list). As many threads as
+/// the gates can let through; a permit is held while `work` runs, so they never queue here.
+async fn on_argon2_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    type Job = Box<dyn FnOnce() + Send>;
+    static JOBS: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    let jobs = JOBS.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        // Each instance's sign-in gate plus the shared one: at most this many at once.
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .max(2);
+        for i in 0..threads {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || {
+                    lower_this_threads_priority();
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start an argon2 thread");
+            }
+        }
+        std::sync::Mutex::new(tx)
+    });
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _ = tx.send(work());
+    });
+    jobs.lock()
+        .map_err(|_| AppError::internal("argon2 threads", "poisoned"))?
+        .send(job)
+        .map_err(|e| AppError::internal("argon2 threads", e))?;
+    rx.await.map_err(|e| AppError::internal("argon2 thread", e))
+}
+
+/// nice 10 for the calling thread (on Linux the nice value is per thread): under contention
+/// it gets about a tenth of what a normal thread gets. Best effort elsewhere.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; `who = 0` is the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
+/// Hash a password on an argon2 thread (argon2 takes ~tens of ms of CPU by design), through
 /// the argon2 gate.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     let permit = shared().permit().await?;
-    tokio::task::spawn_blocking(move || {
+    on_argon2_thread(move || {
         let _permit = permit;
         hash_password_blocking(&password)
     })
-    .await
-    .map_err(|e| AppError::internal("hash task", e))?
+    .await?
 }
 
 pub fn hash_password_blocking(password: &str) -> Result<String, AppError> {
@@ -120,7 +179,7 @@ pub fn hash_password_blocking(password: &str) -> Result<String, AppError> {
 /// the attempt was counted). With `hash = None` (unknown user) a dummy hash is checked
 /// instead so that both failures take the same time.
 pub async fn verify_password(permit: Argon2Permit, password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    on_argon2_thread(move || {
         let _permit = permit;
         let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
         verify_password_blocking(&password, &hash)
