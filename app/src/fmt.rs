@@ -32,9 +32,12 @@ pub fn group_thousands(n: i64) -> String {
 
 /// Country name for an alpha-2 code ("" stays "").
 pub fn country_name(code: &str) -> String {
-    isocountry::CountryCode::for_alpha2(code)
-        .map(|c| c.name().to_string())
-        .unwrap_or_else(|_| code.to_string())
+    country_name_str(code).to_string()
+}
+
+/// [`country_name`] without a copy.
+pub fn country_name_str(code: &str) -> &str {
+    isocountry::CountryCode::for_alpha2(code).map_or(code, |c| c.name())
 }
 
 /// Every ISO 3166-1 country as (alpha-2, name), sorted by name, for the country picker.

@@ -8,7 +8,9 @@ use crate::labels::LabelRef;
 use chrono::{DateTime, Utc};
 
 /// A customer as the export reads it: only the columns a file can hold (sqlx allocates
-/// per column and row, so the list's full [`Customer`] would double the database time).
+/// per column and row, so the list's full [`Customer`] would double the database time), and
+/// every date already as the number a spreadsheet stores — days since 1899-12-30, the
+/// database's own arithmetic — so no date is parsed or converted per cell.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ExportRow {
     pub customer_id: i64,
@@ -16,17 +18,28 @@ pub struct ExportRow {
     pub last_name: String,
     pub email: String,
     pub phone: String,
-    pub birthday: Option<chrono::NaiveDate>,
+    pub birthday: Option<f64>,
     pub country: String,
     pub status: Status,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub last_access_at: Option<DateTime<Utc>>,
+    pub created: Option<f64>,
+    pub updated: Option<f64>,
+    pub last_access: Option<f64>,
     /// The customer's label ids, comma-separated (names come from one map per export).
     #[sqlx(default)]
     pub label_ids: Option<String>,
     #[sqlx(skip)]
     pub labels: Vec<LabelRef>,
+}
+
+/// A spreadsheet's date number (the 1900 date system: days since 1899-12-30).
+pub fn sheet_days(t: DateTime<Utc>) -> f64 {
+    t.timestamp_millis() as f64 / 86_400_000.0 + 25_569.0
+}
+
+/// A spreadsheet's date number of a day.
+pub fn sheet_date(d: chrono::NaiveDate) -> f64 {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("a valid date");
+    (d - epoch).num_days() as f64
 }
 
 /// A customer's label ids, comma-separated, in each backend's dialect.
@@ -39,14 +52,39 @@ macro_rules! label_ids {
     };
 }
 
+/// A date or timestamp column as a spreadsheet's date number ([`sheet_days`]), in each
+/// backend's dialect.
+macro_rules! sheet_days {
+    (sqlite, $col:literal) => {
+        concat!("(julianday(", $col, ") - 2415018.5)")
+    };
+    (postgres, $col:literal) => {
+        concat!("(extract(epoch from ", $col, ")::float8 / 86400 + 25569)")
+    };
+}
+macro_rules! sheet_date {
+    (sqlite, $col:literal) => {
+        concat!("(julianday(", $col, ") - 2415018.5)")
+    };
+    (postgres, $col:literal) => {
+        concat!("((", $col, " - date '1899-12-30')::float8)")
+    };
+}
+
 /// The export's narrow row (the exported columns only).
 macro_rules! export_row_columns {
     ($dialect:ident) => {
         concat!(
-            "c.customer_id, c.first_name, c.last_name, c.email, c.phone,
-        c.birthday, c.country, c.status, c.created_at, c.updated_at,
-        (select pa.last_access_at from portal_account pa where pa.customer_id = c.customer_id)
-          as last_access_at,
+            "c.customer_id, c.first_name, c.last_name, c.email, c.phone, ",
+            sheet_date!($dialect, "c.birthday"),
+            " as birthday, c.country, c.status, ",
+            sheet_days!($dialect, "c.created_at"),
+            " as created, ",
+            sheet_days!($dialect, "c.updated_at"),
+            " as updated,
+        (select ",
+            sheet_days!($dialect, "pa.last_access_at"),
+            " from portal_account pa where pa.customer_id = c.customer_id) as last_access,
         (select ",
             label_ids!($dialect),
             " from customer_label cl where cl.customer_id = c.customer_id) as label_ids"
@@ -86,12 +124,12 @@ impl From<Customer> for ExportRow {
             last_name: c.last_name,
             email: c.email,
             phone: c.phone,
-            birthday: c.birthday,
+            birthday: c.birthday.map(sheet_date),
             country: c.country,
             status: c.status,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            last_access_at: c.last_access_at,
+            created: Some(sheet_days(c.created_at)),
+            updated: Some(sheet_days(c.updated_at)),
+            last_access: c.last_access_at.map(sheet_days),
             label_ids: None,
             labels: c.labels,
         }

@@ -3,7 +3,7 @@
 //! sheet; every value written as what it is.
 
 use super::rows::ExportRow;
-use crate::fmt::country_name;
+use crate::fmt::country_name_str as country_name;
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use std::io::{Seek, SeekFrom};
@@ -47,6 +47,16 @@ fn start_sheet(
     })?;
     for (i, (key, header)) in columns.iter().enumerate() {
         ws.set_column_width(i as u16, width(key))?;
+        // Dates are written as plain numbers and take their column's format.
+        match *key {
+            "birthday" => {
+                ws.set_column_format(i as u16, &f.date)?;
+            }
+            "created" | "updated" | "last_access" => {
+                ws.set_column_format(i as u16, &f.stamp)?;
+            }
+            _ => {}
+        }
         ws.write_string_with_format(0, i as u16, *header, &f.bold)?;
     }
     ws.set_freeze_panes(1, 0)?;
@@ -59,14 +69,14 @@ fn finish_sheet(ws: &mut Worksheet, last_row: u32, columns: usize) -> Result<(),
 }
 
 /// Every value is written as what it is: text as text (never a formula, whatever it starts
-/// with), dates and timestamps as Excel dates, IDs and phone numbers as text.
+/// with), dates and timestamps as date numbers in a date-formatted column, IDs and phone
+/// numbers as text.
 fn write_cell(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
     key: &str,
     c: &ExportRow,
-    f: &Formats,
 ) -> Result<(), XlsxError> {
     let text = |ws: &mut Worksheet, s: &str| -> Result<(), XlsxError> {
         if !s.is_empty() {
@@ -74,42 +84,36 @@ fn write_cell(
         }
         Ok(())
     };
+    let date = |ws: &mut Worksheet, days: Option<f64>| -> Result<(), XlsxError> {
+        if let Some(days) = days {
+            ws.write_number(row, col, days)?;
+        }
+        Ok(())
+    };
     match key {
-        "id" => text(ws, &c.customer_id.to_string()),
+        "id" => text(ws, itoa::Buffer::new().format(c.customer_id)),
         "first_name" => text(ws, &c.first_name),
         "last_name" => text(ws, &c.last_name),
         "email" => text(ws, &c.email),
         "contact" => text(ws, &c.phone),
-        "birthday" => {
-            if let Some(d) = &c.birthday {
-                ws.write_datetime_with_format(row, col, d, &f.date)?;
-            }
-            Ok(())
-        }
-        "country" => text(ws, &country_name(&c.country)),
-        "labels" => text(
-            ws,
-            &c.labels
-                .iter()
-                .map(|l| l.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
+        "birthday" => date(ws, c.birthday),
+        "country" => text(ws, country_name(&c.country)),
+        "labels" => match c.labels.as_slice() {
+            [] => Ok(()),
+            [one] => text(ws, &one.name),
+            many => text(
+                ws,
+                &many
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        },
         "status" => text(ws, c.status.label()),
-        "created" => {
-            ws.write_datetime_with_format(row, col, c.created_at.naive_utc(), &f.stamp)?;
-            Ok(())
-        }
-        "updated" => {
-            ws.write_datetime_with_format(row, col, c.updated_at.naive_utc(), &f.stamp)?;
-            Ok(())
-        }
-        "last_access" => {
-            if let Some(t) = &c.last_access_at {
-                ws.write_datetime_with_format(row, col, t.naive_utc(), &f.stamp)?;
-            }
-            Ok(())
-        }
+        "created" => date(ws, c.created),
+        "updated" => date(ws, c.updated),
+        "last_access" => date(ws, c.last_access),
         _ => Ok(()),
     }
 }
@@ -140,7 +144,7 @@ pub(super) fn write_workbook(
             }
             row += 1;
             for (i, (key, _)) in columns.iter().enumerate() {
-                write_cell(ws, row, i as u16, key, c, &f)?;
+                write_cell(ws, row, i as u16, key, c)?;
             }
             total += 1;
         }
