@@ -86,7 +86,10 @@ async fn connect_sqlite(
         // exports touch thousands of rows scattered over the file.
         .pragma("mmap_size", "1073741824")
         // A bigger page cache per connection (64 MiB) for the same reason.
-        .pragma("cache_size", "-65536");
+        .pragma("cache_size", "-65536")
+        // `pragma optimize` (at start and in housekeeping) samples at most this many rows
+        // per index, as SQLite recommends: milliseconds even at millions of customers.
+        .pragma("analysis_limit", "400");
     if let Some(dir) = opts.get_filename().parent() {
         if !dir.as_os_str().is_empty() {
             std::fs::create_dir_all(dir)
@@ -128,7 +131,9 @@ async fn connect_sqlite(
     if has_data && !pending.is_empty() {
         tracing::info!(versions = ?pending, "migrations applied");
     }
-    Ok(pool.into())
+    let pool = db::Pool::from(pool);
+    optimize(&pool).await;
+    Ok(pool)
 }
 
 /// Connect to PostgreSQL, refuse one the app cannot run on (too old, no `pg_trgm`, a
@@ -307,6 +312,8 @@ pub fn build_router(state: AppState) -> Router {
         // Bodies: server-function arguments and forms are small; the largest legitimate one is
         // a bulk or export request naming up to 10,000 ids (~100 KB).
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        // The wasm, JavaScript and CSS: no session lookup on the way (added after those layers).
+        .nest_service("/pkg", site_pkg(&state.leptos_options))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
@@ -517,6 +524,7 @@ pub async fn housekeeping(pool: &db::Pool, retention_days: u32) {
         Ok(n) => tracing::info!(purged = n, "purged expired sign-in throttles"),
         Err(e) => tracing::warn!(err = %e, "throttle purge failed"),
     }
+    optimize(pool).await;
     match purge_trash(pool, retention_days).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(purged = n, "purged customers from the trash"),
@@ -524,11 +532,84 @@ pub async fn housekeeping(pool: &db::Pool, retention_days: u32) {
     }
 }
 
+/// SQLite's `pragma optimize`, as its documentation recommends for long-lived connections:
+/// at start and in each housekeeping round, with `0x10002` (every table whose statistics are
+/// missing or stale, not only those this pooled connection happened to query). The list's plans do not depend on these statistics (the access paths
+/// name their index: `app::customers::search`), so this only helps other queries.
+/// PostgreSQL's autovacuum keeps its own statistics.
+pub async fn optimize(pool: &db::Pool) {
+    if pool.backend() != db::Backend::Sqlite {
+        return;
+    }
+    if let Err(e) = db::query("pragma optimize = 0x10002").execute(pool).await {
+        tracing::warn!(err = %e, "pragma optimize failed");
+    }
+}
+
+/// The site's `pkg` folder (wasm, JavaScript, CSS) as a CDN would serve it: the brotli or gzip
+/// copy `cargo leptos build --release --precompress` wrote beside each file when the browser
+/// accepts it (`Content-Encoding`, `Vary: Accept-Encoding`), and — when the names carry a
+/// content hash (`hash-files`) — `Cache-Control: public, max-age=31536000, immutable`, so a
+/// returning browser does not even ask. Without hashed names: `no-cache` (revalidated by
+/// `Last-Modified`).
+pub fn site_pkg(options: &LeptosOptions) -> axum::routing::MethodRouter {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let cache = if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let files = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    axum::routing::get_service(files).layer(axum::middleware::map_response(
+        move |mut res: axum::response::Response| async move {
+            let status = res.status();
+            if status.is_success() || status == axum::http::StatusCode::NOT_MODIFIED {
+                let headers = res.headers_mut();
+                headers.insert(
+                    axum::http::header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static(cache),
+                );
+                // The answer depends on Accept-Encoding: caches on the way must know.
+                headers.insert(
+                    axum::http::header::VARY,
+                    axum::http::HeaderValue::from_static("accept-encoding"),
+                );
+            }
+            res
+        },
+    ))
+}
+
+/// The site settings: cargo-leptos passes them as LEPTOS_* variables (the output name is also
+/// compiled in); what is not set takes its default. The file names carry a content hash when
+/// cargo-leptos wrote its `hash.txt` beside this binary (`hash-files`), unless
+/// `LEPTOS_HASH_FILES` says otherwise.
+pub fn leptos_options() -> LeptosOptions {
+    let mut options = leptos::prelude::get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| default_leptos_options());
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        options.hash_files = hash_file_beside_binary(&options);
+    }
+    options
+}
+
+fn hash_file_beside_binary(options: &LeptosOptions) -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+        .is_some_and(|file| file.exists())
+}
+
 /// Leptos options for tests and tools that do not run under cargo-leptos.
 pub fn default_leptos_options() -> LeptosOptions {
-    LeptosOptions::builder()
+    let mut options = LeptosOptions::builder()
         .output_name("customers")
-        .site_root("target/site")
+        .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
         .site_pkg_dir("pkg")
-        .build()
+        .build();
+    options.hash_files = hash_file_beside_binary(&options);
+    options
 }

@@ -77,11 +77,7 @@ async fn serve(config: Config) -> Result<(), String> {
         println!("  It is shown only this once; change it after signing in.");
         println!();
     }
-    // cargo-leptos passes the site settings as LEPTOS_* variables; without them (running the
-    // binary directly) the compiled-in defaults apply.
-    let leptos_options = leptos::prelude::get_configuration(None)
-        .map(|c| c.leptos_options)
-        .unwrap_or_else(|_| server::default_leptos_options());
+    let leptos_options = server::leptos_options();
     let state = server::app_state(leptos_options, pool.clone(), server::auth_settings(&config));
     let app = server::build_router(state.clone());
 

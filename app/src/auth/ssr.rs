@@ -297,7 +297,7 @@ pub async fn login_handler(
     let json = wants_json(&headers);
     // Too many sign-in requests from this IP: turned away before the database or argon2.
     if let Err(secs) = state.sign_in_rate.check(&ip) {
-        return throttled_response(secs, json, &next);
+        return throttled_response(&state, secs, json, &next);
     }
     match login(&state, &headers, &form, &ip, next.clone()).await {
         Ok(LoginOutcome::SignedIn { token, next }) => {
@@ -324,7 +324,7 @@ pub async fn login_handler(
                 see_other(&login_url("invalid", &next))
             }
         }
-        Ok(LoginOutcome::Throttled(secs)) => throttled_response(secs, json, &next),
+        Ok(LoginOutcome::Throttled(secs)) => throttled_response(&state, secs, json, &next),
         Err(_) => {
             // Already logged by AppError::internal / From<sqlx::Error>.
             if json {
@@ -380,7 +380,7 @@ pub fn user_agent(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
-fn throttled_response(secs: u64, json: bool, next: &str) -> Response {
+fn throttled_response(state: &AppState, secs: u64, json: bool, next: &str) -> Response {
     let wait = if secs < 60 {
         "a moment".to_string()
     } else {
@@ -393,15 +393,22 @@ fn throttled_response(secs: u64, json: bool, next: &str) -> Response {
         .into_response()
     } else {
         // A plain page a browser can show after a form post; it returns to the login page.
+        let stylesheet = leptos::tachys::view::RenderHtml::to_html(leptos_meta::HashedStylesheet(
+            leptos_meta::HashedStylesheetProps {
+                options: state.leptos_options.clone(),
+                id: None,
+                root: None,
+            },
+        ));
         let html = format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>Too many attempts · Customers</title><link rel=\"stylesheet\" href=\"/pkg/customers.css\"></head>\
+             <title>Too many attempts · Customers</title>{stylesheet}</head>\
              <body><main class=\"login-page\"><div class=\"login-card\"><h1>Too many attempts</h1>\
              <p class=\"form-error\" role=\"alert\">Too many failed sign-in attempts. \
              Please wait {wait} and try again.</p>\
              <a class=\"btn\" href=\"{}\">Back to sign in</a></div></main></body></html>",
-            login_url("throttled", next).replace('&', "&amp;")
+            login_url("throttled", next).replace('&', "&amp;"),
         );
         axum::response::Html(html).into_response()
     };

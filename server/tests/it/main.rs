@@ -5,6 +5,7 @@
 mod common;
 
 mod abuse;
+mod assets;
 mod audit;
 mod auth;
 mod crash;
@@ -17,6 +18,7 @@ mod labels;
 mod mail;
 mod operations;
 mod permissions;
+mod plans;
 mod portal;
 mod security;
 mod staff;

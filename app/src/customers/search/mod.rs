@@ -22,7 +22,7 @@ use crate::db::Backend;
 use parse::{resolve_prefix, DENSE_PREFIX, SHORT_COUNT_CAP};
 use path::{
     access_path, has_text_filter, push_filters, push_key, push_non_fts_filters, push_prefixes,
-    push_status, push_status_walking, push_text, sort_expr, sort_key_text,
+    push_status, push_status_walking, push_text, sort_expr, sort_key_text, AccessPath,
 };
 
 pub trait ListItem: db::Record + From<Customer> + 'static {
@@ -94,7 +94,6 @@ async fn page<T: ListItem>(
     } else {
         !query.is_desc()
     };
-    let expr = sort_expr(b, query.sort);
 
     // A search that is only a number with too few digits for text search: just the id.
     let id_only = search.exact_id.is_some() && !has_text_filter(&search);
@@ -116,38 +115,7 @@ async fn page<T: ListItem>(
     let mut rows: Vec<Row<T>> = Vec::new();
     if !id_only {
         let path = access_path(&mut *conn, query, &search).await?;
-        let mut qb = db::query(format!(
-            "select {} as sort_key, {} from {} {}",
-            sort_key_text(b, query.sort),
-            select.columns,
-            path.from(b),
-            select.joins
-        ));
-        path.push_where(&mut qb, b, query, &search);
-        if let Some(cursor) = &query.cursor {
-            let op = if desc { "<" } else { ">" };
-            if query.sort == SortKey::Id {
-                qb.push(format!(" and {} {op} ", path.id_cursor()))
-                    .push_bind(cursor.id);
-            } else {
-                // Spelled out rather than as a row value `(a, b) > (?, ?)`, which SQLite
-                // evaluates by scanning the index from its start; this form seeks.
-                qb.push(format!(" and {expr} {op}= "));
-                push_key(&mut qb, b, query.sort, cursor.key.clone());
-                qb.push(format!(" and ({expr} {op} "));
-                push_key(&mut qb, b, query.sort, cursor.key.clone());
-                qb.push(format!(" or c.customer_id {op} "))
-                    .push_bind(cursor.id)
-                    .push(")");
-            }
-        }
-        let dir = if desc { "desc" } else { "asc" };
-        if query.sort == SortKey::Id {
-            qb.push(format!(" order by {} {dir}", path.id_order()));
-        } else {
-            qb.push(format!(" order by {expr} {dir}, c.customer_id {dir}"));
-        }
-        qb.push(" limit ").push_bind(size + 1);
+        let qb = page_query(b, query, &search, &path, size, desc, select, "");
         rows = qb.build_query_as::<Row<T>>().fetch_all(&mut *conn).await?;
     }
     let has_more = rows.len() as i64 > size;
@@ -288,6 +256,80 @@ pub async fn matching_ids_on(
     }
     qb.push(" order by c.customer_id");
     qb.build_query_scalar().fetch_all(&mut *conn).await
+}
+
+/// The query of one page: `size + 1` rows along `path` (`prefix`: e.g. `explain query plan `).
+#[allow(clippy::too_many_arguments)]
+fn page_query<'q>(
+    b: Backend,
+    query: &CustomerQuery,
+    search: &ParsedSearch,
+    path: &AccessPath,
+    size: i64,
+    desc: bool,
+    select: &ListSelect,
+    prefix: &str,
+) -> db::Query<'q> {
+    let expr = sort_expr(b, query.sort);
+    let mut qb = db::query(format!(
+        "{prefix}select {} as sort_key, {} from {} {}",
+        sort_key_text(b, query.sort),
+        select.columns,
+        path.from(b),
+        select.joins
+    ));
+    path.push_where(&mut qb, b, query, search);
+    if let Some(cursor) = &query.cursor {
+        let op = if desc { "<" } else { ">" };
+        if query.sort == SortKey::Id {
+            qb.push(format!(" and {} {op} ", path.id_cursor()))
+                .push_bind(cursor.id);
+        } else {
+            // Spelled out rather than as a row value `(a, b) > (?, ?)`, which SQLite
+            // evaluates by scanning the index from its start; this form seeks.
+            qb.push(format!(" and {expr} {op}= "));
+            push_key(&mut qb, b, query.sort, cursor.key.clone());
+            qb.push(format!(" and ({expr} {op} "));
+            push_key(&mut qb, b, query.sort, cursor.key.clone());
+            qb.push(format!(" or c.customer_id {op} "))
+                .push_bind(cursor.id)
+                .push(")");
+        }
+    }
+    let dir = if desc { "desc" } else { "asc" };
+    if query.sort == SortKey::Id {
+        qb.push(format!(" order by {} {dir}", path.id_order()));
+    } else {
+        qb.push(format!(" order by {expr} {dir}, c.customer_id {dir}"));
+    }
+    qb.push(" limit ").push_bind(size + 1);
+    qb
+}
+
+/// SQLite's plan for the first page of `query` (`explain query plan`, one line per step):
+/// tests hold the list to the index it is meant to walk, with and without statistics.
+pub async fn explain_first_page(
+    pool: &db::Pool,
+    query: &CustomerQuery,
+    select: &ListSelect,
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let b = conn.backend();
+    let mut search = parse_search(&query.q);
+    resolve_prefix(&mut conn, &mut search).await?;
+    let path = access_path(&mut conn, query, &search).await?;
+    let qb = page_query(
+        b,
+        query,
+        &search,
+        &path,
+        i64::from(query.size.max(1)),
+        query.is_desc(),
+        select,
+        "explain query plan ",
+    );
+    let rows: Vec<(i64, i64, i64, String)> = qb.build_query_as().fetch_all(&mut conn).await?;
+    Ok(rows.into_iter().map(|r| r.3).collect())
 }
 
 async fn count(

@@ -50,11 +50,27 @@ pub async fn spawn_app_at(url: String) -> TestApp {
     start_instance(url, std::sync::Arc::new(dir), |_| {}).await
 }
 
+/// An app serving the site (wasm, JavaScript, CSS) from `options`' site root.
+pub async fn spawn_app_with_site(options: leptos::prelude::LeptosOptions) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(&dir).await;
+    start_instance_with(url, std::sync::Arc::new(dir), |_| {}, options).await
+}
+
 /// An app instance (router, pool) on the database `url`.
 async fn start_instance(
     url: String,
     dir: std::sync::Arc<tempfile::TempDir>,
     tweak: impl FnOnce(&mut app::state::AuthSettings),
+) -> TestApp {
+    start_instance_with(url, dir, tweak, server::default_leptos_options()).await
+}
+
+async fn start_instance_with(
+    url: String,
+    dir: std::sync::Arc<tempfile::TempDir>,
+    tweak: impl FnOnce(&mut app::state::AuthSettings),
+    options: leptos::prelude::LeptosOptions,
 ) -> TestApp {
     // The server's warnings and errors (e.g. the cause behind a 500) go to the test's captured
     // output, which is shown when a test fails.
@@ -75,7 +91,7 @@ async fn start_instance(
         sign_in_period: app::auth::throttle::SIGN_IN_EVERY,
     };
     tweak(&mut auth);
-    let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);
+    let state = server::app_state(options, pool.clone(), auth);
     let mail_beat = state.mail_beat.clone();
     let router = server::build_router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
