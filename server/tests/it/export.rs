@@ -206,7 +206,11 @@ async fn the_current_view_exports_exactly_the_listed_rows_in_order_with_typed_ce
     if let Data::DateTime(d) = &row[col("Date created")] {
         // Created a moment ago, in UTC (the database computes the number).
         let now = chrono::Utc::now().timestamp_millis() as f64 / 86_400_000.0 + 25_569.0;
-        assert!((d.as_f64() - now).abs() < 5.0 / 1440.0, "{} vs {now}", d.as_f64());
+        assert!(
+            (d.as_f64() - now).abs() < 5.0 / 1440.0,
+            "{} vs {now}",
+            d.as_f64()
+        );
     }
     // No cell anywhere is a formula.
     let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(d.bytes.clone())).unwrap();
