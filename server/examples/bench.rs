@@ -709,6 +709,11 @@ async fn load(
     const NAMES: [&str; 8] = [
         "santos", "reyes", "cruz", "garcia", "mendoza", "ramos", "johnson", "nguyen",
     ];
+    // BENCH_LOAD_CONNS: connections of mixed traffic (64 by default; the flood is always 64).
+    let conns: u64 = std::env::var("BENCH_LOAD_CONNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(64);
     let mut failed = false;
     for flood in [false, true] {
         let deadline = Instant::now() + Duration::from_secs(secs);
@@ -716,7 +721,7 @@ async fn load(
         let conflicts = Arc::new(AtomicUsize::new(0));
         let panics_before = PANICS.load(Ordering::SeqCst);
         let mut tasks = Vec::new();
-        for conn in 0..64 {
+        for conn in 0..conns {
             let (client, cookie) = (client.clone(), cookie.to_string());
             let (errors, conflicts) = (errors.clone(), conflicts.clone());
             tasks.push(tokio::spawn(async move {
@@ -852,7 +857,7 @@ async fn load(
         }
         let panics = PANICS.load(Ordering::SeqCst) - panics_before;
         println!(
-            "\n| {} {secs} s, 64 connections{} | requests | per s | p50 ms | p99 ms |",
+            "\n| {} {secs} s, {conns} connections{} | requests | per s | p50 ms | p99 ms |",
             if flood {
                 "with a sign-in flood:"
             } else {

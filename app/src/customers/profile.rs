@@ -12,7 +12,7 @@ use crate::fmt::{country_name, fmt_date, fmt_datetime};
 use crate::portal::staff_ui::{send_invitation, PortalTab, ResetPasswordModal};
 use crate::ui::context::{can, use_toasts};
 use crate::ui::data_page::{Loaded, PageHeader};
-use crate::ui::reactive::fixed_on_server;
+use crate::ui::reactive::{fixed_on_server, fixed_on_server_copy};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -20,14 +20,20 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn CustomerProfilePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = move || {
+    // On the server, plain values (see ui::reactive): the tab links and the tab body are
+    // read inside the customer's Suspend, which can outlive the request.
+    let id = fixed_on_server_copy(move || {
         params
             .read()
             .get("id")
             .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(0)
-    };
-    let tab = move || query.read().get("tab").unwrap_or_else(|| "overview".into());
+    });
+    let tab = fixed_on_server_copy(move || match query.read().get("tab").as_deref() {
+        Some("history") => "history",
+        Some("portal") => "portal",
+        _ => "overview",
+    });
     let reload = RwSignal::new(0u32);
     let customer = Resource::new(fixed_on_server(move || (id(), reload.get())), |(id, _)| {
         get_customer(id)

@@ -31,6 +31,25 @@ where
     }
 }
 
+/// [`fixed_on_server`] for a `Copy` value and reader: the result is `Copy` too, for views
+/// that read it in many places.
+pub fn fixed_on_server_copy<T>(
+    read: impl Fn() -> T + Send + Sync + Copy + 'static,
+) -> impl Fn() -> T + Send + Sync + Copy + 'static
+where
+    T: Copy + Send + Sync + 'static,
+{
+    #[cfg(feature = "ssr")]
+    {
+        let value = untrack(read);
+        move || value
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        read
+    }
+}
+
 /// A memo of `read` (see [`fixed_on_server`]).
 pub fn memo_fixed_on_server<T>(read: impl Fn() -> T + Send + Sync + 'static) -> Memo<T>
 where
