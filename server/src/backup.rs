@@ -102,12 +102,17 @@ pub async fn pending(
     } else {
         Vec::new()
     };
-    let pending = migrator
+    Ok((unapplied(migrator, &applied), !applied.is_empty()))
+}
+
+/// The versions of `migrator`'s migrations that are not among `applied` (the one comparison
+/// behind both the copy before migrating and `/readyz`).
+pub fn unapplied(migrator: &sqlx::migrate::Migrator, applied: &[i64]) -> Vec<i64> {
+    migrator
         .iter()
         .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
         .map(|m| m.version)
-        .collect();
-    Ok((pending, !applied.is_empty()))
+        .collect()
 }
 
 /// Before new migrations touch a database that already holds data: a copy next to it,

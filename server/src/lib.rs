@@ -403,14 +403,10 @@ async fn migrations_applied(pool: &db::Pool) -> Result<bool, sqlx::Error> {
         db::Backend::Sqlite => &MIGRATOR,
         db::Backend::Postgres => &PG_MIGRATOR,
     };
-    let applied: Vec<i64> =
-        db::query_scalar("select version from _sqlx_migrations where success order by version")
-            .fetch_all(pool)
-            .await?;
-    Ok(migrator
-        .iter()
-        .filter(|m| m.migration_type.is_up_migration())
-        .all(|m| applied.contains(&m.version)))
+    let applied: Vec<i64> = db::query_scalar("select version from _sqlx_migrations where success")
+        .fetch_all(pool)
+        .await?;
+    Ok(backup::unapplied(migrator, &applied).is_empty())
 }
 
 /// Liveness and database reachability, for load balancers and the test scripts.
