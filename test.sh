@@ -94,7 +94,7 @@ else
 fi
 
 say "end-to-end: build the site"
-if ! limit 2400 cargo leptos build 2>&1 | tee "$logs/leptos-build.log"; then
+if ! limit 2400 cargo leptos build --split 2>&1 | tee "$logs/leptos-build.log"; then
   failed=$((failed + 1))
   echo "FAILED: cargo leptos build"
   finish

@@ -3,25 +3,21 @@
 # rows painted, in headless Chromium, against the release build on the benchmark's database
 # (target/bench/customers-N.db; seeded by the server benchmark if missing).
 #   scripts/bench-browser.sh [N=1000000]
-# Also prints the size of each wasm/JS/CSS file as built and as brotli/gzip.
+# Also prints what the browser downloads (scripts/wasm-sizes.py): the first chunk, each
+# lazily loaded part, the whole app; raw, gzip and brotli.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 count=${1:-1000000}
 db="target/bench/customers-$count.db"
 scripts/setup.sh --test
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 if [ ! -f "$db" ]; then
   BENCH_QUERIES_ONLY=1 BENCH_RUNS=1 cargo run --release -p server --example bench -- "$count"
 fi
 
 echo
-echo "| file | bytes | gzip | brotli |"
-echo "|---|---|---|---|"
-for f in target/site/pkg/*.{wasm,js,css}; do
-  [ -f "$f" ] || continue
-  echo "| $(basename "$f") | $(stat -c %s "$f") | $(stat -c %s "$f.gz" 2>/dev/null || echo -) | $(stat -c %s "$f.br" 2>/dev/null || echo -) |"
-done
+python3 scripts/wasm-sizes.py target/site/pkg
 
 port=3200
 email="browser-bench@example.com"

@@ -18,6 +18,7 @@ pub mod labels;
 pub mod mail;
 pub mod portal;
 pub mod prefs;
+pub mod routes;
 pub mod staff;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -28,7 +29,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 /// Content-Security-Policy of everything that is not a rendered page (the server's default).
@@ -80,39 +81,44 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Tells end-to-end tests, the browser benchmark (and anyone curious) that the wasm has taken
+/// over the page: `<body data-hydrated="true">`, set once hydration — including a lazily
+/// loaded page's chunk — is complete.
+pub fn mark_hydrated() {
+    if let Some(body) = document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Tells end-to-end tests (and anyone curious) that the wasm has taken over the page.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Title text="Customers"/>
         <Router>
             <Routes fallback=|| view! { <ui::NotFound/> }>
-                <Route path=path!("/login") view=auth::LoginPage/>
-                <Route path=path!("/staff/accept") view=portal::pages::StaffAcceptPage ssr=SsrMode::InOrder/>
-                <ParentRoute path=path!("/portal") view=portal::pages::PortalShell ssr=SsrMode::InOrder>
-                    <Route path=path!("") view=portal::pages::PortalHomePage/>
-                    <Route path=path!("/login") view=portal::pages::PortalLoginPage/>
-                    <Route path=path!("/accept") view=portal::pages::PortalAcceptPage/>
-                    <Route path=path!("/reset") view=portal::pages::PortalResetPage/>
-                    <Route path=path!("/forgot") view=portal::pages::PortalForgotPage/>
+                // Every page but the Customers list loads its code when first visited
+                // (`routes`); the list, the shell and the 404 page are in the first chunk.
+                <Route path=path!("/login") view={Lazy::<routes::Login>::new()}/>
+                <Route path=path!("/staff/accept") view={Lazy::<routes::StaffAccept>::new()} ssr=SsrMode::InOrder/>
+                <ParentRoute path=path!("/portal") view={Lazy::<routes::Portal>::new()} ssr=SsrMode::InOrder>
+                    <Route path=path!("") view={Lazy::<routes::PortalHome>::new()}/>
+                    <Route path=path!("/login") view={Lazy::<routes::PortalLogin>::new()}/>
+                    <Route path=path!("/accept") view={Lazy::<routes::PortalAccept>::new()}/>
+                    <Route path=path!("/reset") view={Lazy::<routes::PortalReset>::new()}/>
+                    <Route path=path!("/forgot") view={Lazy::<routes::PortalForgot>::new()}/>
                 </ParentRoute>
                 // In-order streaming: each page arrives complete, so it reads right even
                 // before (or without) the wasm; out-of-order chunks need JavaScript to land.
                 <ParentRoute path=path!("") view=ui::AppShell ssr=SsrMode::InOrder>
                     <Route path=path!("/") view=customers::CustomersPage/>
                     <Route path=path!("/customers") view=customers::CustomersPage/>
-                    <Route path=path!("/customers/trash") view=customers::TrashPage/>
-                    <Route path=path!("/customers/:id") view=customers::CustomerProfilePage/>
-                    <Route path=path!("/mail") view=mail::page::MailPage/>
-                    <Route path=path!("/audit") view=audit_log::page::AuditPage/>
-                    <Route path=path!("/staff") view=staff::page::StaffPage/>
+                    <Route path=path!("/customers/trash") view={Lazy::<routes::Trash>::new()}/>
+                    <Route path=path!("/customers/:id") view={Lazy::<routes::Profile>::new()}/>
+                    <Route path=path!("/mail") view={Lazy::<routes::Mail>::new()}/>
+                    <Route path=path!("/audit") view={Lazy::<routes::Audit>::new()}/>
+                    <Route path=path!("/staff") view={Lazy::<routes::Staff>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -71,6 +71,17 @@ pub enum FormTarget {
     Edit(Box<Customer>),
 }
 
+/// [`CustomerFormModal`], its code fetched when it is first opened (`ui::widgets::on_demand`).
+#[lazy]
+pub fn customer_form_modal(
+    target: FormTarget,
+    on_saved: Callback<Customer>,
+    on_close: Callback<()>,
+) -> AnyView {
+    view! { <CustomerFormModal target on_saved on_close/> }.into_any()
+}
+
+/// Add customer / Edit customer: every field, checked as typed and again by the server.
 #[component]
 pub fn CustomerFormModal(
     target: FormTarget,

@@ -1,6 +1,6 @@
 //! A customer's profile page: Overview, History, Quick Actions.
 
-use super::form::{CustomerFormModal, FormTarget};
+use super::form::{customer_form_modal, FormTarget};
 use super::model::Customer;
 use super::page::status::StatusChip;
 use super::{customer_history, get_customer};
@@ -9,10 +9,11 @@ use crate::audit::HistoryEntry;
 use crate::auth::Capability;
 use crate::auth::PortalState;
 use crate::fmt::{country_name, fmt_date, fmt_datetime};
-use crate::portal::staff_ui::{send_invitation, PortalTab, ResetPasswordModal};
+use crate::portal::staff_ui::{portal_info, reset_password_modal, send_invitation, PortalTab};
 use crate::ui::context::{can, use_toasts};
 use crate::ui::data_page::{Loaded, PageHeader};
 use crate::ui::reactive::{fixed_on_server, fixed_on_server_copy};
+use crate::ui::widgets::on_demand;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -41,6 +42,7 @@ pub fn CustomerProfilePage() -> impl IntoView {
     let history = Resource::new(fixed_on_server(move || (id(), reload.get())), |(id, _)| {
         customer_history(id)
     });
+    let portal = portal_info(id, reload);
     let can_edit = can(Capability::EditCustomers);
     let editing = RwSignal::new(None::<Customer>);
     let resetting = RwSignal::new(None::<String>);
@@ -76,7 +78,7 @@ pub fn CustomerProfilePage() -> impl IntoView {
                                         move || if tab() == "history" {
                                             view! { <HistoryList history/> }.into_any()
                                         } else if tab() == "portal" {
-                                            view! { <PortalTab customer_id=cid name=name.clone() can_edit/> }.into_any()
+                                            view! { <PortalTab customer_id=cid name=name.clone() can_edit info=portal reload/> }.into_any()
                                         } else {
                                             view! { <Overview c=c.clone()/> }.into_any()
                                         }}
@@ -107,22 +109,22 @@ pub fn CustomerProfilePage() -> impl IntoView {
                 }
             </Loaded>
         </section>
-        {move || resetting.get().map(|name| view! {
-            <ResetPasswordModal customer_id=id() name
-                on_close=Callback::new(move |_| resetting.set(None))
-                on_done=Callback::new(move |_| reload.update(|n| *n += 1))/>
-        })}
-        {move || editing.get().map(|c| view! {
-            <CustomerFormModal
-                target=FormTarget::Edit(Box::new(c))
-                on_close=Callback::new(move |_| editing.set(None))
-                on_saved=Callback::new(move |c: Customer| {
-                    editing.set(None);
-                    reload.update(|n| *n += 1);
-                    toasts.info(format!("Customer #{} saved", c.customer_id));
-                })
-            />
-        })}
+        // The dialogs' code is fetched when one is first opened.
+        {move || resetting.get().map(|name| on_demand(reset_password_modal(
+            id(),
+            name,
+            Callback::new(move |_| resetting.set(None)),
+            Callback::new(move |_| reload.update(|n| *n += 1)),
+        )))}
+        {move || editing.get().map(|c| on_demand(customer_form_modal(
+            FormTarget::Edit(Box::new(c)),
+            Callback::new(move |c: Customer| {
+                editing.set(None);
+                reload.update(|n| *n += 1);
+                toasts.info(format!("Customer #{} saved", c.customer_id));
+            }),
+            Callback::new(move |_| editing.set(None)),
+        )))}
     }
 }
 

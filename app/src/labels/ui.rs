@@ -322,6 +322,16 @@ fn LabelRow(label: Label, can_edit: bool, changed: Callback<()>) -> impl IntoVie
     }
 }
 
+/// [`ManageLabelsDialog`], its code fetched when it is first opened (`ui::widgets::on_demand`).
+#[lazy]
+pub fn manage_labels_dialog(
+    can_edit: bool,
+    on_close: Callback<()>,
+    on_changed: Callback<()>,
+) -> AnyView {
+    view! { <ManageLabelsDialog can_edit on_close on_changed/> }.into_any()
+}
+
 /// Manage labels: every label with its colour and usage; Admin and Sales add, rename,
 /// recolour and delete (the server checks), everyone else sees the list.
 #[component]

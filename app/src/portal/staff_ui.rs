@@ -13,7 +13,7 @@ use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
 use crate::ui::password_field::PasswordField;
 use crate::ui::reactive::fixed_on_server;
-use crate::ui::widgets::{Modal, Toasts};
+use crate::ui::widgets::{on_demand, Modal, Toasts};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -37,6 +37,17 @@ pub fn send_invitation(toasts: Toasts, id: i64, email: String, after: Option<Cal
     });
 }
 
+/// [`ResetPasswordModal`], its code fetched when it is first opened (`ui::widgets::on_demand`).
+#[lazy]
+pub fn reset_password_modal(
+    customer_id: i64,
+    name: String,
+    on_close: Callback<()>,
+    on_done: Callback<()>,
+) -> AnyView {
+    view! { <ResetPasswordModal customer_id name on_close on_done/> }.into_any()
+}
+
 /// The Reset password modal: type or Generate (🔄) a password, reveal it (👁️), optionally
 /// notify the customer (the e-mail never contains the password) — or e-mail a reset link.
 #[component]
@@ -44,7 +55,7 @@ pub fn ResetPasswordModal(
     customer_id: i64,
     #[prop(into)] name: String,
     on_close: Callback<()>,
-    #[prop(optional)] on_done: Option<Callback<()>>,
+    on_done: Callback<()>,
 ) -> impl IntoView {
     let toasts = use_toasts();
     let password = RwSignal::new(String::new());
@@ -54,9 +65,7 @@ pub fn ResetPasswordModal(
     let busy = RwSignal::new(false);
     let finish = move |msg: String| {
         toasts.info(msg);
-        if let Some(cb) = on_done {
-            cb.run(());
-        }
+        on_done.run(());
         on_close.run(());
     };
     let run = move |reset: PasswordReset| {
@@ -124,14 +133,29 @@ pub fn ResetPasswordModal(
     }
 }
 
-/// The profile's Portal tab.
+/// The Portal tab's data: created by the page, outside the Suspense that shows the
+/// customer. (A resource created inside a resolving Suspense did not hydrate: the server
+/// rendered the tab's content, the browser expected its fallback.)
+pub fn portal_info(
+    customer_id: impl Fn() -> i64 + Send + Sync + 'static,
+    reload: RwSignal<u32>,
+) -> Resource<Result<PortalInfo, AppError>> {
+    Resource::new(
+        fixed_on_server(move || (customer_id(), reload.get())),
+        |(id, _)| load_portal_info(id),
+    )
+}
+
+/// The profile's Portal tab. `reload` is the page's: bumping it loads `info` again.
 #[component]
-pub fn PortalTab(customer_id: i64, #[prop(into)] name: String, can_edit: bool) -> impl IntoView {
+pub fn PortalTab(
+    customer_id: i64,
+    #[prop(into)] name: String,
+    can_edit: bool,
+    info: Resource<Result<PortalInfo, AppError>>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let toasts = use_toasts();
-    let reload = RwSignal::new(0u32);
-    let info = Resource::new(fixed_on_server(move || reload.get()), move |_| {
-        load_portal_info(customer_id)
-    });
     let resetting = RwSignal::new(false);
     let refresh = Callback::new(move |_| reload.update(|n| *n += 1));
     let apply = move |fut: std::pin::Pin<
@@ -241,10 +265,11 @@ pub fn PortalTab(customer_id: i64, #[prop(into)] name: String, can_edit: bool) -
                 }
             })}
         </Transition>
-        {move || resetting.get().then(|| view! {
-            <ResetPasswordModal customer_id name=name2.clone()
-                on_close=Callback::new(move |_| resetting.set(false))
-                on_done=refresh/>
-        })}
+        {move || resetting.get().then(|| on_demand(reset_password_modal(
+            customer_id,
+            name2.clone(),
+            Callback::new(move |_| resetting.set(false)),
+            refresh,
+        )))}
     }
 }

@@ -4,7 +4,15 @@
 //! directly, not through the shell in `ui/mod.rs`.
 
 use leptos::prelude::*;
+use std::future::Future;
 use std::time::Duration;
+
+/// A view whose code is fetched when it is first wanted: `view` is a call of a `#[lazy]`
+/// function (a chunk of its own in the split wasm). Renders nothing until the chunk has
+/// arrived (milliseconds; once per visit), then the view.
+pub fn on_demand(view: impl Future<Output = AnyView> + 'static) -> impl IntoView {
+    Suspend::new(send_wrapper::SendWrapper::new(view))
+}
 
 /// A dialog over the page. Closes with ✕, Cancel (the caller's) or Escape — never by a stray
 /// click on the backdrop, which would throw away what was typed.

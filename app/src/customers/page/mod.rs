@@ -15,16 +15,17 @@ mod table;
 mod toolbar;
 mod url;
 
-use super::form::{CustomerFormModal, FormTarget};
+use super::form::{customer_form_modal, FormTarget};
 use super::list_customers;
 use super::model::Customer;
 use crate::auth::Capability;
 use crate::error::AppError;
 use crate::labels::list_labels;
-use crate::labels::ui::ManageLabelsDialog;
-use crate::portal::staff_ui::ResetPasswordModal;
+use crate::labels::ui::manage_labels_dialog;
+use crate::portal::staff_ui::reset_password_modal;
 use crate::ui::context::can;
 use crate::ui::reactive::{fixed_on_server, memo_fixed_on_server};
+use crate::ui::widgets::on_demand;
 use bulk_bar::{Bulk, BulkBar, BulkConfirm};
 use leptos::prelude::*;
 use offline::{OfflineBanner, OfflineResults};
@@ -147,39 +148,37 @@ pub fn CustomersPage() -> impl IntoView {
             <Toolbar list page labels cards pending/>
             {results}
         </section>
-        {move || manage_open.get().then(|| view! {
-            <ManageLabelsDialog
-                can_edit
-                on_close=Callback::new(move |_| manage_open.set(false))
-                on_changed=Callback::new(move |_| {
-                    list.labels_version.update(|n| *n += 1);
-                    list.refresh.run(());
-                })
-            />
-        })}
+        // The dialogs' code is fetched when one is first opened.
+        {move || manage_open.get().then(|| on_demand(manage_labels_dialog(
+            can_edit,
+            Callback::new(move |_| manage_open.set(false)),
+            Callback::new(move |_| {
+                list.labels_version.update(|n| *n += 1);
+                list.refresh.run(());
+            }),
+        )))}
         <BulkConfirm bulk/>
-        {move || list.resetting.get().map(|(id, name)| view! {
-            <ResetPasswordModal customer_id=id name
-                on_close=Callback::new(move |_| list.resetting.set(None))
-                on_done=list.refresh/>
-        })}
+        {move || list.resetting.get().map(|(id, name)| on_demand(reset_password_modal(
+            id,
+            name,
+            Callback::new(move |_| list.resetting.set(None)),
+            list.refresh,
+        )))}
         {move || list.form.get().map(|target| {
             let adding = target == FormTarget::Add;
-            view! {
-                <CustomerFormModal
-                    target
-                    on_close=Callback::new(move |_| list.form.set(None))
-                    on_saved=Callback::new(move |c: Customer| {
-                        list.form.set(None);
-                        list.refresh.run(());
-                        toasts.info(if adding {
-                            format!("Customer #{} added", c.customer_id)
-                        } else {
-                            format!("Customer #{} saved", c.customer_id)
-                        });
-                    })
-                />
-            }
+            on_demand(customer_form_modal(
+                target,
+                Callback::new(move |c: Customer| {
+                    list.form.set(None);
+                    list.refresh.run(());
+                    toasts.info(if adding {
+                        format!("Customer #{} added", c.customer_id)
+                    } else {
+                        format!("Customer #{} saved", c.customer_id)
+                    });
+                }),
+                Callback::new(move |_| list.form.set(None)),
+            ))
         })}
     }
 }
