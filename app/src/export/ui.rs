@@ -124,8 +124,9 @@ pub fn ExportMenu(
 }
 
 /// POST the request, then save the answer as the file the server named. Returns the row
-/// count the server reported.
+/// count the server reported. Its code is fetched on the first export (`#[lazy]`).
 #[cfg(feature = "hydrate")]
+#[lazy]
 async fn download(req: ExportRequest) -> Result<String, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;

@@ -242,6 +242,12 @@ fn StaffPasswordModal(
     }
 }
 
+/// [`ChangeOwnPasswordModal`], its code fetched when it is first opened (`ui::widgets::on_demand`).
+#[lazy]
+pub fn change_own_password_modal(on_close: Callback<()>) -> AnyView {
+    view! { <ChangeOwnPasswordModal on_close/> }.into_any()
+}
+
 /// "Change password" from the user menu: current, new (with Generate / Eye), repeat.
 #[component]
 pub fn ChangeOwnPasswordModal(on_close: Callback<()>) -> impl IntoView {

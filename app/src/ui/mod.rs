@@ -132,9 +132,10 @@ pub fn AppShell() -> impl IntoView {
                 </Transition>
             </div>
             <widgets::ToastHost toasts/>
-            {move || changing_password.get().then(|| view! {
-                <crate::staff::page::ChangeOwnPasswordModal on_close=Callback::new(move |_| changing_password.set(false))/>
-            })}
+            // Its code is fetched when it is first opened.
+            {move || changing_password.get().then(|| widgets::on_demand(crate::staff::page::change_own_password_modal(
+                Callback::new(move |_| changing_password.set(false)),
+            )))}
         </div>
     }
 }
