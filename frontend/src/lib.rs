@@ -3,7 +3,7 @@
 
 /// Hydrates asynchronously (what `leptos::mount::hydrate_lazy` does): a page whose code is a
 /// lazily loaded chunk (`app::routes`) hydrates once that chunk has arrived. Then marks the
-/// page hydrated.
+/// page hydrated and fetches the other chunks in the background.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
@@ -17,5 +17,6 @@ pub fn hydrate() {
             .await
             .forget();
         app::mark_hydrated();
+        app::preload_staff_code().await;
     });
 }

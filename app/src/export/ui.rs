@@ -127,7 +127,7 @@ pub fn ExportMenu(
 /// count the server reported. Its code is fetched on the first export (`#[lazy]`).
 #[cfg(feature = "hydrate")]
 #[lazy]
-async fn download(req: ExportRequest) -> Result<String, String> {
+pub async fn download(req: ExportRequest) -> Result<String, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     fn fail<E>(_: E) -> String {
@@ -209,6 +209,6 @@ async fn download(req: ExportRequest) -> Result<String, String> {
 }
 
 #[cfg(not(feature = "hydrate"))]
-async fn download(_req: ExportRequest) -> Result<String, String> {
+pub async fn download(_req: ExportRequest) -> Result<String, String> {
     Err("Exports start in the browser.".into())
 }
