@@ -82,8 +82,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// Tells end-to-end tests, the browser benchmark (and anyone curious) that the wasm has taken
-/// over the page: `<body data-hydrated="true">` and a `hydrated` performance mark, set once hydration — including a lazily
-/// loaded page's chunk — is complete.
+/// over the page: `<body data-hydrated="true">` and a `hydrated` performance mark, set once
+/// hydration — including a lazily loaded page's chunk — is complete.
 pub fn mark_hydrated() {
     if let Some(body) = document().body() {
         let _ = body.set_attribute("data-hydrated", "true");
