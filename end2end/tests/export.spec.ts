@@ -19,8 +19,11 @@ print("|".join(header))
 
 test("Export → Current view downloads exactly the rows the list counts, visible columns only", async ({ page }) => {
   await signedIn(page);
+  const unfiltered = await page.getByTestId("page-range").textContent();
   await page.getByLabel("Status", { exact: true }).selectOption("inactive");
   await expect(page).toHaveURL(/status=inactive/);
+  // The URL changes at once; the count only when the filtered rows have arrived.
+  await expect(page.getByTestId("page-range")).not.toHaveText(unfiltered!);
   const range = await page.getByTestId("page-range").textContent();
   const total = Number(range!.split(" of ")[1].replace(/,/g, ""));
   expect(total).toBeGreaterThan(0);
