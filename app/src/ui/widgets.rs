@@ -9,7 +9,9 @@ use std::time::Duration;
 
 /// A view whose code is fetched when it is first wanted: `view` is a call of a `#[lazy]`
 /// function (a chunk of its own in the split wasm). Renders nothing until the chunk has
-/// arrived (milliseconds; once per visit), then the view.
+/// arrived (milliseconds; once per visit), then the view. Only for views the server never
+/// renders (dialogs opened by a click): the future is wrapped for the browser's one thread
+/// and must not be polled from another.
 pub fn on_demand(view: impl Future<Output = AnyView> + 'static) -> impl IntoView {
     Suspend::new(send_wrapper::SendWrapper::new(view))
 }
