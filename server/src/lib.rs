@@ -291,8 +291,9 @@ pub fn build_router(state: AppState) -> Router {
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // A page whose browser went away is still rendered to its end (see `render`).
-        .layer(axum::middleware::map_response(render::finish_abandoned_pages))
+        // A page whose browser went away is still rendered to its end; one whose render
+        // stalls is ended and logged (see `render`).
+        .layer(axum::middleware::from_fn(render::guard_pages))
         // A backstop: no request may hold a connection (and a render) forever.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

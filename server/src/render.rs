@@ -1,5 +1,6 @@
-//! A page whose browser goes away mid-render is rendered to the end anyway, its output
-//! thrown away.
+//! Guards around a server-rendered page's body: a page whose browser goes away mid-render
+//! is rendered to its end anyway, and a page whose render stops making progress is ended and
+//! logged instead of holding its connection open.
 //!
 //! Leptos streams a page and cleans up the page's reactive owner when the stream ends — or
 //! when it is dropped, which is what a disconnect does. Tasks the render spawned (resources,
@@ -7,12 +8,21 @@
 //! value already disposed", "Location outside a <Router>" panics, a few per thousand
 //! abandoned pages under load (issue #16). Finishing the stream lets the render end the way
 //! it always does. The work is bounded: the page's own queries, at most [`FINISH_WITHIN`].
+//!
+//! A page's parts are a few database queries (milliseconds). If no part arrives for
+//! [`STALL_LIMIT`], the render is stuck (a suspended view that is never woken: Leptos has had
+//! such races, e.g. leptos-rs/leptos#4851): the body ends there — the browser gets what was
+//! rendered instead of a connection that never closes — and the error log names the page and
+//! how far it got, so it can be found and fixed.
 
 use axum::body::{Body, Bytes};
+use axum::extract::Request;
 use axum::http::header;
+use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -20,9 +30,17 @@ use std::time::Duration;
 /// How long an abandoned page may keep rendering (the request timeout's length).
 pub const FINISH_WITHIN: Duration = Duration::from_secs(30);
 
-/// Wraps a rendered page's body (HTML only: other answers are not renders) so that dropping
-/// it before its end finishes it in the background.
-pub async fn finish_abandoned_pages(res: Response) -> Response {
+/// How long a page's body may go without producing anything before it is ended.
+pub const STALL_LIMIT: Duration = Duration::from_secs(10);
+
+/// Middleware: wraps a rendered page's body (HTML only: other answers are not renders) in
+/// both guards.
+pub async fn guard_pages(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    guard(next.run(req).await, path, STALL_LIMIT)
+}
+
+fn guard(res: Response, path: String, stall_limit: Duration) -> Response {
     let html = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -32,13 +50,34 @@ pub async fn finish_abandoned_pages(res: Response) -> Response {
         return res;
     }
     let (parts, body) = res.into_parts();
-    Response::from_parts(parts, Body::new(FinishOnDrop(Some(body))))
+    Response::from_parts(
+        parts,
+        Body::new(PageBody {
+            body: Some(body),
+            path,
+            stall_limit,
+            stall: Box::pin(tokio::time::sleep(stall_limit)),
+            sent: 0,
+            tail: Vec::new(),
+        }),
+    )
 }
 
-/// The body as it was, until it is dropped unfinished.
-struct FinishOnDrop(Option<Body>);
+/// The page's body as it was, until it is dropped unfinished or stops making progress.
+struct PageBody {
+    body: Option<Body>,
+    path: String,
+    stall_limit: Duration,
+    /// Fires when no part has arrived for `stall_limit`; reset by every part.
+    stall: Pin<Box<tokio::time::Sleep>>,
+    sent: usize,
+    /// The end of what was sent so far (for the log when the render stalls).
+    tail: Vec<u8>,
+}
 
-impl http_body::Body for FinishOnDrop {
+const TAIL: usize = 300;
+
+impl http_body::Body for PageBody {
     type Data = Bytes;
     type Error = axum::Error;
 
@@ -46,28 +85,59 @@ impl http_body::Body for FinishOnDrop {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        let Some(body) = self.0.as_mut() else {
+        let this = &mut *self;
+        let Some(body) = this.body.as_mut() else {
             return Poll::Ready(None);
         };
-        let frame = Pin::new(body).poll_frame(cx);
-        if matches!(frame, Poll::Ready(None)) {
-            self.0 = None;
+        match Pin::new(body).poll_frame(cx) {
+            Poll::Ready(None) => {
+                this.body = None;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(frame)) => {
+                if let Some(data) = frame.as_ref().ok().and_then(|f| f.data_ref()) {
+                    this.sent += data.len();
+                    this.tail.extend_from_slice(data);
+                    let cut = this.tail.len().saturating_sub(TAIL);
+                    this.tail.drain(..cut);
+                }
+                let deadline = tokio::time::Instant::now() + this.stall_limit;
+                this.stall.as_mut().reset(deadline);
+                Poll::Ready(Some(frame))
+            }
+            Poll::Pending => {
+                if this.stall.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                tracing::error!(
+                    path = %this.path,
+                    bytes_sent = this.sent,
+                    last_bytes = %String::from_utf8_lossy(&this.tail),
+                    "a page's render made no progress for {:?}; its response was ended there",
+                    this.stall_limit
+                );
+                // Dropped, not finished: it is stuck.
+                this.body = None;
+                Poll::Ready(None)
+            }
         }
-        frame
     }
 
     fn is_end_stream(&self) -> bool {
-        self.0.as_ref().is_none_or(|b| b.is_end_stream())
+        self.body.as_ref().is_none_or(|b| b.is_end_stream())
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.0.as_ref().map(|b| b.size_hint()).unwrap_or_default()
+        self.body
+            .as_ref()
+            .map(|b| b.size_hint())
+            .unwrap_or_default()
     }
 }
 
-impl Drop for FinishOnDrop {
+impl Drop for PageBody {
     fn drop(&mut self) {
-        let Some(mut body) = self.0.take() else {
+        let Some(mut body) = self.body.take() else {
             return;
         };
         if http_body::Body::is_end_stream(&body) {
@@ -113,7 +183,7 @@ mod tests {
         let mut res = Response::new(Body::new(Chunks(produced.clone())));
         res.headers_mut()
             .insert(header::CONTENT_TYPE, content_type.parse().unwrap());
-        let mut body = finish_abandoned_pages(res).await.into_body();
+        let mut body = guard(res, "/p".into(), STALL_LIMIT).into_body();
         let first = body.frame().await.unwrap().unwrap();
         assert_eq!(first.into_data().unwrap(), Bytes::from("<p>0</p>"));
         drop(body); // the browser went away
@@ -132,5 +202,74 @@ mod tests {
     #[tokio::test]
     async fn other_answers_stop_when_dropped() {
         assert_eq!(produced_after_reading_one("application/json").await, 1);
+    }
+
+    /// A page body that sends its shell, then waits forever for a part that never comes.
+    struct Stuck(bool);
+
+    impl http_body::Body for Stuck {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+            if self.0 {
+                return Poll::Pending;
+            }
+            self.0 = true;
+            Poll::Ready(Some(Ok(Frame::data(Bytes::from("<html><body>shell")))))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_that_stops_making_progress_is_ended() {
+        let mut res = Response::new(Body::new(Stuck(false)));
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, "text/html".parse().unwrap());
+        let body = guard(res, "/customers/1".into(), Duration::from_millis(300)).into_body();
+        let read = tokio::time::timeout(Duration::from_secs(5), body.collect()).await;
+        let bytes = read
+            .expect("the body ends")
+            .expect("without an error")
+            .to_bytes();
+        assert_eq!(bytes, Bytes::from("<html><body>shell"));
+    }
+
+    /// A page body of four parts, each 200 ms after the one before.
+    struct Slow(usize, Pin<Box<tokio::time::Sleep>>);
+
+    impl http_body::Body for Slow {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+            if self.0 == 4 {
+                return Poll::Ready(None);
+            }
+            if self.1.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let i = self.0;
+            self.0 += 1;
+            let next = tokio::time::Instant::now() + Duration::from_millis(200);
+            self.1.as_mut().reset(next);
+            Poll::Ready(Some(Ok(Frame::data(Bytes::from(format!("<p>{i}</p>"))))))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_page_that_keeps_making_progress_is_left_alone() {
+        let first = Box::pin(tokio::time::sleep(Duration::from_millis(200)));
+        let mut res = Response::new(Body::new(Slow(0, first)));
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, "text/html".parse().unwrap());
+        let body = guard(res, "/customers".into(), Duration::from_millis(300)).into_body();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        assert_eq!(bytes, Bytes::from("<p>0</p><p>1</p><p>2</p><p>3</p>"));
     }
 }

@@ -64,79 +64,90 @@ pub fn AppShell() -> impl IntoView {
                 }
             }
         >
-            <aside class="sidebar" aria-label="Main navigation">
-                <div class="brand">
-                    "Customers"
-                    <button
-                        class="icon-btn nav-close"
-                        aria-label="Close navigation"
-                        on:click=move |_| set_nav_open.set(false)
-                    >"✕"</button>
-                </div>
-                <nav>
-                    <p class="nav-group">"Sales"</p>
-                    <ul on:click=move |_| set_nav_open.set(false)>
-                        <li><span class="nav-link disabled" aria-disabled="true" title="Coming soon">"Clients"</span></li>
-                        <li><A href="/customers" attr:class="nav-link">"Customers"</A></li>
-                    </ul>
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let admin = matches!(user.await, Ok(Some(u)) if u.can(Capability::Administer));
-                            admin.then(|| view! {
-                                <p class="nav-group">"Admin"</p>
-                                <ul on:click=move |_| set_nav_open.set(false)>
-                                    {ADMIN_PAGES.iter().map(|(href, label)| view! {
-                                        <li><A href=*href attr:class="nav-link">{*label}</A></li>
-                                    }).collect_view()}
-                                </ul>
-                            })
-                        })}
-                    </Transition>
-                </nav>
-            </aside>
-            <div class="main">
-                <Transition fallback=|| view! { <div class="topbar"></div> }>
-                    {move || Suspend::new(async move {
-                        match user.await {
-                            Ok(Some(u)) => {
-                                provide_context(u.clone());
-                                view! {
-                                    <header class="topbar">
-                                        <button
-                                            class="icon-btn nav-toggle"
-                                            aria-label="Toggle navigation"
-                                            on:click=move |_| set_nav_open.update(|o| *o = !*o)
-                                        >"☰"</button>
-                                        <div class="spacer"></div>
-                                        <span class="user-chip" data-testid="current-user">
-                                            <span class="user-name">{u.name.clone()}</span>
-                                            <span class="role-badge">{u.role.label()}</span>
-                                        </span>
-                                        <button type="button" class="btn btn-ghost" on:click=move |_| changing_password.set(true)>
-                                            "Change password"
-                                        </button>
-                                        <form method="post" action="/auth/logout" class="inline-form">
-                                            <button type="submit" class="btn btn-ghost">"Log out"</button>
-                                        </form>
-                                    </header>
-                                    <main class="content">
-                                        <Outlet/>
-                                    </main>
-                                }
-                                .into_any()
+            // One boundary awaits the user for the sidebar and the page: a resource read by
+            // two parallel boundaries is the shape of Leptos' SSR hangs (leptos-rs/leptos#4851).
+            <Transition fallback=move || view! {
+                <Sidebar admin=false set_nav_open/>
+                <div class="main"><div class="topbar"></div></div>
+            }>
+                {move || Suspend::new(async move {
+                    let user = user.await;
+                    let admin = matches!(&user, Ok(Some(u)) if u.can(Capability::Administer));
+                    let main = match user {
+                        Ok(Some(u)) => {
+                            provide_context(u.clone());
+                            view! {
+                                <header class="topbar">
+                                    <button
+                                        class="icon-btn nav-toggle"
+                                        aria-label="Toggle navigation"
+                                        on:click=move |_| set_nav_open.update(|o| *o = !*o)
+                                    >"☰"</button>
+                                    <div class="spacer"></div>
+                                    <span class="user-chip" data-testid="current-user">
+                                        <span class="user-name">{u.name.clone()}</span>
+                                        <span class="role-badge">{u.role.label()}</span>
+                                    </span>
+                                    <button type="button" class="btn btn-ghost" on:click=move |_| changing_password.set(true)>
+                                        "Change password"
+                                    </button>
+                                    <form method="post" action="/auth/logout" class="inline-form">
+                                        <button type="submit" class="btn btn-ghost">"Log out"</button>
+                                    </form>
+                                </header>
+                                <main class="content">
+                                    <Outlet/>
+                                </main>
                             }
-                            Ok(None) => view! { <p class="content muted">"Redirecting to sign in…"</p> }.into_any(),
-                            Err(e) => view! { <p class="content form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                            .into_any()
                         }
-                    })}
-                </Transition>
-            </div>
+                        Ok(None) => view! { <p class="content muted">"Redirecting to sign in…"</p> }.into_any(),
+                        Err(e) => view! { <p class="content form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    };
+                    view! {
+                        <Sidebar admin set_nav_open/>
+                        <div class="main">{main}</div>
+                    }
+                })}
+            </Transition>
             <widgets::ToastHost toasts/>
             // Its code is fetched when it is first opened.
             {move || changing_password.get().then(|| widgets::on_demand(crate::staff::page::change_own_password_modal(
                 Callback::new(move |_| changing_password.set(false)),
             )))}
         </div>
+    }
+}
+
+/// The navigation: the Sales pages for everyone, the Admin pages for whoever may administer.
+#[component]
+fn Sidebar(admin: bool, set_nav_open: WriteSignal<bool>) -> impl IntoView {
+    view! {
+        <aside class="sidebar" aria-label="Main navigation">
+            <div class="brand">
+                "Customers"
+                <button
+                    class="icon-btn nav-close"
+                    aria-label="Close navigation"
+                    on:click=move |_| set_nav_open.set(false)
+                >"✕"</button>
+            </div>
+            <nav>
+                <p class="nav-group">"Sales"</p>
+                <ul on:click=move |_| set_nav_open.set(false)>
+                    <li><span class="nav-link disabled" aria-disabled="true" title="Coming soon">"Clients"</span></li>
+                    <li><A href="/customers" attr:class="nav-link">"Customers"</A></li>
+                </ul>
+                {admin.then(|| view! {
+                    <p class="nav-group">"Admin"</p>
+                    <ul on:click=move |_| set_nav_open.set(false)>
+                        {ADMIN_PAGES.iter().map(|(href, label)| view! {
+                            <li><A href=*href attr:class="nav-link">{*label}</A></li>
+                        }).collect_view()}
+                    </ul>
+                })}
+            </nav>
+        </aside>
     }
 }
 
