@@ -316,3 +316,91 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_working_and_recovers() {
     assert_eq!(status, 200, "{body}");
     consistent(&app.pool).await;
 }
+
+#[tokio::test]
+async fn a_read_only_database_refuses_writes_clearly_and_keeps_reads_working() {
+    // A database file the server can only read (a restored copy owned by another user, a
+    // filesystem the kernel remounted read-only after an error): SQLite answers every write
+    // with SQLITE_READONLY. As root a file's mode does not stop writes, so the second
+    // instance opens the same file read-only (`mode=ro`), which is what SQLite falls back to.
+    if on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ro.db");
+    let writable = spawn_app_at(format!("sqlite://{}", file.display())).await;
+    let staff = writable.staff_cookies().await;
+    let (status, body) = writable
+        .call(
+            &staff.sales,
+            "create_customer",
+            serde_json::json!({ "input": customer_json("before@example.com") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["customer_id"].as_i64().unwrap();
+    let read_only = spawn_app_at(format!("sqlite://{}?mode=ro", file.display())).await;
+    let count = |app: &TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            let app::db::Pool::Sqlite(p) = &pool else {
+                unreachable!()
+            };
+            sqlx::query_scalar::<_, i64>("select count(*) from customer")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+    };
+    let before = count(&writable).await;
+    for (name, args) in [
+        (
+            "create_customer",
+            serde_json::json!({ "input": customer_json("after@example.com") }),
+        ),
+        ("delete_customer", serde_json::json!({ "id": id })),
+    ] {
+        let (status, body) = read_only.call(&staff.sales, name, args).await;
+        assert_eq!(status, 503, "{name}: {body}");
+        assert_eq!(body["kind"], "StorageUnavailable", "{name}: {body}");
+        // The kind is all that goes out (the page words it); never the database's text.
+        assert!(!body.to_string().contains("readonly"), "{body}");
+    }
+    assert_eq!(count(&writable).await, before, "nothing written");
+    let (status, body) = read_only
+        .call(
+            &staff.support,
+            "get_customer",
+            serde_json::json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = read_only
+        .call(
+            &staff.support,
+            "list_customers",
+            serde_json::json!({ "query": {} }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let html = read_only
+        .client
+        .get(read_only.url(&format!("/customers/{id}")))
+        .header("cookie", &staff.support)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status(), 200);
+    let (status, _) = readyz(&read_only).await;
+    assert_eq!(status, 503, "a read-only instance is not ready");
+    // The writable instance and the file are unharmed.
+    let (status, body) = writable
+        .call(
+            &staff.sales,
+            "create_customer",
+            serde_json::json!({ "input": customer_json("later@example.com") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    consistent(&writable.pool).await;
+}
