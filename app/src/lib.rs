@@ -14,6 +14,7 @@ pub mod email;
 pub mod error;
 pub mod export;
 pub mod fmt;
+pub mod import;
 pub mod labels;
 pub mod mail;
 pub mod portal;
