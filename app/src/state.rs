@@ -38,6 +38,24 @@ pub struct AppState {
     pub sign_in_rate: Arc<crate::auth::throttle::RequestRate>,
     /// The argon2 gate the sign-in forms' password checks pass through.
     pub argon2: Arc<crate::auth::hashing::Argon2Gate>,
+    /// Where uploads wait and how big they may be.
+    pub import: Arc<ImportSettings>,
+}
+
+/// Imports' uploads.
+#[derive(Debug, Clone)]
+pub struct ImportSettings {
+    pub dir: std::path::PathBuf,
+    pub max_bytes: u64,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        ImportSettings {
+            dir: std::env::temp_dir().join("customers-imports"),
+            max_bytes: 100 * 1024 * 1024,
+        }
+    }
 }
 
 /// The pool, inside a server function.

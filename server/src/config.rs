@@ -110,6 +110,15 @@ pub struct Config {
     #[arg(long, env = "BACKUP_BEFORE_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
     pub backup_before_migrate: bool,
 
+    /// Where uploaded import files wait while they are mapped and imported (removed when
+    /// the import ends). Default: `customers-imports` in the system's temporary folder.
+    #[arg(long, env = "IMPORT_DIR")]
+    pub import_dir: Option<std::path::PathBuf>,
+
+    /// The largest file an import accepts, in megabytes.
+    #[arg(long, env = "IMPORT_MAX_MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub import_max_mb: u64,
+
     /// Days a deleted customer stays in the trash (restorable) before it is purged.
     #[arg(long, env = "TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub trash_retention_days: u32,

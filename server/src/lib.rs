@@ -253,6 +253,7 @@ pub fn app_state(leptos_options: LeptosOptions, pool: db::Pool, auth: AuthSettin
         auth: Arc::new(auth),
         mail_wake: Arc::new(tokio::sync::Notify::new()),
         mail_beat: Arc::default(),
+        import: Arc::default(),
     }
 }
 
@@ -288,6 +289,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/portal/auth/accept", post(app::portal::routes::accept_handler))
         .route("/portal/auth/reset", post(app::portal::routes::reset_handler))
         .route("/portal/auth/forgot", post(app::portal::routes::forgot_handler))
+        .route(app::import::UPLOAD_PATH, post(app::import::routes::upload_handler))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -314,8 +316,12 @@ pub fn build_router(state: AppState) -> Router {
             middleware::refuse_cross_origin,
         ))
         // Bodies: server-function arguments and forms are small; the largest legitimate one is
-        // a bulk or export request naming up to 10,000 ids (~100 KB).
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        // a bulk or export request naming up to 10,000 ids (~100 KB). An import's upload may
+        // be as big as IMPORT_MAX_MB.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::body_limit,
+        ))
         // The wasm, JavaScript and CSS: no session lookup on the way (added after those layers).
         .nest_service("/pkg", site_pkg(&state.leptos_options))
         .layer(axum::middleware::from_fn_with_state(

@@ -78,7 +78,14 @@ async fn serve(config: Config) -> Result<(), String> {
         println!();
     }
     let leptos_options = server::leptos_options();
-    let state = server::app_state(leptos_options, pool.clone(), server::auth_settings(&config));
+    let mut state = server::app_state(leptos_options, pool.clone(), server::auth_settings(&config));
+    state.import = std::sync::Arc::new(app::state::ImportSettings {
+        dir: config
+            .import_dir
+            .clone()
+            .unwrap_or_else(|| app::state::ImportSettings::default().dir),
+        max_bytes: config.import_max_mb * 1024 * 1024,
+    });
     let app = server::build_router(state.clone());
 
     server::spawn_housekeeping(pool.clone(), config.trash_retention_days);

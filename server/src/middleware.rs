@@ -284,3 +284,24 @@ pub async fn request_ip(State(state): State<AppState>, req: Request, next: Next)
     let ip = app::auth::ssr::client_ip(req.headers(), peer, &state.auth);
     app::audit::ssr::REQUEST_IP.scope(ip, next.run(req)).await
 }
+
+/// Refuses a request body bigger than [`crate::MAX_REQUEST_BODY`] (413): at once when its
+/// `Content-Length` says so, else when reading it passes the limit. An import's upload is
+/// left to its handler, which streams it to disk and enforces `IMPORT_MAX_MB` with a message
+/// that says so.
+pub async fn body_limit(req: Request, next: Next) -> Response {
+    if req.uri().path() == app::import::UPLOAD_PATH {
+        return next.run(req).await;
+    }
+    let limit = crate::MAX_REQUEST_BODY;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let req = req.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(req).await
+}

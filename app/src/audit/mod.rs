@@ -48,6 +48,8 @@ pub enum Entity {
     Portal,
     /// An Excel export (entity id 0).
     CustomerExport,
+    /// An import from CSV / Excel (entity id: the import's batch).
+    CustomerImport,
 }
 
 impl Entity {
@@ -58,6 +60,7 @@ impl Entity {
             Entity::StaffUser => "staff_user",
             Entity::Portal => "portal",
             Entity::CustomerExport => "customer_export",
+            Entity::CustomerImport => "customer_import",
         }
     }
 }
@@ -106,6 +109,9 @@ audit_actions! {
     Restore = "restore", "Restored";
     Purge = "purge", "Purged";
     Export = "export", "Exported";
+    Import = "import", "Imported";
+    ImportRun = "import_run", "Ran an import";
+    ImportUndo = "import_undo", "Undid an import";
     Login = "login", "Signed in";
     LoginFailed = "login_failed", "Failed sign-in";
     PasswordChanged = "password_changed", "Changed own password";

@@ -85,6 +85,50 @@ pub async fn record(
     Ok(())
 }
 
+/// Record one `action` event per `(entity id, changes)` of `events`, in multi-row inserts
+/// (an import writes thousands at once).
+pub async fn record_many(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: AuditAction,
+    entity: Entity,
+    events: &[(i64, Vec<FieldChange>)],
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let ip = request_ip();
+    for chunk in events.chunks(500) {
+        let mut qb = db::query(
+            "insert into audit_event (at, actor_id, actor_name, actor_role, action, entity, entity_id, changes, ip) values ",
+        );
+        for (i, (id, changes)) in chunk.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            qb.push("(")
+                .push_bind(at)
+                .push(", ")
+                .push_bind(actor.id)
+                .push(", ")
+                .push_bind(actor.name.as_deref())
+                .push(", ")
+                .push_bind(actor.role.as_deref())
+                .push(", ")
+                .push_bind(action.as_str())
+                .push(", ")
+                .push_bind(entity.as_str())
+                .push(", ")
+                .push_bind(*id)
+                .push(", ")
+                .push_bind(serde_json::to_string(changes).expect("changes serialize"))
+                .push(", ")
+                .push_bind(ip.clone())
+                .push(")");
+        }
+        qb.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// SQL that records one `action` event per row of `from` (a `from … where …` clause):
 /// `entity_id` and `changes` (a JSON array of `{field, old, new}`) are SQL expressions over
 /// those rows. Run it with [`bind_actor`] binding `$1` … `$5`; the clause's own values start

@@ -58,6 +58,19 @@ pub fn validate_customer(
     input: &CustomerInput,
     today: NaiveDate,
 ) -> Result<ValidCustomer, FieldErrors> {
+    validate_customer_in(input, today, None)
+}
+
+/// [`validate_customer`], reading phone numbers written without a country code in a
+/// customer without a country as numbers of `default_region` (ISO alpha-2; an import's
+/// choice).
+pub fn validate_customer_in(
+    input: &CustomerInput,
+    today: NaiveDate,
+    default_region: Option<&str>,
+) -> Result<ValidCustomer, FieldErrors> {
+    #[cfg(not(feature = "ssr"))]
+    let _ = default_region;
     let mut errors = FieldErrors::new();
     let t = |s: &str| s.trim().to_string();
     let c = ValidCustomer {
@@ -156,7 +169,8 @@ pub fn validate_customer(
     #[cfg(feature = "ssr")]
     {
         let country = (!errors.contains_key("country") && !c.country.is_empty())
-            .then_some(c.country.as_str());
+            .then_some(c.country.as_str())
+            .or(default_region.filter(|r| !r.is_empty()));
         if !c.phone.is_empty() && !errors.contains_key("phone") {
             match normalize_phone(&c.phone, country) {
                 Ok(e164) => c.phone_e164 = e164,

@@ -10,6 +10,7 @@
 //!
 //! Base layer: imports no feature.
 
+mod gate;
 mod query;
 
 pub use query::{
@@ -67,18 +68,21 @@ impl Pool {
     /// A connection of its own, outside any transaction.
     pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite(p) => Conn(Inner::SqlitePooled(p.acquire().await?)),
-            Pool::Postgres(p) => Conn(Inner::PgPooled(p.acquire().await?)),
+            Pool::Sqlite(p) => Conn(Inner::SqlitePooled(p.acquire().await?), Some(gate::of(p))),
+            Pool::Postgres(p) => Conn(Inner::PgPooled(p.acquire().await?), None),
         })
     }
 
     /// A transaction for reads, or for writes whose every statement stands on its own;
     /// a transaction that reads and then writes what it read begins with [`begin_write`].
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        Ok(Tx(match self {
-            Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin().await?)),
-            Pool::Postgres(p) => Conn(Inner::PgTx(p.begin().await?)),
-        }))
+        Ok(Tx(
+            match self {
+                Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin().await?), None),
+                Pool::Postgres(p) => Conn(Inner::PgTx(p.begin().await?), None),
+            },
+            None,
+        ))
     }
 
     /// Closes every connection (waits for those in use to come back).
@@ -98,8 +102,9 @@ impl Pool {
 }
 
 /// One connection: pooled, or inside a transaction ([`Tx`] derefs to it). Stores take
-/// `&mut Conn` so the caller decides whether their statements share a transaction.
-pub struct Conn(Inner);
+/// `&mut Conn` so the caller decides whether their statements share a transaction. A pooled
+/// SQLite connection carries its database's write gate (see `gate`).
+pub struct Conn(Inner, Option<std::sync::Arc<tokio::sync::Semaphore>>);
 
 enum Inner {
     SqlitePooled(PoolConnection<Sqlite>),
@@ -122,6 +127,15 @@ impl Conn {
         }
     }
 
+    /// The write gate to take before a write statement on this connection: a pooled SQLite
+    /// connection's (inside a write transaction the transaction holds it already).
+    pub(crate) fn write_gate(&self) -> Option<std::sync::Arc<tokio::sync::Semaphore>> {
+        match self.0 {
+            Inner::SqlitePooled(_) => self.1.clone(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn exec(&mut self) -> Exec<'_> {
         match &mut self.0 {
             Inner::SqlitePooled(c) => Exec::Sqlite(c),
@@ -133,8 +147,13 @@ impl Conn {
 }
 
 /// A transaction; `&mut tx` is a `&mut Conn` for the stores. Dropped without
-/// [`Tx::commit`], it rolls back.
-pub struct Tx(Conn);
+/// [`Tx::commit`], it rolls back. A SQLite write transaction holds its database's write
+/// gate until it ends.
+pub struct Tx(
+    Conn,
+    // Held for its drop: the turn ends with the transaction.
+    #[allow(dead_code)] Option<tokio::sync::OwnedSemaphorePermit>,
+);
 
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
@@ -196,8 +215,18 @@ pub async fn now(pool: &Pool) -> Result<chrono::DateTime<chrono::Utc>, sqlx::Err
 /// store checks before writing (one active Admin left, the count an "all matching" action
 /// confirmed, a single-use link used once) holds across instances. Reads never wait for it.
 pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
-    Ok(Tx(match pool {
-        Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin_with("begin immediate").await?)),
+    Ok(match pool {
+        Pool::Sqlite(p) => {
+            // Our turn first (in arrival order), then SQLite's lock.
+            let turn = gate::enter(gate::of(p)).await?;
+            Tx(
+                Conn(
+                    Inner::SqliteTx(p.begin_with("begin immediate").await?),
+                    None,
+                ),
+                Some(turn),
+            )
+        }
         Pool::Postgres(p) => {
             let mut tx = p.begin().await?;
             // Waiting longer than SQLite's busy timeout allows is an error, not a hang (a
@@ -207,9 +236,9 @@ pub async fn begin_write(pool: &Pool) -> Result<Tx, sqlx::Error> {
                 .bind(WRITE_LOCK_TIMEOUT)
                 .execute(&mut *tx)
                 .await?;
-            Conn(Inner::PgTx(tx))
+            Tx(Conn(Inner::PgTx(tx), None), None)
         }
-    }))
+    })
 }
 
 /// Runs `work` unless another app instance is running the job `key` right now; `None`
@@ -248,13 +277,19 @@ const WRITE_LOCK_TIMEOUT: &str = "10s";
 /// A read-only transaction that sees one consistent snapshot of the database for all its
 /// statements (the export): SQLite's read transaction (WAL), PostgreSQL's REPEATABLE READ.
 pub async fn begin_snapshot(pool: &Pool) -> Result<Tx, sqlx::Error> {
-    Ok(Tx(match pool {
-        Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin().await?)),
-        Pool::Postgres(p) => Conn(Inner::PgTx(
-            p.begin_with("begin isolation level repeatable read read only")
-                .await?,
-        )),
-    }))
+    Ok(Tx(
+        match pool {
+            Pool::Sqlite(p) => Conn(Inner::SqliteTx(p.begin().await?), None),
+            Pool::Postgres(p) => Conn(
+                Inner::PgTx(
+                    p.begin_with("begin isolation level repeatable read read only")
+                        .await?,
+                ),
+                None,
+            ),
+        },
+        None,
+    ))
 }
 
 /// Marks the point a statement that may hit a unique constraint starts from: on

@@ -142,12 +142,29 @@ impl<'c> Target<'c> for &'c mut Tx {
     }
 }
 
+/// The turn at SQLite's write lock a write statement outside a transaction takes first
+/// (see `gate`); `None` for reads, PostgreSQL and statements inside a transaction.
+async fn write_turn(
+    via: &Via<'_>,
+    sql: &str,
+) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, sqlx::Error> {
+    let gate = match via {
+        Via::Pool(Pool::Sqlite(p)) => Some(super::gate::of(p)),
+        Via::Conn(c) => c.write_gate(),
+        Via::Pool(Pool::Postgres(_)) => None,
+    };
+    match gate {
+        Some(g) if super::gate::is_write(sql) => Ok(Some(super::gate::enter(g).await?)),
+        _ => Ok(None),
+    }
+}
+
 /// Runs `$body` with `$ex` the backend's executor, `$a` its argument buffer and `$keep`
 /// whether to keep the prepared statement (false: PostgreSQL plans it with its values);
 /// `$db` is the backend's sqlx type. The body is the same text on each backend.
 macro_rules! on_backend {
-    ($target:expr, $args:expr, $custom:expr, |$db:ident, $ex:ident, $a:ident, $keep:ident| $body:expr) => {
-        match $target.via() {
+    ($via:expr, $args:expr, $custom:expr, |$db:ident, $ex:ident, $a:ident, $keep:ident| $body:expr) => {
+        match $via {
             Via::Pool(Pool::Sqlite($ex)) => {
                 type $db = Sqlite;
                 let $a = sqlite_args($args)?;
@@ -323,7 +340,9 @@ impl<'q> Query<'q> {
             args,
             custom_plan,
         } = self;
-        let rows = on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
+        let via = target.via();
+        let _turn = write_turn(&via, &sql).await?;
+        let rows = on_backend!(via, args, custom_plan, |Db, ex, a, keep| {
             sqlx::query_with::<Db, _>(&sql, a)
                 .persistent(keep)
                 .execute(ex)
@@ -375,7 +394,9 @@ macro_rules! typed_fetch {
                 args,
                 custom_plan,
             } = self.query;
-            on_backend!(target, args, custom_plan, |Db, ex, a, keep| {
+            let via = target.via();
+            let _turn = write_turn(&via, &sql).await?;
+            on_backend!(via, args, custom_plan, |Db, ex, a, keep| {
                 sqlx::$with::<Db, T, _>(&sql, a)
                     .persistent(keep)
                     .$method(ex)

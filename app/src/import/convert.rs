@@ -22,7 +22,14 @@ pub fn convert(cells: &[String], mapping: &Mapping) -> Result<RowInput, FieldErr
     let mut row = RowInput::default();
     let mut errors = FieldErrors::new();
     for (target, cell) in mapping.targets.iter().zip(cells) {
-        let cell = cell.trim();
+        let joined;
+        let mut cell = cell.trim();
+        // Every field is one line: a quoted cell's line breaks ("1 Main St⏎Apt 2", as other
+        // CRMs export addresses) become ", ".
+        if cell.contains(['\n', '\r']) {
+            joined = one_line(cell);
+            cell = &joined;
+        }
         let i = &mut row.input;
         match target {
             Target::FirstName => i.first_name = cell.into(),
@@ -91,6 +98,15 @@ pub fn convert(cells: &[String], mapping: &Mapping) -> Result<RowInput, FieldErr
     } else {
         Err(errors)
     }
+}
+
+/// The lines of a multi-line cell joined with ", " (blank lines dropped).
+fn one_line(cell: &str) -> String {
+    cell.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A cell quoted in a message: at most 40 characters.
@@ -423,8 +439,8 @@ mod tests {
                 Target::Labels,
                 Target::Status,
             ],
-            default_country: String::new(),
             date_order: DateOrder::MonthFirst,
+            ..Default::default()
         };
         let cells: Vec<String> = [
             " a@example.com ",
@@ -458,6 +474,16 @@ mod tests {
         let errors = convert(&bad, &mapping).unwrap_err();
         assert_eq!(errors.len(), 4, "{errors:?}");
         assert!(errors["birthday"].contains("someday"));
+    }
+
+    #[test]
+    fn line_breaks_in_a_cell_become_commas() {
+        let mapping = Mapping {
+            targets: vec![Target::Street],
+            ..Default::default()
+        };
+        let row = convert(&["1 Main St\r\nApt 2\n\n".to_string()], &mapping).unwrap();
+        assert_eq!(row.input.street, "1 Main St, Apt 2");
     }
 
     #[test]

@@ -160,3 +160,72 @@ pub async fn delete(pool: &db::Pool, actor: &CurrentUser, id: i64) -> Result<i64
     tx.commit().await?;
     Ok(label.used)
 }
+
+/// The labels named `names` (ignoring case) as name key → (id, name); with `create`, the
+/// missing ones are created (each audited, colours from the palette in turn) inside the
+/// caller's write transaction. Names that are not valid label names are left out.
+pub async fn find_or_create(
+    conn: &mut db::Conn,
+    actor: &crate::audit::ssr::Actor,
+    names: &[String],
+    create: bool,
+) -> Result<std::collections::HashMap<String, (i64, String)>, AppError> {
+    use std::collections::HashMap;
+    let mut found: HashMap<String, (i64, String)> = HashMap::new();
+    if names.is_empty() {
+        return Ok(found);
+    }
+    let rows: Vec<(i64, String, String)> =
+        db::query_as("select label_id, name, name_key from label")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (id, name, key) in rows {
+        found.insert(key, (id, name));
+    }
+    if !create {
+        return Ok(found);
+    }
+    let now = Utc::now();
+    let mut created = 0usize;
+    for name in names {
+        let key = name_key(name);
+        if found.contains_key(&key) {
+            continue;
+        }
+        let color = super::PALETTE[(found.len() + created) % super::PALETTE.len()];
+        let input = super::LabelInput {
+            name: name.clone(),
+            color: color.into(),
+        };
+        let Ok((name, color)) = super::validate_label(&input) else {
+            continue;
+        };
+        let id: i64 = db::query_scalar(
+            "insert into label (name, name_key, color, created_at, updated_at)
+             values ($1, $2, $3, $4, $4) returning label_id",
+        )
+        .bind(&name)
+        .bind(&key)
+        .bind(&color)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        let changes = [
+            FieldChange::new("name", None, Some(&name)),
+            FieldChange::new("color", None, Some(&color)),
+        ];
+        record(
+            conn,
+            actor,
+            AuditAction::Create,
+            ENTITY,
+            Some(id),
+            &changes,
+            now,
+        )
+        .await?;
+        found.insert(key, (id, name));
+        created += 1;
+    }
+    Ok(found)
+}

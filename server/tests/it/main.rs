@@ -13,6 +13,7 @@ mod customer_list;
 mod customers;
 mod export;
 mod hardening;
+mod import;
 mod instances;
 mod labels;
 mod mail;

@@ -144,6 +144,16 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         .1["label_id"]
         .as_i64()
         .unwrap();
+    let (status, upload) = app
+        .upload(
+            &staff.admin,
+            "fixture.csv",
+            b"Email,First name,Last name\nimp@example.com,Imp,Orter\n".to_vec(),
+        )
+        .await;
+    assert_eq!(status, 200, "{upload}");
+    let batch = upload["batch_id"].as_i64().unwrap();
+    let mapping = upload["mapping"].clone();
     let query = json!({ "q": "", "size": 20 });
     let args = BTreeMap::from([
         ("current_user", json!({})),
@@ -185,6 +195,26 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
             json!({ "id": l1, "input": { "name": "Alpha 2", "color": "#1f7a3a" } }),
         ),
         ("delete_label", json!({ "id": l2 })),
+        ("import_sheet", json!({ "batch_id": batch, "sheet": "" })),
+        (
+            "import_preview",
+            json!({ "batch_id": batch, "mapping": mapping }),
+        ),
+        (
+            "check_import",
+            json!({ "batch_id": batch, "mapping": mapping }),
+        ),
+        // An import that does not exist: one that ran would write while refused callers'
+        // fingerprints are taken.
+        (
+            "start_import",
+            json!({ "batch_id": 999_999, "options": { "mapping": mapping } }),
+        ),
+        ("import_status", json!({ "batch_id": batch })),
+        ("cancel_import", json!({ "batch_id": 999_999 })),
+        ("undo_import", json!({ "batch_id": 999_999 })),
+        ("list_imports", json!({})),
+        ("import_rejects", json!({ "batch_id": batch })),
         ("get_list_prefs", json!({})),
         (
             "save_list_prefs",

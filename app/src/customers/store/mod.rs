@@ -8,6 +8,7 @@
 //! values: `$1` … `$5` the actor and time (`audit::ssr::bind_actor`), `$6` the action's
 //! value, `$7` the customer ids as a JSON array (`sets`).
 
+pub mod import;
 mod sets;
 
 use crate::db;
@@ -244,16 +245,52 @@ pub async fn update(
     if old.version != expected_version {
         return Err(AppError::Conflict(conflict_message(&old)));
     }
-    let mut changes = diff(&shown_fields(&as_valid(&old)), &shown_fields(v));
+    // Nothing to write: no write lock taken.
+    if !changes_from(&old, v) {
+        return Ok(None);
+    }
+    let mut tx = db::begin_write(pool).await?;
+    match update_in(&mut tx, actor, action, &old, v, Utc::now()).await {
+        Ok(changes) => {
+            tx.commit().await?;
+            Ok(changes)
+        }
+        Err(AppError::Conflict(_)) => {
+            drop(tx);
+            Err(match get_live(pool, id).await {
+                Ok(current) => AppError::Conflict(conflict_message(&current)),
+                Err(e) => e,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `v` differs from the stored `old` in a field or the labels.
+fn changes_from(old: &Customer, v: &ValidCustomer) -> bool {
     let mut old_labels: Vec<i64> = old.labels.iter().map(|l| l.id).collect();
     let mut new_labels = v.labels.clone();
     old_labels.sort_unstable();
     new_labels.sort_unstable();
-    if changes.is_empty() && old_labels == new_labels {
+    old_labels != new_labels || !diff(&shown_fields(&as_valid(old)), &shown_fields(v)).is_empty()
+}
+
+/// Write `v` over the customer `old` (read earlier) inside the caller's write transaction,
+/// if it is still at `old`'s version (else a Conflict with no message). Audited as `action`.
+/// Returns `None` when nothing changed, otherwise the audited changes.
+pub async fn update_in(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: AuditAction,
+    old: &Customer,
+    v: &ValidCustomer,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<FieldChange>>, AppError> {
+    if !changes_from(old, v) {
         return Ok(None);
     }
-    let now = Utc::now();
-    let mut tx = db::begin_write(pool).await?;
+    let id = old.customer_id;
+    let mut changes = diff(&shown_fields(&as_valid(old)), &shown_fields(v));
     let mut qb = db::query("update customer set ");
     for (name, value, _) in &columns(v) {
         qb.push(name).push(" = ");
@@ -268,30 +305,23 @@ pub async fn update(
         .push_bind(id)
         // The version check is in the UPDATE itself: if anyone saved since we read, 0 rows.
         .push(" and version = ")
-        .push_bind(expected_version)
+        .push_bind(old.version)
         .push(" and deleted_at is null");
-    db::before_unique_check(&mut tx).await?;
-    match qb.execute(&mut *tx).await {
+    db::before_unique_check(conn).await?;
+    match qb.execute(&mut *conn).await {
         Ok(r) if r.rows_affected() == 1 => {}
-        Ok(_) => {
-            drop(tx);
-            return Err(match get_live(pool, id).await {
-                Ok(current) => AppError::Conflict(conflict_message(&current)),
-                Err(e) => e,
-            });
-        }
+        Ok(_) => return Err(AppError::Conflict(String::new())),
         Err(e) if is_unique_violation(&e) => {
-            return Err(email_taken_now(&mut tx, &v.email, Some(id)).await)
+            return Err(email_taken_now(conn, &v.email, Some(id)).await)
         }
         Err(e) => return Err(e.into()),
     }
-    changes.extend(set_labels(&mut tx, id, &v.labels).await?);
+    changes.extend(set_labels(conn, id, &v.labels).await?);
     if changes.iter().any(|c| c.field == "email") {
         // Invitation and reset links went to the old address: they stop working.
-        crate::auth::customer_account::revoke(&mut tx, id).await?;
+        crate::auth::customer_account::revoke(conn, id).await?;
     }
-    record(&mut tx, actor, action, ENTITY, Some(id), &changes, now).await?;
-    tx.commit().await?;
+    record(conn, actor, action, ENTITY, Some(id), &changes, now).await?;
     Ok(Some(changes))
 }
 

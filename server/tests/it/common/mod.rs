@@ -54,7 +54,7 @@ pub async fn spawn_app_at(url: String) -> TestApp {
 pub async fn spawn_app_with_site(options: leptos::prelude::LeptosOptions) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database_url(&dir).await;
-    start_instance_with(url, std::sync::Arc::new(dir), |_| {}, options).await
+    start_instance_with(url, std::sync::Arc::new(dir), |_| {}, options, |_| {}).await
 }
 
 /// An app instance (router, pool) on the database `url`.
@@ -63,7 +63,27 @@ async fn start_instance(
     dir: std::sync::Arc<tempfile::TempDir>,
     tweak: impl FnOnce(&mut app::state::AuthSettings),
 ) -> TestApp {
-    start_instance_with(url, dir, tweak, server::default_leptos_options()).await
+    start_instance_with(url, dir, tweak, server::default_leptos_options(), |_| {}).await
+}
+
+/// An app whose imports accept files of at most `max_bytes`, kept in a folder of the test's.
+pub async fn spawn_app_with_import_limit(max_bytes: u64) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(&dir).await;
+    let uploads = dir.path().join("imports");
+    start_instance_with(
+        url,
+        std::sync::Arc::new(dir),
+        |_| {},
+        server::default_leptos_options(),
+        move |state| {
+            state.import = std::sync::Arc::new(app::state::ImportSettings {
+                dir: uploads,
+                max_bytes,
+            })
+        },
+    )
+    .await
 }
 
 async fn start_instance_with(
@@ -71,6 +91,7 @@ async fn start_instance_with(
     dir: std::sync::Arc<tempfile::TempDir>,
     tweak: impl FnOnce(&mut app::state::AuthSettings),
     options: leptos::prelude::LeptosOptions,
+    state_tweak: impl FnOnce(&mut app::state::AppState),
 ) -> TestApp {
     // The server's warnings and errors (e.g. the cause behind a 500) go to the test's captured
     // output, which is shown when a test fails.
@@ -91,7 +112,8 @@ async fn start_instance_with(
         sign_in_period: app::auth::throttle::SIGN_IN_EVERY,
     };
     tweak(&mut auth);
-    let state = server::app_state(options, pool.clone(), auth);
+    let mut state = server::app_state(options, pool.clone(), auth);
+    state_tweak(&mut state);
     let mail_beat = state.mail_beat.clone();
     let router = server::build_router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -275,6 +297,28 @@ impl TestApp {
             let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
             (status, body)
         }
+    }
+
+    /// Upload a file to import as `name`; returns (status, JSON body).
+    pub async fn upload(
+        &self,
+        cookie: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(app::import::UPLOAD_PATH))
+            .header("cookie", cookie)
+            .header("x-file-name", urlencoding::encode(name).into_owned())
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, body)
     }
 
     /// Signed-in cookies for one user of each role.

@@ -1,0 +1,317 @@
+//! The only module that writes `import_batch`, `import_item` and `import_reject`.
+
+use super::model::{ImportState, ImportStatus};
+use crate::db::{self, Conn, Pool};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Batch {
+    pub import_batch_id: i64,
+    pub created_by: i64,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+    pub file_name: String,
+    pub file_path: String,
+    /// JSON array of the header row.
+    pub headers: String,
+    pub state: String,
+    pub options: String,
+    pub total_rows: i64,
+    pub rows_done: i64,
+    pub created_count: i64,
+    pub updated_count: i64,
+    pub skipped_count: i64,
+    pub invalid_count: i64,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+impl Batch {
+    pub fn state(&self) -> ImportState {
+        ImportState::parse(&self.state).unwrap_or(ImportState::Failed)
+    }
+
+    pub fn status(&self, now: DateTime<Utc>) -> ImportStatus {
+        let state = self.state();
+        let (rate, seconds_left) = match (state, self.started_at) {
+            (ImportState::Running, Some(start)) => {
+                let secs = (now - start).num_milliseconds().max(1) as f64 / 1000.0;
+                let rate = self.rows_done as f64 / secs;
+                let left = (self.total_rows - self.rows_done).max(0) as f64;
+                (rate, (rate > 0.0).then(|| (left / rate).ceil() as u64))
+            }
+            _ => (0.0, None),
+        };
+        ImportStatus {
+            batch_id: self.import_batch_id,
+            file_name: self.file_name.clone(),
+            state,
+            created_by_name: self.created_by_name.clone(),
+            created_at: self.created_at,
+            finished_at: self.finished_at,
+            total: self.total_rows.max(0) as u64,
+            done: self.rows_done.max(0) as u64,
+            created: self.created_count.max(0) as u64,
+            updated: self.updated_count.max(0) as u64,
+            skipped: self.skipped_count.max(0) as u64,
+            invalid: self.invalid_count.max(0) as u64,
+            rate,
+            seconds_left,
+            error: self.error.clone(),
+        }
+    }
+}
+
+const SELECT: &str =
+    "select b.import_batch_id, b.created_by, s.name as created_by_name, b.created_at,
+    b.file_name, b.file_path, b.headers, b.state, b.options, b.total_rows, b.rows_done, b.created_count,
+    b.updated_count, b.skipped_count, b.invalid_count, b.started_at, b.finished_at, b.error
+    from import_batch b join staff_user s on s.staff_user_id = b.created_by";
+
+pub async fn create(
+    pool: &Pool,
+    staff_id: i64,
+    file_name: &str,
+    file_path: &str,
+    bytes: u64,
+    headers: &[String],
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    db::query_scalar(
+        "insert into import_batch (created_by, created_at, file_name, file_path, file_bytes, headers)
+         values ($1, $2, $3, $4, $5, $6) returning import_batch_id",
+    )
+    .bind(staff_id)
+    .bind(now)
+    .bind(file_name)
+    .bind(file_path)
+    .bind(bytes as i64)
+    .bind(serde_json::to_string(headers).expect("strings serialize"))
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn get(pool: &Pool, id: i64) -> Result<Option<Batch>, sqlx::Error> {
+    db::query_as::<Batch>(format!("{SELECT} where b.import_batch_id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The same, inside a transaction (it must exist).
+pub async fn get_in(conn: &mut Conn, id: i64) -> Result<Batch, sqlx::Error> {
+    db::query_as::<Batch>(format!("{SELECT} where b.import_batch_id = $1"))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// The latest imports, newest first.
+pub async fn list(pool: &Pool, limit: i64) -> Result<Vec<Batch>, sqlx::Error> {
+    db::query_as::<Batch>(format!(
+        "{SELECT} where b.state != 'uploaded' order by b.import_batch_id desc limit $1"
+    ))
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Uploaded → running, with the options it runs with and the header row of the sheet it
+/// reads. False if it was not waiting.
+#[allow(clippy::too_many_arguments)]
+pub async fn start(
+    pool: &Pool,
+    id: i64,
+    options: &str,
+    headers: &[String],
+    total: u64,
+    instance: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = db::query(
+        "update import_batch set state = 'running', options = $2, total_rows = $3,
+           started_at = $4, claimed_by = $5, lease_until = $6, headers = $7
+         where import_batch_id = $1 and state = 'uploaded'",
+    )
+    .bind(id)
+    .bind(options)
+    .bind(total as i64)
+    .bind(now)
+    .bind(instance)
+    .bind(now + LEASE)
+    .bind(serde_json::to_string(headers).expect("strings serialize"))
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How long a running import counts as alive without writing a chunk.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(120);
+
+/// What one chunk did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    pub invalid: u64,
+}
+
+/// A customer the import wrote: `old_values` (JSON) for one it changed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Item {
+    pub customer_id: i64,
+    pub kind: String,
+    pub version_after: i64,
+    pub old_values: Option<String>,
+}
+
+/// Records one chunk inside its write transaction: the customers it wrote, the rows it
+/// refused (line, cells as JSON, reason), the counts, a renewed lease.
+pub async fn chunk_done(
+    conn: &mut Conn,
+    id: i64,
+    counts: Counts,
+    items: &[Item],
+    rejects: &[(u64, String, String)],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for chunk in items.chunks(500) {
+        let mut qb = db::query(
+            "insert into import_item (import_batch_id, customer_id, kind, version_after, old_values) values ",
+        );
+        for (i, item) in chunk.iter().enumerate() {
+            qb.push(if i == 0 { "(" } else { ", (" })
+                .push_bind(id)
+                .push(", ")
+                .push_bind(item.customer_id)
+                .push(", ")
+                .push_bind(item.kind.as_str())
+                .push(", ")
+                .push_bind(item.version_after)
+                .push(", ")
+                .push_bind(item.old_values.as_deref())
+                .push(")");
+        }
+        qb.execute(&mut *conn).await?;
+    }
+    for chunk in rejects.chunks(500) {
+        let mut qb = db::query(
+            "insert into import_reject (import_batch_id, row_number, cells, reason) values ",
+        );
+        for (i, (line, cells, reason)) in chunk.iter().enumerate() {
+            qb.push(if i == 0 { "(" } else { ", (" })
+                .push_bind(id)
+                .push(", ")
+                .push_bind(*line as i64)
+                .push(", ")
+                .push_bind(cells.as_str())
+                .push(", ")
+                .push_bind(reason.as_str())
+                .push(")");
+        }
+        qb.execute(&mut *conn).await?;
+    }
+    db::query(
+        "update import_batch set rows_done = rows_done + $2, created_count = created_count + $3,
+           updated_count = updated_count + $4, skipped_count = skipped_count + $5,
+           invalid_count = invalid_count + $6, lease_until = $7
+         where import_batch_id = $1",
+    )
+    .bind(id)
+    .bind(counts.rows as i64)
+    .bind(counts.created as i64)
+    .bind(counts.updated as i64)
+    .bind(counts.skipped as i64)
+    .bind(counts.invalid as i64)
+    .bind(now + LEASE)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether Cancel was pressed (read inside the chunk's transaction).
+pub async fn cancel_requested(conn: &mut Conn, id: i64) -> Result<bool, sqlx::Error> {
+    let flag: i32 =
+        db::query_scalar("select cancel_requested from import_batch where import_batch_id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(flag != 0)
+}
+
+/// Ask a running import to stop. False if it is not running.
+pub async fn request_cancel(pool: &Pool, id: i64) -> Result<bool, sqlx::Error> {
+    let done = db::query(
+        "update import_batch set cancel_requested = 1
+         where import_batch_id = $1 and state = 'running'",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Running → `state` (done, cancelled, failed: `error` says why).
+pub async fn finish(
+    conn: &mut Conn,
+    id: i64,
+    state: ImportState,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    db::query(
+        "update import_batch set state = $2, finished_at = $3, error = $4, lease_until = null
+         where import_batch_id = $1",
+    )
+    .bind(id)
+    .bind(state.as_str())
+    .bind(now)
+    .bind(error)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Every customer the import wrote.
+pub async fn items(conn: &mut Conn, id: i64) -> Result<Vec<Item>, sqlx::Error> {
+    db::query_as::<Item>(
+        "select customer_id, kind, version_after, old_values from import_item
+         where import_batch_id = $1 order by customer_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Done → undone. False if it was not done (undone already, or never finished).
+pub async fn mark_undone(
+    conn: &mut Conn,
+    id: i64,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let done = db::query(
+        "update import_batch set state = 'undone', undone_at = $2, undone_by = $3
+         where import_batch_id = $1 and state = 'done'",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(by)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The refused rows: (line, cells as JSON, reason), in file order.
+pub async fn rejects(pool: &Pool, id: i64) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    db::query_as::<(i64, String, String)>(
+        "select row_number, cells, reason from import_reject
+         where import_batch_id = $1 order by row_number",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}
