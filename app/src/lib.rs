@@ -114,8 +114,10 @@ pub async fn preload_staff_code() {
     let _ = lazy_preload!(portal::staff_ui::reset_password_modal);
     let _ = lazy_preload!(staff::page::change_own_password_modal);
     let _ = lazy_preload!(export::ui::download);
+    let _ = lazy_preload!(import::ui::import_wizard);
     routes::Profile::preload().await;
     routes::Trash::preload().await;
+    routes::Imports::preload().await;
     routes::Staff::preload().await;
     routes::Audit::preload().await;
     routes::Mail::preload().await;
@@ -146,6 +148,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=customers::CustomersPage/>
                     <Route path=path!("/customers") view=customers::CustomersPage/>
                     <Route path=path!("/customers/trash") view={Lazy::<routes::Trash>::new()}/>
+                    <Route path=path!("/customers/imports") view={Lazy::<routes::Imports>::new()}/>
                     <Route path=path!("/customers/:id") view={Lazy::<routes::Profile>::new()}/>
                     <Route path=path!("/mail") view={Lazy::<routes::Mail>::new()}/>
                     <Route path=path!("/audit") view={Lazy::<routes::Audit>::new()}/>

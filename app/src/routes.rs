@@ -32,6 +32,7 @@ macro_rules! lazy_page {
 use crate::audit_log::page::AuditPage;
 use crate::auth::LoginPage;
 use crate::customers::{CustomerProfilePage, TrashPage};
+use crate::import::page::ImportsPage;
 use crate::mail::page::MailPage;
 use crate::portal::pages::{
     PortalAcceptPage, PortalForgotPage, PortalHomePage, PortalLoginPage, PortalResetPage,
@@ -50,6 +51,10 @@ lazy_page!(
 lazy_page!(
     /// `/customers/trash`.
     Trash => TrashPage
+);
+lazy_page!(
+    /// `/customers/imports`.
+    Imports => ImportsPage
 );
 lazy_page!(
     /// `/mail`.

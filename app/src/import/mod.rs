@@ -6,6 +6,8 @@
 //! own tables; customers and labels are written by their stores.
 
 pub mod model;
+pub mod page;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod convert;

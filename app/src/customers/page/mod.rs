@@ -20,6 +20,7 @@ use super::list_customers;
 use super::model::Customer;
 use crate::auth::Capability;
 use crate::error::AppError;
+use crate::import::ui::import_wizard;
 use crate::labels::list_labels;
 use crate::labels::ui::manage_labels_dialog;
 use crate::portal::staff_ui::reset_password_modal;
@@ -54,6 +55,7 @@ pub fn CustomersPage() -> impl IntoView {
         list_labels()
     });
     let manage_open = RwSignal::new(false);
+    let importing = RwSignal::new(false);
     let bulk = Bulk::new(list);
     let pending = RwSignal::new(false);
     let offline = list.offline;
@@ -136,6 +138,12 @@ pub fn CustomersPage() -> impl IntoView {
                         <a class="btn" href="/customers/trash">"Trash"</a>
                     })}
                     {can_edit.then(|| view! {
+                        <a class="btn" href="/customers/imports">"Imports"</a>
+                        <button type="button" class="btn" disabled=move || offline.get()
+                            title=move || offline.get().then_some("Importing needs a connection")
+                            on:click=move |_| importing.set(true)>
+                            "Import"
+                        </button>
                         <button type="button" class="btn btn-primary" disabled=move || offline.get()
                             title=move || offline.get().then_some("Adding customers needs a connection")
                             on:click=move |_| list.form.set(Some(FormTarget::Add))>
@@ -152,6 +160,13 @@ pub fn CustomersPage() -> impl IntoView {
         {move || manage_open.get().then(|| on_demand(manage_labels_dialog(
             can_edit,
             Callback::new(move |_| manage_open.set(false)),
+            Callback::new(move |_| {
+                list.labels_version.update(|n| *n += 1);
+                list.refresh.run(());
+            }),
+        )))}
+        {move || importing.get().then(|| on_demand(import_wizard(
+            Callback::new(move |_| importing.set(false)),
             Callback::new(move |_| {
                 list.labels_version.update(|n| *n += 1);
                 list.refresh.run(());

@@ -1,0 +1,73 @@
+import { test, expect } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { signedIn, addCustomer, uniqueEmail } from "./helpers";
+
+test("import a CSV: map a column by hand, check, import, see the rows, download the rejected ones, Undo", async ({ page }) => {
+  await signedIn(page);
+  // A customer the file will match by e-mail.
+  const existing = await addCustomer(page, "Existing", "Person");
+  const a = uniqueEmail("imported.a");
+  const b = uniqueEmail("imported.b");
+  const csv = [
+    "Email,Given,Surname,City,Phone",
+    `${a},Alma,Importa,Cebu,+63 917 123 4567`,
+    `${b},Bruno,Importb,Davao,`,
+    `not-an-email,Bad,Row,,`,
+    `${existing.toUpperCase()},Existing,Person,Iloilo,`,
+  ].join("\n");
+
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Import customers" });
+  await dialog.getByLabel("File (.csv or .xlsx)").setInputFiles({
+    name: "clients.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv),
+  });
+  // "Given" is not a header the import knows: map it by hand.
+  const given = dialog.getByLabel("Given", { exact: true });
+  await expect(given).toHaveValue("");
+  await dialog.getByRole("button", { name: "Next: check" }).click();
+  await expect(dialog.getByTestId("mapping-error")).toContainText("First name");
+  await given.selectOption("first_name");
+  await dialog.getByRole("button", { name: "Next: check" }).click();
+
+  const summary = dialog.getByTestId("import-summary");
+  await expect(summary).toContainText("4 rows");
+  await expect(summary).toContainText("2 new, 1 matching existing customers (same e-mail), 1 that cannot be imported");
+  await expect(dialog.getByText(/Row 4: Email/)).toBeVisible();
+  await dialog.getByLabel("Update the empty fields only").check();
+  await dialog.getByRole("button", { name: "Import 3 rows" }).click();
+  await expect(dialog.getByTestId("import-result")).toHaveText("2 imported, 1 updated, 0 skipped, 1 invalid");
+
+  const downloading = page.waitForEvent("download");
+  await dialog.getByRole("button", { name: "Download rejected rows" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe("clients - rejected rows.csv");
+  const rejected = readFileSync(await download.path()).toString();
+  expect(rejected.split("\n")[0]).toBe("Email,Given,Surname,City,Phone,Row,Reason");
+  expect(rejected).toContain("not-an-email");
+
+  await dialog.locator(".modal-actions").getByRole("button", { name: "Close" }).click();
+  await expect(dialog).toBeHidden();
+  await page.getByRole("searchbox", { name: "Search customers" }).fill("Importa");
+  await expect(page.getByRole("cell", { name: a })).toBeVisible();
+
+  // Undo from the Imports page: the imported rows are gone.
+  await page.getByRole("link", { name: "Imports" }).click();
+  await expect(page).toHaveURL(/\/customers\/imports$/);
+  const row = page.locator("tr", { hasText: "clients.csv" }).first();
+  await expect(row).toContainText("2 imported, 1 updated, 0 skipped, 1 invalid");
+  await row.getByRole("button", { name: "Undo import" }).click();
+  await expect(page.locator(".toast", { hasText: "Import undone: 2 removed, 1 restored" })).toBeVisible();
+  await expect(row).toContainText("Undone");
+  await page.goto("/customers?q=Importa");
+  await expect(page.getByText("No customers match")).toBeVisible();
+});
+
+test("Support staff see no Import button and are refused the Imports page's data", async ({ page }) => {
+  const { SUPPORT_EMAIL, SUPPORT_PASSWORD } = await import("./helpers");
+  await signedIn(page, "/customers", SUPPORT_EMAIL, SUPPORT_PASSWORD);
+  await expect(page.getByRole("button", { name: "Import", exact: true })).toHaveCount(0);
+  await page.goto("/customers/imports");
+  await expect(page.getByRole("alert")).toContainText("You do not have permission");
+});
