@@ -95,37 +95,36 @@ pub async fn record_many(
     events: &[(i64, Vec<FieldChange>)],
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let ip = request_ip();
-    for chunk in events.chunks(500) {
-        let mut qb = db::query(
-            "insert into audit_event (at, actor_id, actor_name, actor_role, action, entity, entity_id, changes, ip) values ",
-        );
-        for (i, (id, changes)) in chunk.iter().enumerate() {
-            if i > 0 {
-                qb.push(", ");
-            }
-            qb.push("(")
-                .push_bind(at)
-                .push(", ")
-                .push_bind(actor.id)
-                .push(", ")
-                .push_bind(actor.name.as_deref())
-                .push(", ")
-                .push_bind(actor.role.as_deref())
-                .push(", ")
-                .push_bind(action.as_str())
-                .push(", ")
-                .push_bind(entity.as_str())
-                .push(", ")
-                .push_bind(*id)
-                .push(", ")
-                .push_bind(serde_json::to_string(changes).expect("changes serialize"))
-                .push(", ")
-                .push_bind(ip.clone())
-                .push(")");
-        }
-        qb.execute(&mut *conn).await?;
+    if events.is_empty() {
+        return Ok(());
     }
+    // One JSON array bound as one value (see `db::Backend::json_rows`).
+    let rows: Vec<serde_json::Value> = events
+        .iter()
+        .map(|(id, changes)| {
+            serde_json::json!({
+                "id": id,
+                "changes": serde_json::to_string(changes).expect("changes serialize"),
+            })
+        })
+        .collect();
+    let from = conn
+        .backend()
+        .json_rows("$8", "r", &[("id", "bigint"), ("changes", "text")]);
+    db::query(format!(
+        "insert into audit_event (at, actor_id, actor_name, actor_role, action, entity, entity_id, changes, ip)
+         select $1, $2, $3, $4, $6, $7, r.id, r.changes, $5 from {from}"
+    ))
+    .bind(at)
+    .bind(actor.id)
+    .bind(actor.name.as_deref())
+    .bind(actor.role.as_deref())
+    .bind(request_ip())
+    .bind(action.as_str())
+    .bind(entity.as_str())
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

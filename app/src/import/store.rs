@@ -178,41 +178,43 @@ pub async fn chunk_done(
     rejects: &[(u64, String, String)],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    for chunk in items.chunks(500) {
-        let mut qb = db::query(
-            "insert into import_item (import_batch_id, customer_id, kind, version_after, old_values) values ",
-        );
-        for (i, item) in chunk.iter().enumerate() {
-            qb.push(if i == 0 { "(" } else { ", (" })
-                .push_bind(id)
-                .push(", ")
-                .push_bind(item.customer_id)
-                .push(", ")
-                .push_bind(item.kind.as_str())
-                .push(", ")
-                .push_bind(item.version_after)
-                .push(", ")
-                .push_bind(item.old_values.as_deref())
-                .push(")");
-        }
-        qb.execute(&mut *conn).await?;
+    // Each list as one JSON array bound as one value (see `db::Backend::json_rows`).
+    let b = conn.backend();
+    if !items.is_empty() {
+        let rows: Vec<serde_json::Value> = items
+            .iter()
+            .map(|i| {
+                serde_json::json!({ "c": i.customer_id, "k": i.kind, "v": i.version_after, "o": i.old_values })
+            })
+            .collect();
+        db::query(format!(
+            "insert into import_item (import_batch_id, customer_id, kind, version_after, old_values)
+             select $1, r.c, r.k, r.v, r.o from {}",
+            b.json_rows("$2", "r", &[("c", "bigint"), ("k", "text"), ("v", "bigint"), ("o", "text")])
+        ))
+        .bind(id)
+        .bind(serde_json::Value::Array(rows).to_string())
+        .execute(&mut *conn)
+        .await?;
     }
-    for chunk in rejects.chunks(500) {
-        let mut qb = db::query(
-            "insert into import_reject (import_batch_id, row_number, cells, reason) values ",
-        );
-        for (i, (line, cells, reason)) in chunk.iter().enumerate() {
-            qb.push(if i == 0 { "(" } else { ", (" })
-                .push_bind(id)
-                .push(", ")
-                .push_bind(*line as i64)
-                .push(", ")
-                .push_bind(cells.as_str())
-                .push(", ")
-                .push_bind(reason.as_str())
-                .push(")");
-        }
-        qb.execute(&mut *conn).await?;
+    if !rejects.is_empty() {
+        let rows: Vec<serde_json::Value> = rejects
+            .iter()
+            .map(|(line, cells, reason)| serde_json::json!({ "n": line, "cells": cells, "reason": reason }))
+            .collect();
+        db::query(format!(
+            "insert into import_reject (import_batch_id, row_number, cells, reason)
+             select $1, r.n, r.cells, r.reason from {}",
+            b.json_rows(
+                "$2",
+                "r",
+                &[("n", "bigint"), ("cells", "text"), ("reason", "text")]
+            )
+        ))
+        .bind(id)
+        .bind(serde_json::Value::Array(rows).to_string())
+        .execute(&mut *conn)
+        .await?;
     }
     db::query(
         "update import_batch set rows_done = rows_done + $2, created_count = created_count + $3,
@@ -275,13 +277,20 @@ pub async fn finish(
     Ok(())
 }
 
-/// Every customer the import wrote.
-pub async fn items(conn: &mut Conn, id: i64) -> Result<Vec<Item>, sqlx::Error> {
+/// The customers the import wrote, `limit` at a time in id order after `after`.
+pub async fn items_page(
+    conn: &mut Conn,
+    id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Item>, sqlx::Error> {
     db::query_as::<Item>(
         "select customer_id, kind, version_after, old_values from import_item
-         where import_batch_id = $1 order by customer_id",
+         where import_batch_id = $1 and customer_id > $2 order by customer_id limit $3",
     )
     .bind(id)
+    .bind(after)
+    .bind(limit)
     .fetch_all(&mut *conn)
     .await
 }

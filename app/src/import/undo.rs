@@ -124,52 +124,61 @@ pub(super) async fn undo_in(
     actor: &Actor,
     now: chrono::DateTime<Utc>,
 ) -> Result<UndoReport, AppError> {
-    let items = store::items(tx, batch_id).await?;
-    let ids: Vec<i64> = items.iter().map(|i| i.customer_id).collect();
-    let current: HashMap<i64, Customer> = customers::import::live_with_ids(tx, &ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.customer_id, c))
-        .collect();
     let mut report = UndoReport::default();
-    let mut remove = Vec::new();
-    for item in &items {
-        let Some(c) = current.get(&item.customer_id) else {
-            continue; // deleted since: nothing to take back
-        };
-        if c.version != item.version_after {
-            report.left_alone.push((c.customer_id, c.full_name()));
-            continue;
-        }
-        if item.kind == "created" {
-            remove.push(c.customer_id);
-            continue;
-        }
-        let Some(old) = item
-            .old_values
-            .as_deref()
-            .and_then(|s| serde_json::from_str::<OldValues>(s).ok())
-        else {
-            report.left_alone.push((c.customer_id, c.full_name()));
-            continue;
-        };
-        let mut input = c.to_input();
-        for (field, value) in &old.fields {
-            set_field(&mut input, field, value);
-        }
-        input.labels = old.labels;
-        match crate::customers::validate::validate_customer(&input, now.date_naive()) {
-            Ok(v) => {
-                customers::update_in(tx, actor, AuditAction::Update, c, &v, now).await?;
-                report.restored += 1;
-            }
-            Err(_) => report.left_alone.push((c.customer_id, c.full_name())),
-        }
-    }
     let tag = format!("import-{batch_id}");
-    report.removed = customers::delete(tx, actor, &remove, Some(&tag), now).await?;
+    // A page of the import's customers at a time: memory stays flat for a million.
+    let mut after = 0i64;
+    loop {
+        let items = store::items_page(tx, batch_id, after, UNDO_PAGE).await?;
+        let Some(last) = items.last() else { break };
+        after = last.customer_id;
+        let ids: Vec<i64> = items.iter().map(|i| i.customer_id).collect();
+        let current: HashMap<i64, Customer> = customers::import::live_with_ids(tx, &ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.customer_id, c))
+            .collect();
+        let mut remove = Vec::new();
+        for item in &items {
+            let Some(c) = current.get(&item.customer_id) else {
+                continue; // deleted since: nothing to take back
+            };
+            if c.version != item.version_after {
+                report.left_alone.push((c.customer_id, c.full_name()));
+                continue;
+            }
+            if item.kind == "created" {
+                remove.push(c.customer_id);
+                continue;
+            }
+            let Some(old) = item
+                .old_values
+                .as_deref()
+                .and_then(|s| serde_json::from_str::<OldValues>(s).ok())
+            else {
+                report.left_alone.push((c.customer_id, c.full_name()));
+                continue;
+            };
+            let mut input = c.to_input();
+            for (field, value) in &old.fields {
+                set_field(&mut input, field, value);
+            }
+            input.labels = old.labels;
+            match crate::customers::validate::validate_customer(&input, now.date_naive()) {
+                Ok(v) => {
+                    customers::update_in(tx, actor, AuditAction::Update, c, &v, now).await?;
+                    report.restored += 1;
+                }
+                Err(_) => report.left_alone.push((c.customer_id, c.full_name())),
+            }
+        }
+        report.removed += customers::delete(tx, actor, &remove, Some(&tag), now).await?;
+    }
     Ok(report)
 }
+
+/// Customers Undo handles at a time.
+const UNDO_PAGE: i64 = 1000;
 
 /// "Undo import": takes back a finished import (see `undo_in`) and marks it undone.
 pub async fn undo(

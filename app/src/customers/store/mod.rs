@@ -56,6 +56,24 @@ impl Value<'_> {
         }
     }
 
+    /// The value as JSON (for a chunk of rows bound as one JSON array, `db::Backend::json_rows`).
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Value::Text(s) => (*s).into(),
+            Value::Date(d) => d.map_or(serde_json::Value::Null, |d| d.to_string().into()),
+            Value::Gender(g) => g.as_str().into(),
+            Value::Status(s) => s.as_str().into(),
+        }
+    }
+
+    /// The column's SQL type, as `db::Backend::json_rows` reads it.
+    fn sql_type(&self) -> &'static str {
+        match self {
+            Value::Date(_) => "date",
+            _ => "text",
+        }
+    }
+
     fn bind<'q>(&self, qb: &mut db::Query<'q>)
     where
         Self: 'q,
