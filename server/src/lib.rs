@@ -514,6 +514,21 @@ pub fn spawn_housekeeping(pool: db::Pool, retention_days: u32) {
     });
 }
 
+/// Every minute: imports a stopped server left "running" (their lease not renewed for two
+/// minutes) are ended as failed and what they wrote taken back.
+pub fn spawn_import_recovery(pool: db::Pool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let me = format!("pid-{}", std::process::id());
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::import::engine::recover_abandoned(&pool, &me).await {
+                tracing::warn!(err = %e, "recovering interrupted imports failed");
+            }
+        }
+    });
+}
+
 /// The advisory lock key of a housekeeping round on PostgreSQL.
 pub const HOUSEKEEPING_LOCK: i64 = 0x686f_7573_656b_6570;
 

@@ -89,6 +89,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let app = server::build_router(state.clone());
 
     server::spawn_housekeeping(pool.clone(), config.trash_retention_days);
+    server::spawn_import_recovery(pool.clone());
     let mail = config.mail_settings();
     match &mail.smtp_url {
         Some(_) => tracing::info!("mail: delivered over SMTP (SMTP_URL)"),

@@ -347,6 +347,34 @@ pub async fn count_rows(path: &Path, mapping: &Mapping) -> Result<u64, AppError>
 /// undone. `actor` is who started it.
 pub async fn run(pool: Pool, batch_id: i64, path: PathBuf, options: ImportOptions, actor: Actor) {
     let outcome = run_chunks(&pool, batch_id, &path, &options, &actor).await;
+    end(&pool, batch_id, outcome, &actor).await;
+    let _ = tokio::fs::remove_file(&path).await;
+}
+
+/// What a server that stopped mid-import leaves behind: its imports still "running" with a
+/// lease nobody renews. Each is ended as failed and what it wrote taken back (by whichever
+/// instance claims it first). Returns how many.
+pub async fn recover_abandoned(pool: &Pool, instance: &str) -> Result<usize, AppError> {
+    let ids = store::claim_abandoned(pool, instance, Utc::now()).await?;
+    for &batch_id in &ids {
+        let Some(batch) = store::get(pool, batch_id).await? else {
+            continue;
+        };
+        // The app itself takes it back (the Audit log shows no person).
+        let actor = Actor::system();
+        let stopped = AppError::Conflict(
+            "The server stopped during the import. Nothing of it was kept: import the file again."
+                .into(),
+        );
+        end(pool, batch_id, Err(stopped), &actor).await;
+        let _ = tokio::fs::remove_file(&batch.file_path).await;
+        tracing::warn!(batch_id, "an import interrupted by a stop was taken back");
+    }
+    Ok(ids.len())
+}
+
+/// Records how an import ended; anything but done takes back what it wrote.
+async fn end(pool: &Pool, batch_id: i64, outcome: Result<bool, AppError>, actor: &Actor) {
     let now = Utc::now();
     let (state, error) = match outcome {
         Ok(true) => (ImportState::Done, None),
@@ -362,9 +390,9 @@ pub async fn run(pool: Pool, batch_id: i64, path: PathBuf, options: ImportOption
         }
     };
     let finished = async {
-        let mut tx = db::begin_write(&pool).await?;
+        let mut tx = db::begin_write(pool).await?;
         if state != ImportState::Done {
-            undo_in(&mut tx, batch_id, &actor, now).await?;
+            undo_in(&mut tx, batch_id, actor, now).await?;
         }
         store::finish(&mut tx, batch_id, state, error.as_deref(), now).await?;
         let batch = store::get_in(&mut tx, batch_id).await?;
@@ -378,7 +406,7 @@ pub async fn run(pool: Pool, batch_id: i64, path: PathBuf, options: ImportOption
         ];
         record(
             &mut tx,
-            &actor,
+            actor,
             AuditAction::ImportRun,
             Entity::CustomerImport,
             Some(batch_id),
@@ -392,7 +420,6 @@ pub async fn run(pool: Pool, batch_id: i64, path: PathBuf, options: ImportOption
     if let Err(e) = finished.await {
         tracing::error!(batch_id, err = %e, "could not record the end of an import");
     }
-    let _ = tokio::fs::remove_file(&path).await;
 }
 
 /// Writes every chunk; `Ok(false)` when Cancel stopped it.

@@ -234,6 +234,38 @@ pub async fn chunk_done(
     Ok(())
 }
 
+/// Running imports whose instance stopped renewing their lease (it stopped or crashed), each
+/// claimed for this caller: at most one caller gets each.
+pub async fn claim_abandoned(
+    pool: &Pool,
+    instance: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let ids: Vec<i64> = db::query_scalar(
+        "select import_batch_id from import_batch where state = 'running' and lease_until < $1",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    let mut mine = Vec::new();
+    for id in ids {
+        let claimed = db::query(
+            "update import_batch set claimed_by = $2, lease_until = $3
+             where import_batch_id = $1 and state = 'running' and lease_until < $4",
+        )
+        .bind(id)
+        .bind(instance)
+        .bind(now + LEASE)
+        .bind(now)
+        .execute(pool)
+        .await?;
+        if claimed.rows_affected() == 1 {
+            mine.push(id);
+        }
+    }
+    Ok(mine)
+}
+
 /// Whether Cancel was pressed (read inside the chunk's transaction).
 pub async fn cancel_requested(conn: &mut Conn, id: i64) -> Result<bool, sqlx::Error> {
     let flag: i32 =

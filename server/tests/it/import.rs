@@ -645,3 +645,52 @@ async fn edits_made_while_an_import_runs_get_their_turn() {
     let done = wait_until_finished(&app, &staff.admin, batch).await;
     assert_eq!(done["created"], 30_000, "{done}");
 }
+
+#[tokio::test]
+async fn an_import_a_stopped_server_left_running_is_taken_back() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let done = import_rows(
+        &app,
+        &staff.sales,
+        "left1@example.com,Left,One,Cebu,\nleft2@example.com,Left,Two,Cebu,\n",
+        "skip",
+    )
+    .await;
+    let batch = done["batch_id"].as_i64().unwrap();
+    // As a server killed mid-import leaves it: still running, its lease not renewed.
+    app::db::query(
+        "update import_batch set state = 'running', finished_at = null,
+           lease_until = '2000-01-01T00:00:00Z' where import_batch_id = $1",
+    )
+    .bind(batch)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    // A fresh lease is left alone (the import may be running on another instance).
+    assert_eq!(
+        app::import::engine::recover_abandoned(&app.pool, "other")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app::import::engine::recover_abandoned(&app.pool, "other")
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, status) = app
+        .call(&staff.sales, "import_status", json!({ "batch_id": batch }))
+        .await;
+    assert_eq!(status["state"], "failed", "{status}");
+    assert!(
+        status["error"].as_str().unwrap().contains("server stopped"),
+        "{status}"
+    );
+    assert_eq!(
+        app.count("select count(*) from customer where email like 'left%' and deleted_at is null")
+            .await,
+        0
+    );
+}
