@@ -41,6 +41,20 @@ pub async fn create(
 ) -> Result<Label, AppError> {
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
+    let id = insert(&mut tx, &actor.actor(), name, color, now).await?;
+    let label = get(&mut tx, id).await?.ok_or(AppError::Internal)?;
+    tx.commit().await?;
+    Ok(label)
+}
+
+/// Add a label (validated name and colour) inside the caller's write transaction, audited.
+async fn insert(
+    conn: &mut db::Conn,
+    actor: &crate::audit::ssr::Actor,
+    name: &str,
+    color: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<i64, AppError> {
     let id: i64 = db::query_scalar(
         "insert into label (name, name_key, color, created_at, updated_at)
          values ($1, $2, $3, $4, $4) returning label_id",
@@ -49,7 +63,7 @@ pub async fn create(
     .bind(name_key(name))
     .bind(color)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await
     .on_unique(|| name_taken(name))?;
     let changes = [
@@ -57,8 +71,8 @@ pub async fn create(
         FieldChange::new("color", None, Some(color)),
     ];
     record(
-        &mut tx,
-        &actor.actor(),
+        conn,
+        actor,
         AuditAction::Create,
         ENTITY,
         Some(id),
@@ -66,9 +80,7 @@ pub async fn create(
         now,
     )
     .await?;
-    let label = get(&mut tx, id).await?.ok_or(AppError::Internal)?;
-    tx.commit().await?;
-    Ok(label)
+    Ok(id)
 }
 
 pub async fn update(
@@ -186,13 +198,13 @@ pub async fn find_or_create(
         return Ok(found);
     }
     let now = Utc::now();
-    let mut created = 0usize;
     for name in names {
         let key = name_key(name);
         if found.contains_key(&key) {
             continue;
         }
-        let color = super::PALETTE[(found.len() + created) % super::PALETTE.len()];
+        // The palette in turn (`found` grows with each label made).
+        let color = super::PALETTE[found.len() % super::PALETTE.len()];
         let input = super::LabelInput {
             name: name.clone(),
             color: color.into(),
@@ -200,32 +212,8 @@ pub async fn find_or_create(
         let Ok((name, color)) = super::validate_label(&input) else {
             continue;
         };
-        let id: i64 = db::query_scalar(
-            "insert into label (name, name_key, color, created_at, updated_at)
-             values ($1, $2, $3, $4, $4) returning label_id",
-        )
-        .bind(&name)
-        .bind(&key)
-        .bind(&color)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?;
-        let changes = [
-            FieldChange::new("name", None, Some(&name)),
-            FieldChange::new("color", None, Some(&color)),
-        ];
-        record(
-            conn,
-            actor,
-            AuditAction::Create,
-            ENTITY,
-            Some(id),
-            &changes,
-            now,
-        )
-        .await?;
+        let id = insert(conn, actor, &name, &color, now).await?;
         found.insert(key, (id, name));
-        created += 1;
     }
     Ok(found)
 }

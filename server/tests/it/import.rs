@@ -548,26 +548,32 @@ async fn files_that_cannot_be_imported_get_a_clear_error_and_nothing_is_kept() {
     assert!(body.to_string().contains("First name, Last name"), "{body}");
 }
 
-#[tokio::test]
-async fn a_cancelled_import_leaves_nothing_behind() {
-    let app = spawn_app().await;
-    let staff = app.staff_cookies().await;
+/// Starts an import of `n` rows (`{prefix}{i}@example.com`); returns its batch.
+async fn start_many(app: &TestApp, cookie: &str, prefix: &str, n: usize) -> i64 {
     let mut csv = String::from("Email,First name,Last name\n");
-    for i in 0..60_000 {
-        csv.push_str(&format!("c{i}@example.com,First{i},Last{i}\n"));
+    for i in 0..n {
+        csv.push_str(&format!("{prefix}{i}@example.com,First{i},Last{i}\n"));
     }
-    let (status, upload) = app.upload(&staff.admin, "many.csv", csv.into_bytes()).await;
+    let (status, upload) = app.upload(cookie, "many.csv", csv.into_bytes()).await;
     assert_eq!(status, 200, "{upload}");
     let batch = upload["batch_id"].as_i64().unwrap();
     let options = json!({ "mapping": upload["mapping"], "duplicates": "skip" });
     let (status, body) = app
         .call(
-            &staff.admin,
+            cookie,
             "start_import",
             json!({ "batch_id": batch, "options": options }),
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    batch
+}
+
+#[tokio::test]
+async fn a_cancelled_import_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let batch = start_many(&app, &staff.admin, "c", 60_000).await;
     // Let it write some chunks, then cancel.
     for _ in 0..200 {
         let (_, s) = app
@@ -598,22 +604,7 @@ async fn edits_made_while_an_import_runs_get_their_turn() {
     // writers out until their 5 s busy timeout: "database is locked", a 500.
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
-    let mut csv = String::from("Email,First name,Last name\n");
-    for i in 0..30_000 {
-        csv.push_str(&format!("load{i}@example.com,First{i},Last{i}\n"));
-    }
-    let (status, upload) = app.upload(&staff.admin, "load.csv", csv.into_bytes()).await;
-    assert_eq!(status, 200, "{upload}");
-    let batch = upload["batch_id"].as_i64().unwrap();
-    let options = json!({ "mapping": upload["mapping"], "duplicates": "skip" });
-    let (status, body) = app
-        .call(
-            &staff.admin,
-            "start_import",
-            json!({ "batch_id": batch, "options": options }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let batch = start_many(&app, &staff.admin, "load", 30_000).await;
     let mut edits = 0;
     for i in 0..40 {
         let (_, s) = app
