@@ -34,7 +34,7 @@ test("import a CSV: map a column by hand, check, import, see the rows, download 
   const summary = dialog.getByTestId("import-summary");
   await expect(summary).toContainText("4 rows");
   await expect(summary).toContainText("2 new, 1 matching existing customers (same e-mail), 1 that cannot be imported");
-  await expect(dialog.getByText(/Row 4: Email/)).toBeVisible();
+  await expect(dialog.getByText(/Row 4: Enter a valid email address/)).toBeVisible();
   await dialog.getByLabel("Update the empty fields only").check();
   await dialog.getByRole("button", { name: "Import 3 rows" }).click();
   await expect(dialog.getByTestId("import-result")).toHaveText("2 imported, 1 updated, 0 skipped, 1 invalid");

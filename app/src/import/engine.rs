@@ -47,18 +47,26 @@ pub enum Outcome {
     Invalid(String),
 }
 
-/// "Email: …; Phone: …" — the validator's messages with the fields' names.
+/// The validator's messages for a row, in form order, each named by its field unless it
+/// names it itself ("Phone: Choose a country, …", "Last name is required.").
 fn reason(errors: &FieldErrors) -> String {
+    let named = |label: &str, message: &str| {
+        if message.to_lowercase().contains(&label.to_lowercase()) {
+            message.to_string()
+        } else {
+            format!("{label}: {message}")
+        }
+    };
     let mut parts: Vec<String> = Target::ALL
         .iter()
-        .filter_map(|t| errors.get(t.field()).map(|m| format!("{}: {m}", t.label())))
+        .filter_map(|t| errors.get(t.field()).map(|m| named(t.label(), m)))
         .collect();
     for (field, message) in errors {
         if !Target::ALL.iter().any(|t| t.field() == field) {
             parts.push(message.clone());
         }
     }
-    parts.join("; ")
+    parts.join(" ")
 }
 
 /// Placeholder label ids, one per name (the validator counts them).
@@ -576,4 +584,24 @@ async fn run_chunks(
 
 fn cells_json(cells: &[String]) -> String {
     serde_json::to_string(cells).expect("strings serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_names_each_field_once() {
+        let errors = FieldErrors::from([
+            (
+                "last_name".to_string(),
+                "Last name is required.".to_string(),
+            ),
+            ("phone".to_string(), "Choose a country.".to_string()),
+        ]);
+        assert_eq!(
+            reason(&errors),
+            "Last name is required. Phone: Choose a country."
+        );
+    }
 }
