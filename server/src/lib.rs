@@ -515,7 +515,8 @@ pub fn spawn_housekeeping(pool: db::Pool, retention_days: u32) {
 }
 
 /// Every minute: imports a stopped server left "running" (their lease not renewed for two
-/// minutes) are ended as failed and what they wrote taken back.
+/// minutes) are ended as failed and what they wrote taken back; uploads nobody started
+/// within a day are removed.
 pub fn spawn_import_recovery(pool: db::Pool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -524,6 +525,11 @@ pub fn spawn_import_recovery(pool: db::Pool) {
             tick.tick().await;
             if let Err(e) = app::import::engine::recover_abandoned(&pool, &me).await {
                 tracing::warn!(err = %e, "recovering interrupted imports failed");
+            }
+            match app::import::engine::forget_unstarted(&pool).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "removed uploads never imported"),
+                Err(e) => tracing::warn!(err = %e, "removing old uploads failed"),
             }
         }
     });

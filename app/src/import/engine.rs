@@ -381,6 +381,19 @@ pub async fn recover_abandoned(pool: &Pool, instance: &str) -> Result<usize, App
     Ok(ids.len())
 }
 
+/// How long an uploaded file may wait for its import to be started.
+pub const UNSTARTED_FOR: chrono::Duration = chrono::Duration::hours(24);
+
+/// Files of wizards closed before Start, older than [`UNSTARTED_FOR`]: removed with their
+/// batches (they would fill `IMPORT_DIR`). Returns how many.
+pub async fn forget_unstarted(pool: &Pool) -> Result<usize, AppError> {
+    let paths = store::forget_unstarted(pool, Utc::now() - UNSTARTED_FOR).await?;
+    for path in &paths {
+        let _ = tokio::fs::remove_file(path).await;
+    }
+    Ok(paths.len())
+}
+
 /// Records how an import ended; anything but done takes back what it wrote.
 async fn end(pool: &Pool, batch_id: i64, outcome: Result<bool, AppError>, actor: &Actor) {
     let now = Utc::now();

@@ -266,6 +266,27 @@ pub async fn claim_abandoned(
     Ok(mine)
 }
 
+/// Uploads never started (a wizard closed before Start) since before `cutoff`: their rows
+/// removed, their file paths returned for deletion.
+pub async fn forget_unstarted(
+    pool: &Pool,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut tx = db::begin_write(pool).await?;
+    let paths: Vec<String> = db::query_scalar(
+        "select file_path from import_batch where state = 'uploaded' and created_at < $1",
+    )
+    .bind(cutoff)
+    .fetch_all(&mut tx)
+    .await?;
+    db::query("delete from import_batch where state = 'uploaded' and created_at < $1")
+        .bind(cutoff)
+        .execute(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(paths)
+}
+
 /// Whether Cancel was pressed (read inside the chunk's transaction).
 pub async fn cancel_requested(conn: &mut Conn, id: i64) -> Result<bool, sqlx::Error> {
     let flag: i32 =

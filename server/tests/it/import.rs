@@ -685,3 +685,55 @@ async fn an_import_a_stopped_server_left_running_is_taken_back() {
         0
     );
 }
+
+#[tokio::test]
+async fn uploads_never_started_are_removed_after_a_day() {
+    let app = spawn_app_with_import_limit(1 << 20).await;
+    let staff = app.staff_cookies().await;
+    let (status, old) = app
+        .upload(
+            &staff.admin,
+            "old.csv",
+            b"Email,First name,Last name\no@example.com,O,Ld\n".to_vec(),
+        )
+        .await;
+    assert_eq!(status, 200, "{old}");
+    let (status, fresh) = app
+        .upload(
+            &staff.admin,
+            "new.csv",
+            b"Email,First name,Last name\nn@example.com,N,Ew\n".to_vec(),
+        )
+        .await;
+    assert_eq!(status, 200, "{fresh}");
+    let path_of = |id: i64| {
+        let pool = app.pool.clone();
+        async move {
+            app::db::query_scalar::<String>(
+                "select file_path from import_batch where import_batch_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let old_id = old["batch_id"].as_i64().unwrap();
+    let old_path = path_of(old_id).await;
+    let fresh_path = path_of(fresh["batch_id"].as_i64().unwrap()).await;
+    app::db::query("update import_batch set created_at = $1 where import_batch_id = $2")
+        .bind(chrono::Utc::now() - chrono::Duration::hours(25))
+        .bind(old_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app::import::engine::forget_unstarted(&app.pool)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(!std::path::Path::new(&old_path).exists());
+    assert!(std::path::Path::new(&fresh_path).exists());
+    assert_eq!(app.count("select count(*) from import_batch").await, 1);
+}
