@@ -257,10 +257,8 @@ pub async fn import_rejects(batch_id: i64) -> Result<String, AppError> {
     let batch = store::get(&pool, batch_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let options: ImportOptions = serde_json::from_str(&batch.options).unwrap_or_default();
     let rows = store::rejects(&pool, batch_id).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
-    let _ = options;
     let mut header: Vec<String> = serde_json::from_str(&batch.headers).unwrap_or_default();
     header.push("Row".into());
     header.push("Reason".into());
