@@ -62,6 +62,16 @@ impl AppError {
         AppError::Validation(errors)
     }
 
+    /// The error as a route outside the server functions answers it: its status and the
+    /// JSON the browser's code already reads.
+    #[cfg(feature = "ssr")]
+    pub fn response(self) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let status = axum::http::StatusCode::from_u16(self.status_code())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(self)).into_response()
+    }
+
     /// Log an internal error in full and return the generic variant.
     #[cfg(feature = "ssr")]
     pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {

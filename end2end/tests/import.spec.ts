@@ -39,13 +39,19 @@ test("import a CSV: map a column by hand, check, import, see the rows, download 
   await dialog.getByRole("button", { name: "Import 3 rows" }).click();
   await expect(dialog.getByTestId("import-result")).toHaveText("2 imported, 1 updated, 0 skipped, 1 invalid");
 
-  const downloading = page.waitForEvent("download");
-  await dialog.getByRole("button", { name: "Download rejected rows" }).click();
-  const download = await downloading;
+  let downloading = page.waitForEvent("download");
+  await dialog.getByRole("link", { name: "Download rejected rows (CSV)" }).click();
+  let download = await downloading;
   expect(download.suggestedFilename()).toBe("clients - rejected rows.csv");
   const rejected = readFileSync(await download.path()).toString();
   expect(rejected.split("\n")[0]).toBe("Email,Given,Surname,City,Phone,Row,Reason");
   expect(rejected).toContain("not-an-email");
+  downloading = page.waitForEvent("download");
+  await dialog.getByRole("link", { name: "Download rejected rows (Excel)" }).click();
+  download = await downloading;
+  expect(download.suggestedFilename()).toBe("clients - rejected rows.xlsx");
+  // A workbook is a zip: it starts with "PK".
+  expect(readFileSync(await download.path()).subarray(0, 2).toString()).toBe("PK");
 
   await dialog.locator(".modal-actions").getByRole("button", { name: "Close" }).click();
   await expect(dialog).toBeHidden();

@@ -294,6 +294,10 @@ pub fn build_router(state: AppState) -> Router {
         .route("/portal/auth/reset", post(app::portal::routes::reset_handler))
         .route("/portal/auth/forgot", post(app::portal::routes::forgot_handler))
         .route(app::import::UPLOAD_PATH, post(app::import::routes::upload_handler))
+        .route(
+            app::import::REJECTS_PATH,
+            get(app::import::rejects::rejects_handler),
+        )
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

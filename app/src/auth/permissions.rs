@@ -58,7 +58,6 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("cancel_import", Staff(EditCustomers)),
     ("undo_import", Staff(EditCustomers)),
     ("list_imports", Staff(EditCustomers)),
-    ("import_rejects", Staff(EditCustomers)),
     // list preferences (each user's own)
     ("get_list_prefs", Staff(ViewCustomers)),
     ("save_list_prefs", Staff(ViewCustomers)),
@@ -95,6 +94,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/auth/logout", Anyone),
     ("POST", "/export/customers", Staff(ExportCustomers)),
     ("POST", "/import/upload", Staff(EditCustomers)),
+    ("GET", "/import/rejects", Staff(EditCustomers)),
     ("POST", "/staff/auth/accept", Anyone),
     ("POST", "/portal/auth/login", Anyone),
     ("POST", "/portal/auth/logout", Anyone),

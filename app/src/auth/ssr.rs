@@ -28,6 +28,23 @@ impl CurrentUser {
     }
 }
 
+/// The signed-in staff member that `method path` of the permission table lets in; the
+/// refusal (401 or 403) otherwise. For the routes that are not server functions.
+pub fn route_staff(
+    req: &axum::extract::Request,
+    method: &str,
+    path: &str,
+) -> Result<CurrentUser, AppError> {
+    let Some(Access::Staff(capability)) = super::permissions::route_access(method, path) else {
+        return Err(AppError::Forbidden);
+    };
+    match req.extensions().get::<SessionUser>() {
+        None => Err(AppError::Unauthorized),
+        Some(s) if !capability.allows(s.user.role) => Err(AppError::Forbidden),
+        Some(s) => Ok(s.user.clone()),
+    }
+}
+
 pub use super::hashing::{
     hash_password, hash_password_blocking, hash_token, new_token, verify_password,
     verify_password_blocking, Argon2Gate,

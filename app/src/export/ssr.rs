@@ -10,7 +10,6 @@ use super::{export_columns, file_name, ExportRequest, ExportScope, MAX_SELECTED}
 use crate::audit::ssr::record;
 use crate::audit::FieldChange;
 use crate::audit::{AuditAction, Entity};
-use crate::auth::ssr::SessionUser;
 use crate::auth::CurrentUser;
 use crate::customers::list::{CustomerQuery, COLUMNS};
 use crate::customers::search;
@@ -19,7 +18,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use tokio::sync::mpsc;
@@ -28,30 +27,15 @@ const CHUNK: i64 = 2_000;
 /// Excel's last row is 1,048,576; one is the header.
 pub const MAX_DATA_ROWS: u32 = 1_048_575;
 
-fn error_response(e: AppError) -> Response {
-    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(e)).into_response()
-}
-
 /// Exports one user may start per window.
 pub const EXPORTS_PER_WINDOW: i64 = 10;
 pub const EXPORT_WINDOW_SECS: i64 = 10 * 60;
 
 /// `POST /export/customers` with an [`ExportRequest`] as JSON: the `.xlsx` as an attachment.
 pub async fn export_handler(State(state): State<AppState>, req: Request<Body>) -> Response {
-    let user = req
-        .extensions()
-        .get::<SessionUser>()
-        .map(|s| s.user.clone());
-    let Some(crate::auth::permissions::Access::Staff(capability)) =
-        crate::auth::permissions::route_access("POST", super::EXPORT_PATH)
-    else {
-        return error_response(AppError::Forbidden);
-    };
-    let user = match user {
-        None => return error_response(AppError::Unauthorized),
-        Some(u) if !capability.allows(u.role) => return error_response(AppError::Forbidden),
-        Some(u) => u,
+    let user = match crate::auth::ssr::route_staff(&req, "POST", super::EXPORT_PATH) {
+        Ok(u) => u,
+        Err(e) => return e.response(),
     };
     // Exports are heavy: at most EXPORTS_PER_WINDOW per user per window.
     match crate::auth::ssr::rate_limit(
@@ -65,20 +49,20 @@ pub async fn export_handler(State(state): State<AppState>, req: Request<Body>) -
     {
         Ok(None) => {}
         Ok(Some(secs)) => {
-            let mut res = error_response(AppError::TooManyRequests {
+            let mut res = AppError::response(AppError::TooManyRequests {
                 retry_after_secs: secs,
             });
             res.headers_mut()
                 .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
             return res;
         }
-        Err(e) => return error_response(AppError::from(e)),
+        Err(e) => return AppError::response(AppError::from(e)),
     }
     let Ok(body) = axum::body::to_bytes(req.into_body(), 1 << 20).await else {
-        return error_response(AppError::BadRequest);
+        return AppError::response(AppError::BadRequest);
     };
     let Ok(request) = serde_json::from_slice::<ExportRequest>(&body) else {
-        return error_response(AppError::BadRequest);
+        return AppError::response(AppError::BadRequest);
     };
     match export(&state.pool, &user, &request).await {
         Ok(done) => {
@@ -106,7 +90,7 @@ pub async fn export_handler(State(state): State<AppState>, req: Request<Body>) -
             )
                 .into_response()
         }
-        Err(e) => error_response(e),
+        Err(e) => AppError::response(e),
     }
 }
 

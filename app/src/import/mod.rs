@@ -18,6 +18,8 @@ pub mod mapping;
 #[cfg(feature = "ssr")]
 pub mod read;
 #[cfg(feature = "ssr")]
+pub mod rejects;
+#[cfg(feature = "ssr")]
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -31,6 +33,14 @@ use model::{Check, ImportOptions, ImportStatus, Mapping, PreviewRow, Target, Und
 
 /// Where the file goes (`POST`, the file as the body, its name in `X-File-Name`).
 pub const UPLOAD_PATH: &str = "/import/upload";
+
+/// The rows an import refused (`GET`, `?batch=N&format=xlsx|csv`).
+pub const REJECTS_PATH: &str = "/import/rejects";
+
+/// Where the browser downloads an import's refused rows.
+pub fn rejects_href(batch_id: i64, format: &str) -> String {
+    format!("{REJECTS_PATH}?batch={batch_id}&format={format}")
+}
 
 /// Rows the preview shows.
 pub const PREVIEW_ROWS: u64 = 20;
@@ -245,32 +255,4 @@ pub async fn list_imports() -> Result<Vec<ImportStatus>, AppError> {
         .iter()
         .map(|b| b.status(now))
         .collect())
-}
-
-/// The rows an import refused, as CSV: the file's own columns, then the reason (so they can
-/// be fixed and imported again).
-#[server(endpoint = "import_rejects", input = Json)]
-pub async fn import_rejects(batch_id: i64) -> Result<String, AppError> {
-    use crate::auth::ssr::staff_guard;
-    staff_guard::<ImportRejects>()?;
-    let pool = crate::state::pool()?;
-    let batch = store::get(&pool, batch_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let rows = store::rejects(&pool, batch_id).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = serde_json::from_str(&batch.headers).unwrap_or_default();
-    header.push("Row".into());
-    header.push("Reason".into());
-    let _ = out.write_record(&header);
-    for (line, cells, reason) in rows {
-        let mut record: Vec<String> = serde_json::from_str(&cells).unwrap_or_default();
-        record.push(line.to_string());
-        record.push(reason);
-        let _ = out.write_record(&record);
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| AppError::internal("rejects csv", e))?;
-    String::from_utf8(bytes).map_err(|e| AppError::internal("rejects csv", e))
 }

@@ -2,8 +2,8 @@
 //! progress, the rejected rows to download, and Undo import.
 
 use super::model::{ImportState, ImportStatus};
-use super::ui::{progress_sentence, result_sentence, save_text};
-use super::{import_rejects, list_imports, undo_import};
+use super::ui::{progress_sentence, result_sentence, RejectedRows};
+use super::{list_imports, undo_import};
 use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
 use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
@@ -66,17 +66,6 @@ pub fn ImportsPage() -> impl IntoView {
             }
         });
     };
-    let download = move |id: i64, file: String| {
-        spawn_local(async move {
-            match import_rejects(id).await {
-                Ok(text) => {
-                    let stem = file.rsplit_once('.').map_or(file.as_str(), |(s, _)| s);
-                    save_text(&format!("{stem} - rejected rows.csv"), &text);
-                }
-                Err(e) => toasts.error(e.to_string()),
-            }
-        });
-    };
     view! {
         <section class="page">
             <PageHeader title="Imports"/>
@@ -84,7 +73,6 @@ pub fn ImportsPage() -> impl IntoView {
                 <DataTable columns=&["File", "By", "Started", "Status", "Result", ACTIONS]>
                     {list.into_iter().map(|i: ImportStatus| {
                         let id = i.batch_id;
-                        let file = i.file_name.clone();
                         let running = i.state == ImportState::Running;
                         let result = if running { progress_sentence(&i) } else { result_sentence(&i) };
                         view! {
@@ -98,9 +86,7 @@ pub fn ImportsPage() -> impl IntoView {
                                     {result}
                                 </td>
                                 <td class="nowrap">
-                                    {(i.invalid > 0).then(|| view! {
-                                        <button type="button" class="btn" on:click=move |_| download(id, file.clone())>"Download rejected rows"</button>
-                                    })}
+                                    {(i.invalid > 0).then(|| view! { <RejectedRows batch_id=id/> })}
                                     {(i.state == ImportState::Done).then(|| view! {
                                         <button type="button" class="btn" on:click=move |_| undo(id)>"Undo import"</button>
                                     })}

@@ -5,7 +5,6 @@ use super::engine::detected_date_order;
 use super::mapping::suggest;
 use super::model::{DateOrder, Mapping, Upload};
 use super::{read, store, UPLOAD_PATH};
-use crate::auth::ssr::SessionUser;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::body::Body;
@@ -15,13 +14,8 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use tokio::io::AsyncWriteExt;
 
-fn error_response(e: AppError) -> Response {
-    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(e)).into_response()
-}
-
 fn file_error(message: impl Into<String>) -> Response {
-    error_response(AppError::field("file", message))
+    AppError::response(AppError::field("file", message))
 }
 
 /// The file's name as the browser sent it (`X-File-Name`, percent-encoded), cut to 200
@@ -49,19 +43,9 @@ fn file_name(req: &Request<Body>) -> String {
 }
 
 pub async fn upload_handler(State(state): State<AppState>, req: Request<Body>) -> Response {
-    let user = req
-        .extensions()
-        .get::<SessionUser>()
-        .map(|s| s.user.clone());
-    let Some(crate::auth::permissions::Access::Staff(capability)) =
-        crate::auth::permissions::route_access("POST", UPLOAD_PATH)
-    else {
-        return error_response(AppError::Forbidden);
-    };
-    let user = match user {
-        None => return error_response(AppError::Unauthorized),
-        Some(u) if !capability.allows(u.role) => return error_response(AppError::Forbidden),
-        Some(u) => u,
+    let user = match crate::auth::ssr::route_staff(&req, "POST", UPLOAD_PATH) {
+        Ok(u) => u,
+        Err(e) => return e.response(),
     };
     let max = state.import.max_bytes;
     let too_big = || {
@@ -82,7 +66,7 @@ pub async fn upload_handler(State(state): State<AppState>, req: Request<Body>) -
     }
     let name = file_name(&req);
     if let Err(e) = tokio::fs::create_dir_all(&state.import.dir).await {
-        return error_response(AppError::internal("import dir", e));
+        return AppError::response(AppError::internal("import dir", e));
     }
     let path = state.import.dir.join(format!(
         "upload-{}-{}",
@@ -148,7 +132,7 @@ pub async fn upload_handler(State(state): State<AppState>, req: Request<Body>) -
         }
         Err(e) => {
             let _ = tokio::fs::remove_file(&path).await;
-            return error_response(AppError::internal("import sniff", e));
+            return AppError::response(AppError::internal("import sniff", e));
         }
     };
     let now = chrono::Utc::now();
@@ -166,7 +150,7 @@ pub async fn upload_handler(State(state): State<AppState>, req: Request<Body>) -
         Ok(id) => id,
         Err(e) => {
             let _ = tokio::fs::remove_file(&path).await;
-            return error_response(e.into());
+            return AppError::response(e.into());
         }
     };
     axum::Json(Upload {

@@ -368,12 +368,20 @@ pub async fn mark_undone(
 }
 
 /// The refused rows: (line, cells as JSON, reason), in file order.
-pub async fn rejects(pool: &Pool, id: i64) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+/// The refused rows after row `after`, in row order, `limit` at a time.
+pub async fn rejects_after(
+    pool: &Pool,
+    id: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
     db::query_as::<(i64, String, String)>(
         "select row_number, cells, reason from import_reject
-         where import_batch_id = $1 order by row_number",
+         where import_batch_id = $1 and row_number > $2 order by row_number limit $3",
     )
     .bind(id)
+    .bind(after)
+    .bind(limit)
     .fetch_all(pool)
     .await
 }

@@ -8,8 +8,8 @@ use super::model::{
     UndoReport, Upload,
 };
 use super::{
-    cancel_import, check_import, check_mapping, get_import_status, import_preview, import_rejects,
-    import_sheet, start_import, undo_import, UPLOAD_PATH,
+    cancel_import, check_import, check_mapping, get_import_status, import_preview, import_sheet,
+    start_import, undo_import, UPLOAD_PATH,
 };
 use crate::error::AppError;
 use crate::fmt::{countries, group_thousands};
@@ -232,25 +232,6 @@ pub fn ImportWizard(on_close: Callback<()>, on_imported: Callback<()>) -> impl I
         });
     };
 
-    let download_rejects = move |_| {
-        spawn_local(async move {
-            match import_rejects(batch()).await {
-                Ok(text) => {
-                    let name = upload.with_untracked(|u| {
-                        let base = u.as_ref().map(|u| u.file_name.clone()).unwrap_or_default();
-                        let stem = base
-                            .rsplit_once('.')
-                            .map_or(base.as_str(), |(s, _)| s)
-                            .to_string();
-                        format!("{stem} - rejected rows.csv")
-                    });
-                    save_text(&name, &text);
-                }
-                Err(e) => fail(e),
-            }
-        });
-    };
-
     let close = move || {
         if wrote.get_untracked() {
             on_imported.run(());
@@ -340,9 +321,7 @@ pub fn ImportWizard(on_close: Callback<()>, on_imported: Callback<()>) -> impl I
                             let rejected = s.as_ref().is_some_and(|s| s.invalid > 0);
                             let can_undo = s.as_ref().is_some_and(|s| s.state == ImportState::Done) && undone.with(Option::is_none);
                             view! {
-                                {rejected.then(|| view! {
-                                    <button type="button" class="btn" on:click=download_rejects>"Download rejected rows"</button>
-                                })}
+                                {rejected.then(|| view! { <RejectedRows batch_id=batch()/> })}
                                 {can_undo.then(|| view! {
                                     <button type="button" class="btn" disabled=move || busy.get() on:click=undo>"Undo import"</button>
                                 })}
@@ -549,34 +528,12 @@ async fn send_file(file: web_sys::File) -> Result<Upload, AppError> {
     }
 }
 
-/// Hands `text` to the browser as a downloaded file named `name`.
-pub fn save_text(name: &str, text: &str) {
-    use wasm_bindgen::JsCast;
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/csv;charset=utf-8");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    let Some(a) = document()
-        .create_element("a")
-        .ok()
-        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-    else {
-        return;
-    };
-    a.set_href(&url);
-    a.set_download(name);
-    let _ = document().body().map(|b| b.append_child(&a));
-    a.click();
-    a.remove();
-    set_timeout(
-        move || {
-            let _ = web_sys::Url::revoke_object_url(&url);
-        },
-        Duration::from_secs(60),
-    );
+/// The links that download an import's refused rows with their reasons, as Excel or CSV
+/// (the server names the file after the imported one).
+#[component]
+pub fn RejectedRows(batch_id: i64) -> impl IntoView {
+    view! {
+        <a class="btn" href=super::rejects_href(batch_id, "xlsx") download="" rel="nofollow">"Download rejected rows (Excel)"</a>
+        <a class="btn" href=super::rejects_href(batch_id, "csv") download="" rel="nofollow">"Download rejected rows (CSV)"</a>
+    }
 }

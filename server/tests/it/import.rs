@@ -249,17 +249,62 @@ async fn a_csv_with_every_field_is_checked_imported_reported_and_undone() {
         1
     );
     // The refused rows, with the file's own headers and the reasons.
-    let (status, report) = app
-        .call(&staff.sales, "import_rejects", json!({ "batch_id": batch }))
-        .await;
-    assert_eq!(status, 200, "{report}");
-    let report = report.as_str().unwrap();
+    let get = |cookie: &str, format: &str| {
+        app.client
+            .get(app.url(&app::import::rejects_href(batch, format)))
+            .header("cookie", cookie)
+            .send()
+    };
+    let res = get(&staff.sales, "csv").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        header(&res, "content-disposition"),
+        "attachment; filename=\"clients - rejected rows.csv\"; filename*=UTF-8''clients%20-%20rejected%20rows.csv"
+    );
+    let report = res.text().await.unwrap();
     assert!(report.starts_with("E-mail,Prénom,Surname"), "{report}");
     assert!(
         report.contains("not-an-email") && report.contains("Birthday"),
         "{report}"
     );
     assert_eq!(report.lines().count(), 3, "{report}");
+    // The same rows as a workbook, every cell text.
+    let res = get(&staff.sales, "xlsx").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(header(&res, "content-disposition").contains("clients - rejected rows.xlsx"));
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut book, "Rejected rows").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let csv_rows: Vec<Vec<String>> = csv::Reader::from_reader(report.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows[1..], csv_rows[..], "the workbook has the CSV's rows");
+    assert_eq!(rows[0].last().unwrap(), "Reason");
+    // Audited as exports; refused to view-only staff.
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from audit_event where action = 'export' and entity = 'customer_import' and entity_id = {batch}"
+        ))
+        .await,
+        2
+    );
+    for cookie in [&staff.support, &staff.accounting] {
+        assert_eq!(get(cookie, "xlsx").await.unwrap().status(), 403);
+    }
+    // Signed out: to the sign-in page, and back to the download after it.
+    let res = get("", "xlsx").await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        location(&res),
+        format!("/login?next=%2Fimport%2Frejects%3Fbatch%3D{batch}%26format%3Dxlsx")
+    );
     let (status, list) = app.call(&staff.admin, "list_imports", json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(list[0]["batch_id"], batch);
