@@ -77,3 +77,39 @@ test("Support staff see no Import button and are refused the Imports page's data
   await page.goto("/customers/imports");
   await expect(page.getByRole("alert")).toContainText("You do not have permission");
 });
+
+test("a mapping saved once is used again for a file with the same columns", async ({ page }) => {
+  await signedIn(page);
+  const name = `Partner list ${Date.now()}`;
+  const file = (rows: string[]) => ({
+    name: "partner.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(["Nick,Family,Mailbox", ...rows].join("\n")),
+  });
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  let dialog = page.getByRole("dialog", { name: "Import customers" });
+  await dialog.getByLabel("File (.csv or .xlsx)").setInputFiles(file([`Pia,One,${uniqueEmail("p1")}`]));
+  await dialog.getByLabel("Nick", { exact: true }).selectOption("first_name");
+  await dialog.getByLabel("Family", { exact: true }).selectOption("last_name");
+  await dialog.getByLabel("Mailbox", { exact: true }).selectOption("email");
+  await dialog.getByLabel("Save this mapping as").fill(name);
+  await dialog.getByRole("button", { name: "Save mapping" }).click();
+  await expect(dialog.getByText(`Saved as “${name}”`)).toBeVisible();
+  await dialog.locator(".modal-actions").getByRole("button", { name: "Cancel", exact: true }).click();
+  await expect(dialog).toBeHidden();
+
+  // The next file with these headers arrives mapped.
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  dialog = page.getByRole("dialog", { name: "Import customers" });
+  await dialog.getByLabel("File (.csv or .xlsx)").setInputFiles(file([`Pol,Two,${uniqueEmail("p2")}`]));
+  await expect(dialog.getByTestId("saved-mapping-note")).toContainText(`Using the saved mapping “${name}”`);
+  await expect(dialog.getByLabel("Nick", { exact: true })).toHaveValue("first_name");
+  await expect(dialog.getByLabel("Mailbox", { exact: true })).toHaveValue("email");
+  await dialog.getByRole("button", { name: "Next: check" }).click();
+  await expect(dialog.getByTestId("import-summary")).toContainText("1 new");
+  // Deleted, it is offered no more.
+  await dialog.getByRole("button", { name: "Back" }).click();
+  await dialog.getByRole("button", { name: "Delete it" }).click();
+  await expect(dialog.getByText("Saved mapping deleted.")).toBeVisible();
+  await expect(dialog.getByTestId("saved-mapping-note")).toHaveCount(0);
+});

@@ -58,6 +58,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("cancel_import", Staff(EditCustomers)),
     ("undo_import", Staff(EditCustomers)),
     ("list_imports", Staff(EditCustomers)),
+    ("save_import_mapping", Staff(EditCustomers)),
+    ("delete_import_mapping", Staff(EditCustomers)),
     // list preferences (each user's own)
     ("get_list_prefs", Staff(ViewCustomers)),
     ("save_list_prefs", Staff(ViewCustomers)),

@@ -29,7 +29,10 @@ pub mod undo;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use model::{Check, ImportOptions, ImportStatus, Mapping, PreviewRow, Target, UndoReport, Upload};
+use model::{
+    Check, ImportOptions, ImportStatus, Mapping, PreviewRow, SavedMapping, Target, UndoReport,
+    Upload,
+};
 
 /// Where the file goes (`POST`, the file as the body, its name in `X-File-Name`).
 pub const UPLOAD_PATH: &str = "/import/upload";
@@ -142,7 +145,63 @@ pub async fn import_sheet(batch_id: i64, sheet: String) -> Result<Upload, AppErr
             default_country: String::new(),
             date_order: order.unwrap_or_default(),
         },
-    })
+        saved: vec![],
+        applied: None,
+    }
+    .with_saved(store::mappings(&pool).await?))
+}
+
+/// The longest name a saved mapping may have.
+pub const MAPPING_NAME_MAX: usize = 80;
+
+/// Save the mapping chosen for an uploaded file under a name (replacing one of the same
+/// name), for files with the same headers later. Returns the saved mappings, this one first.
+#[server(endpoint = "save_import_mapping", input = Json)]
+pub async fn save_import_mapping(
+    batch_id: i64,
+    name: String,
+    mapping: Mapping,
+) -> Result<Vec<SavedMapping>, AppError> {
+    use crate::auth::ssr::staff_guard;
+    let me = staff_guard::<SaveImportMapping>()?;
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Err(AppError::field("mapping_name", "Give the mapping a name."));
+    }
+    if name.chars().count() > MAPPING_NAME_MAX
+        || name.chars().any(char::is_control)
+        || crate::text::has_forbidden(&name)
+    {
+        return Err(AppError::field(
+            "mapping_name",
+            format!("Use up to {MAPPING_NAME_MAX} letters, digits, spaces and punctuation."),
+        ));
+    }
+    let pool = crate::state::pool()?;
+    let batch = store::get(&pool, batch_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // The chosen sheet's headers while the file waits; the ones it ran with after.
+    let headers: Vec<String> = if batch.state() == model::ImportState::Uploaded {
+        waiting(&pool, batch_id, &mapping.sheet).await?.1
+    } else {
+        serde_json::from_str(&batch.headers).unwrap_or_default()
+    };
+    check_mapping(&mapping, headers.len())?;
+    store::save_mapping(&pool, &name, &headers, &mapping, me.id, chrono::Utc::now()).await?;
+    Ok(store::mappings(&pool).await?)
+}
+
+/// Remove a saved mapping. Returns the ones left.
+#[server(endpoint = "delete_import_mapping", input = Json)]
+pub async fn delete_import_mapping(id: i64) -> Result<Vec<SavedMapping>, AppError> {
+    use crate::auth::ssr::staff_guard;
+    staff_guard::<DeleteImportMapping>()?;
+    let pool = crate::state::pool()?;
+    if !store::delete_mapping(&pool, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(store::mappings(&pool).await?)
 }
 
 /// The first rows as they would be stored, with their problems.

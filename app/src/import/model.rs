@@ -149,9 +149,99 @@ pub struct Upload {
     /// The workbook's sheets (empty for CSV).
     pub sheets: Vec<String>,
     pub headers: Vec<String>,
-    /// The suggested mapping: targets matched from the headers, the date order the file's
-    /// dates show (day first when they do not tell).
+    /// The suggested mapping: a saved mapping made for these headers if there is one,
+    /// else targets matched from the headers and the date order the file's dates show (day
+    /// first when they do not tell).
     pub mapping: Mapping,
+    /// The team's saved mappings, the latest first.
+    #[serde(default)]
+    pub saved: Vec<SavedMapping>,
+    /// The saved mapping `mapping` comes from.
+    #[serde(default)]
+    pub applied: Option<i64>,
+}
+
+impl Upload {
+    /// Use the latest saved mapping made for these headers, if any.
+    pub fn with_saved(mut self, saved: Vec<SavedMapping>) -> Upload {
+        if let Some(m) = saved.iter().find(|m| m.fits(&self.headers)) {
+            self.mapping = m.apply(&self.headers, &self.mapping);
+            self.applied = Some(m.id);
+        }
+        self.saved = saved;
+        self
+    }
+}
+
+/// A mapping saved under a name, to use again for files with the same headers. Columns are
+/// matched by their header (ignoring case and surrounding spaces), not their position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedMapping {
+    pub id: i64,
+    pub name: String,
+    /// (header, target) for each column of the file it was saved from.
+    pub columns: Vec<(String, Target)>,
+    pub default_country: String,
+    pub date_order: DateOrder,
+    pub updated_by: String,
+}
+
+/// A header as saved mappings compare it.
+fn header_key(h: &str) -> String {
+    h.trim().to_lowercase()
+}
+
+impl SavedMapping {
+    /// The saved targets for a file with `headers`, over `base` (the suggestion): a header
+    /// the mapping knows gets its target; other columns keep the suggestion unless that
+    /// would name a field twice.
+    pub fn apply(&self, headers: &[String], base: &Mapping) -> Mapping {
+        let saved: std::collections::HashMap<String, Target> = self
+            .columns
+            .iter()
+            .map(|(h, t)| (header_key(h), *t))
+            .collect();
+        let known: Vec<Option<Target>> = headers
+            .iter()
+            .map(|h| saved.get(&header_key(h)).copied())
+            .collect();
+        let mut taken: std::collections::HashSet<Target> = known
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|t| *t != Target::Ignore)
+            .collect();
+        let targets = known
+            .iter()
+            .enumerate()
+            .map(|(i, k)| match k {
+                Some(t) => *t,
+                None => {
+                    let t = base.targets.get(i).copied().unwrap_or(Target::Ignore);
+                    if t == Target::Ignore || taken.insert(t) {
+                        t
+                    } else {
+                        Target::Ignore
+                    }
+                }
+            })
+            .collect();
+        Mapping {
+            sheet: base.sheet.clone(),
+            targets,
+            default_country: self.default_country.clone(),
+            date_order: self.date_order,
+        }
+    }
+
+    /// Whether it was saved from a file with these very headers (in any order).
+    pub fn fits(&self, headers: &[String]) -> bool {
+        let mut a: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
+        let mut b: Vec<String> = self.columns.iter().map(|(h, _)| header_key(h)).collect();
+        a.sort();
+        b.sort();
+        !a.is_empty() && a == b
+    }
 }
 
 /// One row of the preview: the values as they will be stored, and what is wrong with them.
@@ -281,4 +371,104 @@ pub struct UndoReport {
     pub restored: u64,
     /// Customers edited since the import, left as they are: (id, name).
     pub left_alone: Vec<(i64, String)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved() -> SavedMapping {
+        SavedMapping {
+            id: 7,
+            name: "Old CRM".into(),
+            columns: vec![
+                ("Given".into(), Target::FirstName),
+                ("Family".into(), Target::LastName),
+                ("Mail".into(), Target::Email),
+                ("Notes".into(), Target::Ignore),
+            ],
+            default_country: "PH".into(),
+            date_order: DateOrder::MonthFirst,
+            updated_by: "Admin".into(),
+        }
+    }
+
+    fn headers(h: &[&str]) -> Vec<String> {
+        h.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_saved_mapping_follows_the_headers_not_their_places() {
+        let file = headers(&["mail", " FAMILY ", "Notes", "Given"]);
+        let base = Mapping {
+            sheet: "Sheet1".into(),
+            targets: vec![Target::Email, Target::Ignore, Target::City, Target::Ignore],
+            ..Mapping::default()
+        };
+        let m = saved().apply(&file, &base);
+        assert_eq!(
+            m.targets,
+            [
+                Target::Email,
+                Target::LastName,
+                Target::Ignore,
+                Target::FirstName
+            ]
+        );
+        assert_eq!(m.sheet, "Sheet1");
+        assert_eq!(m.default_country, "PH");
+        assert_eq!(m.date_order, DateOrder::MonthFirst);
+        assert!(saved().fits(&file));
+    }
+
+    #[test]
+    fn columns_it_does_not_know_keep_the_suggestion_unless_it_repeats_a_field() {
+        let file = headers(&["Given", "Family", "E-mail", "City", "Mail"]);
+        let base = Mapping {
+            targets: vec![
+                Target::FirstName,
+                Target::LastName,
+                Target::Email,
+                Target::City,
+                Target::Ignore,
+            ],
+            ..Mapping::default()
+        };
+        let m = saved().apply(&file, &base);
+        // "E-mail" was suggested as Email, which the saved "Mail" column already is.
+        assert_eq!(
+            m.targets,
+            [
+                Target::FirstName,
+                Target::LastName,
+                Target::Ignore,
+                Target::City,
+                Target::Email
+            ]
+        );
+        assert!(!saved().fits(&file), "another file's headers");
+    }
+
+    #[test]
+    fn an_upload_uses_the_latest_saved_mapping_that_fits() {
+        let mut other = saved();
+        other.id = 8;
+        other.columns.pop();
+        let upload = Upload {
+            batch_id: 1,
+            file_name: "x.csv".into(),
+            sheets: vec![],
+            headers: headers(&["Given", "Family", "Mail", "Notes"]),
+            mapping: Mapping::default(),
+            saved: vec![],
+            applied: None,
+        };
+        let u = upload.clone().with_saved(vec![other.clone(), saved()]);
+        assert_eq!(u.applied, Some(7));
+        assert_eq!(u.mapping.targets[0], Target::FirstName);
+        assert_eq!(u.saved.len(), 2);
+        let u = upload.with_saved(vec![other]);
+        assert_eq!(u.applied, None);
+        assert_eq!(u.mapping, Mapping::default());
+    }
 }

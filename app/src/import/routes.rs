@@ -153,20 +153,29 @@ pub async fn upload_handler(State(state): State<AppState>, req: Request<Body>) -
             return AppError::response(e.into());
         }
     };
-    axum::Json(Upload {
-        batch_id: id,
-        file_name: name,
-        sheets: sniffed.sheets,
-        headers: sniffed.headers,
-        mapping: Mapping {
-            sheet: match &sniffed.format {
-                read::Format::Xlsx { sheet } => sheet.clone(),
-                read::Format::Csv { .. } => String::new(),
+    let saved = match store::mappings(&state.pool).await {
+        Ok(saved) => saved,
+        Err(e) => return AppError::response(e.into()),
+    };
+    axum::Json(
+        Upload {
+            batch_id: id,
+            file_name: name,
+            sheets: sniffed.sheets,
+            headers: sniffed.headers,
+            mapping: Mapping {
+                sheet: match &sniffed.format {
+                    read::Format::Xlsx { sheet } => sheet.clone(),
+                    read::Format::Csv { .. } => String::new(),
+                },
+                targets,
+                default_country: String::new(),
+                date_order: order.unwrap_or(DateOrder::DayFirst),
             },
-            targets,
-            default_country: String::new(),
-            date_order: order.unwrap_or(DateOrder::DayFirst),
-        },
-    })
+            saved: vec![],
+            applied: None,
+        }
+        .with_saved(saved),
+    )
     .into_response()
 }

@@ -1,6 +1,7 @@
-//! The only module that writes `import_batch`, `import_item` and `import_reject`.
+//! The only module that writes `import_batch`, `import_item`, `import_reject` and
+//! `import_mapping`.
 
-use super::model::{ImportState, ImportStatus};
+use super::model::{DateOrder, ImportState, ImportStatus, Mapping, SavedMapping, Target};
 use crate::db::{self, Conn, Pool};
 use chrono::{DateTime, Utc};
 
@@ -384,4 +385,90 @@ pub async fn rejects_after(
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+#[derive(sqlx::FromRow)]
+struct MappingRow {
+    import_mapping_id: i64,
+    name: String,
+    columns: String,
+    default_country: String,
+    date_order: String,
+    updated_by_name: String,
+}
+
+impl MappingRow {
+    fn saved(self) -> SavedMapping {
+        SavedMapping {
+            id: self.import_mapping_id,
+            name: self.name,
+            columns: serde_json::from_str(&self.columns).unwrap_or_default(),
+            default_country: self.default_country,
+            date_order: serde_json::from_value(serde_json::Value::String(self.date_order))
+                .unwrap_or_default(),
+            updated_by: self.updated_by_name,
+        }
+    }
+}
+
+/// The team's saved mappings, the latest first.
+pub async fn mappings(pool: &Pool) -> Result<Vec<SavedMapping>, sqlx::Error> {
+    let rows = db::query_as::<MappingRow>(
+        "select m.import_mapping_id, m.name, m.columns, m.default_country, m.date_order,
+                s.name as updated_by_name
+         from import_mapping m join staff_user s on s.staff_user_id = m.updated_by
+         order by m.updated_at desc, m.import_mapping_id desc",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(MappingRow::saved).collect())
+}
+
+/// Save `mapping` of a file with `headers` under `name`, replacing one of the same name
+/// (whatever its case). Returns its id.
+pub async fn save_mapping(
+    pool: &Pool,
+    name: &str,
+    headers: &[String],
+    mapping: &Mapping,
+    staff_id: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let columns: Vec<(&String, Target)> = headers
+        .iter()
+        .zip(mapping.targets.iter().copied())
+        .collect();
+    let order = match mapping.date_order {
+        DateOrder::DayFirst => "day_first",
+        DateOrder::MonthFirst => "month_first",
+    };
+    db::query_scalar(
+        "insert into import_mapping (name, name_key, columns, default_country, date_order, updated_by, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (name_key) do update set name = excluded.name, columns = excluded.columns,
+            default_country = excluded.default_country, date_order = excluded.date_order,
+            updated_by = excluded.updated_by, updated_at = excluded.updated_at
+         returning import_mapping_id",
+    )
+    .bind(name)
+    .bind(name.to_lowercase())
+    .bind(serde_json::to_string(&columns).expect("columns serialize"))
+    .bind(&mapping.default_country)
+    .bind(order)
+    .bind(staff_id)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+}
+
+/// Remove a saved mapping; false if there was none.
+pub async fn delete_mapping(pool: &Pool, id: i64) -> Result<bool, sqlx::Error> {
+    Ok(
+        db::query("delete from import_mapping where import_mapping_id = $1")
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+            > 0,
+    )
 }

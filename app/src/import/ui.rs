@@ -4,12 +4,13 @@
 //! reloading the page does not stop it, and the Imports page shows its progress.
 
 use super::model::{
-    Check, DateOrder, DuplicateMode, ImportState, ImportStatus, Mapping, PreviewRow, Target,
-    UndoReport, Upload,
+    Check, DateOrder, DuplicateMode, ImportState, ImportStatus, Mapping, PreviewRow, SavedMapping,
+    Target, UndoReport, Upload,
 };
 use super::{
-    cancel_import, check_import, check_mapping, get_import_status, import_preview, import_sheet,
-    start_import, undo_import, UPLOAD_PATH,
+    cancel_import, check_import, check_mapping, delete_import_mapping, get_import_status,
+    import_preview, import_sheet, save_import_mapping, start_import, undo_import, MAPPING_NAME_MAX,
+    UPLOAD_PATH,
 };
 use crate::error::AppError;
 use crate::fmt::{countries, group_thousands};
@@ -37,6 +38,11 @@ fn n(x: u64) -> String {
     group_thousands(x as i64)
 }
 
+/// "1 row", "12,345 rows".
+fn rows(x: u64) -> String {
+    format!("{} {}", n(x), if x == 1 { "row" } else { "rows" })
+}
+
 /// "12,345 imported, 67 updated, 89 skipped, 10 invalid" — or what became of the import.
 pub fn result_sentence(s: &ImportStatus) -> String {
     match s.state {
@@ -52,14 +58,14 @@ pub fn result_sentence(s: &ImportStatus) -> String {
             "Failed: {} Nothing of it was kept.",
             s.error.clone().unwrap_or_default()
         ),
-        ImportState::Running => format!("{} of {} rows", n(s.done), n(s.total)),
+        ImportState::Running => format!("{} of {}", n(s.done), rows(s.total)),
         ImportState::Uploaded => "Not started".into(),
     }
 }
 
 /// "1,200 of 5,000 rows · 3,400 rows/s · about 2 s left".
 pub fn progress_sentence(s: &ImportStatus) -> String {
-    let mut out = format!("{} of {} rows", n(s.done), n(s.total));
+    let mut out = format!("{} of {}", n(s.done), rows(s.total));
     if s.rate >= 1.0 {
         out.push_str(&format!(" · {} rows/s", n(s.rate as u64)));
     }
@@ -308,7 +314,7 @@ pub fn ImportWizard(on_close: Callback<()>, on_imported: Callback<()>) -> impl I
                             view! {
                                 <button type="button" class="btn" on:click=move |_| step.set(Step::Map)>"Back"</button>
                                 <button type="button" class="btn btn-primary" disabled=move || busy.get() || importable == 0 on:click=start>
-                                    {format!("Import {} rows", n(importable))}
+                                    {format!("Import {}", rows(importable))}
                                 </button>
                             }.into_any()
                         }
@@ -361,24 +367,25 @@ fn MapStep(
                     </select>
                 </label>
             })}
+            <SavedMappings upload mapping/>
             <p class="muted">"Choose the customer field each column holds. Columns matched by their names are filled in; Ignore leaves a column out."</p>
             <table class="table map-table">
                 <thead><tr><th>"Column in the file"</th><th>"Customer field"</th></tr></thead>
                 <tbody>
                     {move || headers().into_iter().enumerate().map(|(i, h)| {
-                        let current = mapping.with_untracked(|m| m.targets.get(i).copied().unwrap_or(Target::Ignore));
+                        let current = move || mapping.with(|m| m.targets.get(i).copied().unwrap_or(Target::Ignore));
                         view! {
                             <tr>
                                 <td><label for=format!("map-{i}")>{if h.trim().is_empty() { format!("Column {}", i + 1) } else { h.clone() }}</label></td>
                                 <td>
-                                    <select id=format!("map-{i}") data-column=h.clone() on:change=move |ev| {
+                                    <select id=format!("map-{i}") data-column=h.clone() prop:value=move || current().field() on:change=move |ev| {
                                         let v = event_target_value(&ev);
                                         let t = Target::ALL.into_iter().find(|t| t.field() == v || (v.is_empty() && *t == Target::Ignore)).unwrap_or(Target::Ignore);
                                         mapping.update(|m| if let Some(slot) = m.targets.get_mut(i) { *slot = t });
                                         error.set(None);
                                     }>
                                         {Target::ALL.into_iter().map(|t| view! {
-                                            <option value=t.field() selected=t == current>{t.label()}</option>
+                                            <option value=t.field() selected=move || t == current()>{t.label()}</option>
                                         }).collect_view()}
                                     </select>
                                 </td>
@@ -410,6 +417,110 @@ fn MapStep(
     }
 }
 
+/// The team's saved mappings: one made for these headers is already applied (and says so);
+/// another can be applied by name; the current one can be saved under a name (the same name
+/// replaces it) or a saved one deleted.
+#[component]
+fn SavedMappings(upload: RwSignal<Option<Upload>>, mapping: RwSignal<Mapping>) -> impl IntoView {
+    let saved = move || upload.with(|u| u.as_ref().map(|u| u.saved.clone()).unwrap_or_default());
+    let applied = move || upload.with(|u| u.as_ref().and_then(|u| u.applied));
+    let name = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<(bool, String)>);
+    let batch = move || upload.with_untracked(|u| u.as_ref().map_or(0, |u| u.batch_id));
+    let set_saved = move |list: Vec<SavedMapping>, applied: Option<i64>| {
+        upload.update(|u| {
+            if let Some(u) = u {
+                u.saved = list;
+                u.applied = applied;
+            }
+        })
+    };
+    let apply = move |id: i64| {
+        let Some(m) = saved().into_iter().find(|m| m.id == id) else {
+            return;
+        };
+        upload.with_untracked(|u| {
+            if let Some(u) = u {
+                mapping.update(|cur| *cur = m.apply(&u.headers, cur));
+            }
+        });
+        upload.update(|u| {
+            if let Some(u) = u {
+                u.applied = Some(id);
+            }
+        });
+        name.set(m.name.clone());
+        message.set(None);
+    };
+    let save = move |_| {
+        let wanted = name.get_untracked();
+        let current = mapping.get_untracked();
+        spawn_local(async move {
+            match save_import_mapping(batch(), wanted.clone(), current).await {
+                Ok(list) => {
+                    let id = list.first().map(|m| m.id);
+                    let saved_name = list.first().map(|m| m.name.clone()).unwrap_or(wanted);
+                    set_saved(list, id);
+                    message.set(Some((false, format!("Saved as \u{201c}{saved_name}\u{201d}. A file with the same columns will use it."))));
+                }
+                Err(AppError::Validation(errors)) => message.set(Some((
+                    true,
+                    errors.values().cloned().collect::<Vec<_>>().join(" "),
+                ))),
+                Err(e) => message.set(Some((true, e.to_string()))),
+            }
+        });
+    };
+    let delete = move |_| {
+        let Some(id) = applied() else { return };
+        spawn_local(async move {
+            match delete_import_mapping(id).await {
+                Ok(list) => {
+                    set_saved(list, None);
+                    name.set(String::new());
+                    message.set(Some((false, "Saved mapping deleted.".into())));
+                }
+                Err(e) => message.set(Some((true, e.to_string()))),
+            }
+        });
+    };
+    view! {
+        <div class="import-saved">
+            {move || (!saved().is_empty()).then(|| view! {
+                <label class="field">
+                    "Saved mapping"
+                    <select prop:value=move || applied().map(|id| id.to_string()).unwrap_or_default() on:change=move |ev| {
+                        if let Ok(id) = event_target_value(&ev).parse() { apply(id) }
+                    }>
+                        <option value="">"None"</option>
+                        {saved().into_iter().map(|m| {
+                            let id = m.id;
+                            view! { <option value=id.to_string() selected=move || applied() == Some(id)>{m.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
+            {move || applied().and_then(|id| saved().into_iter().find(|m| m.id == id)).map(|m| view! {
+                <p class="muted small" data-testid="saved-mapping-note">
+                    {format!("Using the saved mapping \u{201c}{}\u{201d} (saved by {}).", m.name, m.updated_by)}
+                    " "
+                    <button type="button" class="btn-link" on:click=delete>"Delete it"</button>
+                </p>
+            })}
+            <div class="import-save-row">
+                <label class="field">
+                    "Save this mapping as"
+                    <input type="text" maxlength=MAPPING_NAME_MAX placeholder="e.g. Old CRM export" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <button type="button" class="btn" disabled=move || name.with(|n| n.trim().is_empty()) on:click=save>"Save mapping"</button>
+            </div>
+            {move || message.get().map(|(is_error, text)| view! {
+                <p class=if is_error { "field-error" } else { "muted small" } role=if is_error { "alert" } else { "status" }>{text}</p>
+            })}
+        </div>
+    }
+}
+
 /// Step 3: the first rows as they will be stored, the check's counts, the first problems,
 /// what to do with customers that already exist, and the labels to create.
 #[component]
@@ -430,7 +541,7 @@ fn CheckStep(
         <div class="import-check">
             {move || check.get().map(|c| view! {
                 <p class="import-summary" data-testid="import-summary">
-                    <strong>{format!("{} rows: ", n(c.total))}</strong>
+                    <strong>{format!("{}: ", rows(c.total))}</strong>
                     {format!("{} new, {} matching existing customers (same e-mail), {} that cannot be imported", n(c.new), n(c.matching), n(c.invalid))}
                     {(c.repeated_in_file > 0).then(|| format!(" ({} repeat an e-mail of an earlier row)", n(c.repeated_in_file)))}
                     "."
@@ -446,7 +557,7 @@ fn CheckStep(
                 })}
                 {(c.matching > 0).then(|| view! {
                     <fieldset class="import-duplicates">
-                        <legend>{format!("The {} rows whose e-mail a customer already has", n(c.matching))}</legend>
+                        <legend>{if c.matching == 1 { "The row whose e-mail a customer already has".to_string() } else { format!("The {} rows whose e-mail a customer already has", n(c.matching)) }}</legend>
                         {[(DuplicateMode::Skip, "Skip them (leave those customers as they are)"),
                           (DuplicateMode::FillEmpty, "Update the empty fields only"),
                           (DuplicateMode::Overwrite, "Overwrite with the file's values")]

@@ -782,3 +782,117 @@ async fn uploads_never_started_are_removed_after_a_day() {
     assert!(std::path::Path::new(&fresh_path).exists());
     assert_eq!(app.count("select count(*) from import_batch").await, 1);
 }
+
+#[tokio::test]
+async fn a_saved_mapping_is_used_again_for_a_file_with_the_same_headers() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let first = "Given;Family;Mail;Notes\nAna;Cruz;ana@example.com;x\n";
+    let (status, up) = app.upload(&staff.sales, "old-crm.csv", first.into()).await;
+    assert_eq!(status, 200, "{up}");
+    assert_eq!(up["applied"], Value::Null);
+    assert_eq!(up["saved"], json!([]));
+    // Unknown headers: mapped by hand, then saved.
+    let mapping = json!({
+        "sheet": "",
+        "targets": ["first_name", "last_name", "email", "ignore"],
+        "default_country": "PH",
+        "date_order": "month_first",
+    });
+    let batch = up["batch_id"].clone();
+    for (name, field, message) in [
+        ("  ", "mapping_name", "Give the mapping a name."),
+        (&*"x".repeat(81), "mapping_name", "Use up to 80"),
+    ] {
+        let (status, body) = app
+            .call(
+                &staff.sales,
+                "save_import_mapping",
+                json!({ "batch_id": batch, "name": name, "mapping": mapping }),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body["detail"][field].as_str().unwrap().starts_with(message),
+            "{body}"
+        );
+    }
+    let mut bad = mapping.clone();
+    bad["targets"] = json!(["first_name", "first_name", "email", "ignore"]);
+    let (status, _) = app
+        .call(
+            &staff.sales,
+            "save_import_mapping",
+            json!({ "batch_id": batch, "name": "Broken", "mapping": bad }),
+        )
+        .await;
+    assert_eq!(status, 422, "a mapping that cannot work is not saved");
+    let (status, saved) = app
+        .call(
+            &staff.sales,
+            "save_import_mapping",
+            json!({ "batch_id": batch, "name": "Old CRM", "mapping": mapping }),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved[0]["name"], "Old CRM");
+    assert_eq!(
+        saved[0]["columns"],
+        json!([
+            ["Given", "first_name"],
+            ["Family", "last_name"],
+            ["Mail", "email"],
+            ["Notes", "ignore"]
+        ])
+    );
+    let id = saved[0]["id"].clone();
+
+    // Next month's file: the same headers in another order and case → the saved mapping.
+    let second = "mail;NOTES;given;family\nbo@example.com;y;Bo;Diaz\n";
+    let (status, up) = app
+        .upload(&staff.admin, "old-crm-2.csv", second.into())
+        .await;
+    assert_eq!(status, 200, "{up}");
+    assert_eq!(up["applied"], id);
+    assert_eq!(
+        up["mapping"]["targets"],
+        json!(["email", "ignore", "first_name", "last_name"])
+    );
+    assert_eq!(up["mapping"]["default_country"], "PH");
+    assert_eq!(up["mapping"]["date_order"], "month_first");
+    // A file with other headers gets the suggestion, and the list to choose from.
+    let (_, other) = app
+        .upload(
+            &staff.admin,
+            "other.csv",
+            "Email,First name,Last name\nc@example.com,C,D\n"
+                .to_string()
+                .into_bytes(),
+        )
+        .await;
+    assert_eq!(other["applied"], Value::Null);
+    assert_eq!(other["saved"][0]["name"], "Old CRM");
+
+    // Saving under the same name (any case) replaces it; deleting removes it.
+    let mut changed = mapping.clone();
+    changed["targets"] = json!(["first_name", "last_name", "email", "labels"]);
+    let (_, saved) = app
+        .call(
+            &staff.admin,
+            "save_import_mapping",
+            json!({ "batch_id": batch, "name": "old crm", "mapping": changed }),
+        )
+        .await;
+    assert_eq!(saved.as_array().unwrap().len(), 1, "{saved}");
+    assert_eq!(saved[0]["id"], id);
+    assert_eq!(saved[0]["columns"][3], json!(["Notes", "labels"]));
+    let (status, left) = app
+        .call(&staff.sales, "delete_import_mapping", json!({ "id": id }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(left, json!([]));
+    let (status, _) = app
+        .call(&staff.sales, "delete_import_mapping", json!({ "id": id }))
+        .await;
+    assert_eq!(status, 404);
+}

@@ -214,6 +214,11 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         ("cancel_import", json!({ "batch_id": 999_999 })),
         ("undo_import", json!({ "batch_id": 999_999 })),
         ("list_imports", json!({})),
+        (
+            "save_import_mapping",
+            json!({ "batch_id": batch, "name": "Saved by a test", "mapping": mapping }),
+        ),
+        ("delete_import_mapping", json!({ "id": 999_999 })),
         ("get_list_prefs", json!({})),
         (
             "save_list_prefs",
