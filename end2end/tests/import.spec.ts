@@ -36,8 +36,11 @@ test("import a CSV: map a column by hand, check, import, see the rows, download 
   await expect(summary).toContainText("2 new, 1 matching existing customers (same e-mail), 1 that cannot be imported");
   await expect(dialog.getByText(/Row 4: Enter a valid email address/)).toBeVisible();
   await dialog.getByLabel("Update the empty fields only").check();
+  await dialog.getByLabel("Send the 2 new customers the portal invitation e-mail").check();
   await dialog.getByRole("button", { name: "Import 3 rows" }).click();
   await expect(dialog.getByTestId("import-result")).toHaveText("2 imported, 1 updated, 0 skipped, 1 invalid");
+  // Invitations follow at the server's gentle rate (a round every 10 s).
+  await expect(dialog.getByTestId("import-invitations")).toContainText("Portal invitations:");
 
   let downloading = page.waitForEvent("download");
   await dialog.getByRole("link", { name: "Download rejected rows (CSV)" }).click();

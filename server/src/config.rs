@@ -119,6 +119,11 @@ pub struct Config {
     #[arg(long, env = "IMPORT_MAX_MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub import_max_mb: u64,
 
+    /// Portal invitations an import sends per minute (when the user ticks "Send the new
+    /// customers the portal invitation"): after the import, a few every 10 s.
+    #[arg(long, env = "IMPORT_INVITES_PER_MINUTE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub import_invites_per_minute: u32,
+
     /// Days a deleted customer stays in the trash (restorable) before it is purged.
     #[arg(long, env = "TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub trash_retention_days: u32,

@@ -539,6 +539,23 @@ pub fn spawn_import_recovery(pool: db::Pool) {
     });
 }
 
+/// Every 10 s: the next portal invitations of imports that asked for them, at
+/// `per_minute` (see `app::import::invite`).
+pub fn spawn_import_invitations(pool: db::Pool, base_url: String, per_minute: u32) {
+    let limit = app::import::invite::per_round(per_minute);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(app::import::invite::ROUND_SECS));
+        loop {
+            tick.tick().await;
+            match app::import::invite::send_due(&pool, &base_url, limit).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(invited = n, "import invitations queued"),
+                Err(e) => tracing::warn!(err = ?e, "import invitations failed this round"),
+            }
+        }
+    });
+}
+
 /// The advisory lock key of a housekeeping round on PostgreSQL.
 pub const HOUSEKEEPING_LOCK: i64 = 0x686f_7573_656b_6570;
 

@@ -90,6 +90,11 @@ async fn serve(config: Config) -> Result<(), String> {
 
     server::spawn_housekeeping(pool.clone(), config.trash_retention_days);
     server::spawn_import_recovery(pool.clone());
+    server::spawn_import_invitations(
+        pool.clone(),
+        state.auth.public_base_url.clone(),
+        config.import_invites_per_minute,
+    );
     let mail = config.mail_settings();
     match &mail.smtp_url {
         Some(_) => tracing::info!("mail: delivered over SMTP (SMTP_URL)"),

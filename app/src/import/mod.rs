@@ -14,6 +14,8 @@ pub mod convert;
 #[cfg(feature = "ssr")]
 pub mod engine;
 #[cfg(feature = "ssr")]
+pub mod invite;
+#[cfg(feature = "ssr")]
 pub mod mapping;
 #[cfg(feature = "ssr")]
 pub mod read;
@@ -244,6 +246,7 @@ pub async fn start_import(batch_id: i64, options: ImportOptions) -> Result<Impor
         &json,
         &headers,
         total,
+        options.invite,
         &instance_name(),
         now,
     )

@@ -289,6 +289,9 @@ pub struct ImportOptions {
     pub duplicates: DuplicateMode,
     /// Create the labels the file names that do not exist (else those names are skipped).
     pub create_labels: bool,
+    /// Send the customers it creates the portal invitation — after the import, at the
+    /// server's gentle rate (`IMPORT_INVITES_PER_MINUTE`), never as one burst.
+    pub invite: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -360,6 +363,16 @@ pub struct ImportStatus {
     pub seconds_left: Option<u64>,
     /// Why it failed.
     pub error: Option<String>,
+    /// Whether the customers it created get the portal invitation (paced, after it).
+    #[serde(default)]
+    pub invite: bool,
+    /// Invitations sent so far.
+    #[serde(default)]
+    pub invited: u64,
+    /// Customers it created that were not invited after all (deleted or set Inactive since,
+    /// or invited by hand).
+    #[serde(default)]
+    pub invites_skipped: u64,
 }
 
 /// What "Undo import" did.

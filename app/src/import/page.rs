@@ -2,7 +2,7 @@
 //! progress, the rejected rows to download, and Undo import.
 
 use super::model::{ImportState, ImportStatus};
-use super::ui::{progress_sentence, result_sentence, RejectedRows};
+use super::ui::{invitations_sentence, progress_sentence, result_sentence, RejectedRows};
 use super::{list_imports, undo_import};
 use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
@@ -84,6 +84,7 @@ pub fn ImportsPage() -> impl IntoView {
                                 <td>
                                     {running.then(|| view! { <progress max=i.total.max(1) value=i.done></progress> })}
                                     {result}
+                                    {invitations_sentence(&i).map(|t| view! { <br/><span class="muted small">{t}</span> })}
                                 </td>
                                 <td class="nowrap">
                                     {(i.invalid > 0).then(|| view! { <RejectedRows batch_id=id/> })}

@@ -26,6 +26,9 @@ pub struct Batch {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub error: Option<String>,
+    pub invite: i64,
+    pub invited_count: i64,
+    pub invite_skipped: i64,
 }
 
 impl Batch {
@@ -60,6 +63,9 @@ impl Batch {
             rate,
             seconds_left,
             error: self.error.clone(),
+            invite: self.invite != 0,
+            invited: self.invited_count.max(0) as u64,
+            invites_skipped: self.invite_skipped.max(0) as u64,
         }
     }
 }
@@ -67,7 +73,8 @@ impl Batch {
 const SELECT: &str =
     "select b.import_batch_id, b.created_by, s.name as created_by_name, b.created_at,
     b.file_name, b.file_path, b.headers, b.state, b.options, b.total_rows, b.rows_done, b.created_count,
-    b.updated_count, b.skipped_count, b.invalid_count, b.started_at, b.finished_at, b.error
+    b.updated_count, b.skipped_count, b.invalid_count, b.started_at, b.finished_at, b.error,
+    b.invite, b.invited_count, b.invite_skipped
     from import_batch b join staff_user s on s.staff_user_id = b.created_by";
 
 pub async fn create(
@@ -127,12 +134,13 @@ pub async fn start(
     options: &str,
     headers: &[String],
     total: u64,
+    invite: bool,
     instance: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let done = db::query(
         "update import_batch set state = 'running', options = $2, total_rows = $3,
-           started_at = $4, claimed_by = $5, lease_until = $6, headers = $7
+           started_at = $4, claimed_by = $5, lease_until = $6, headers = $7, invite = $8
          where import_batch_id = $1 and state = 'uploaded'",
     )
     .bind(id)
@@ -142,6 +150,7 @@ pub async fn start(
     .bind(instance)
     .bind(now + LEASE)
     .bind(serde_json::to_string(headers).expect("strings serialize"))
+    .bind(invite as i64)
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -471,4 +480,62 @@ pub async fn delete_mapping(pool: &Pool, id: i64) -> Result<bool, sqlx::Error> {
             .rows_affected()
             > 0,
     )
+}
+
+/// A customer a finished import created and asked to invite, not yet handled.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InviteDue {
+    pub import_batch_id: i64,
+    pub customer_id: i64,
+    /// Still there and Active (a deleted or Inactive customer is not invited).
+    pub eligible: bool,
+    pub staff_id: i64,
+    pub staff_name: String,
+    pub staff_role: String,
+}
+
+/// The next `limit` customers to invite, oldest import first.
+pub async fn invitations_due(conn: &mut Conn, limit: i64) -> Result<Vec<InviteDue>, sqlx::Error> {
+    db::query_as::<InviteDue>(
+        "select i.import_batch_id, i.customer_id,
+                (c.deleted_at is null and c.status = 'active') as eligible,
+                s.staff_user_id as staff_id, s.name as staff_name, s.role as staff_role
+         from import_item i
+         join import_batch b on b.import_batch_id = i.import_batch_id
+         join customer c on c.customer_id = i.customer_id
+         join staff_user s on s.staff_user_id = b.created_by
+         where b.invite = 1 and b.state = 'done' and i.kind = 'created' and i.invited_at is null
+         order by i.import_batch_id, i.customer_id
+         limit $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Mark a customer of an import handled: counted as invited, or as passed over.
+pub async fn mark_invited(
+    conn: &mut Conn,
+    batch: i64,
+    customer: i64,
+    invited: bool,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    db::query(
+        "update import_item set invited_at = $3 where import_batch_id = $1 and customer_id = $2",
+    )
+    .bind(batch)
+    .bind(customer)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    db::query(if invited {
+        "update import_batch set invited_count = invited_count + 1 where import_batch_id = $1"
+    } else {
+        "update import_batch set invite_skipped = invite_skipped + 1 where import_batch_id = $1"
+    })
+    .bind(batch)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -63,6 +63,29 @@ pub fn result_sentence(s: &ImportStatus) -> String {
     }
 }
 
+/// "Portal invitations: 120 of 12,345 sent so far" — for an import that sends them.
+pub fn invitations_sentence(s: &ImportStatus) -> Option<String> {
+    (s.invite && s.state == ImportState::Done && s.created > 0).then(|| {
+        let skipped = if s.invites_skipped > 0 {
+            format!(
+                " ({} not invited: deleted, Inactive or invited by hand since)",
+                n(s.invites_skipped)
+            )
+        } else {
+            String::new()
+        };
+        if s.invited + s.invites_skipped >= s.created {
+            format!("Portal invitations: {} sent{skipped}.", n(s.invited))
+        } else {
+            format!(
+                "Portal invitations: {} of {} sent so far (a few a minute).",
+                n(s.invited),
+                n(s.created)
+            )
+        }
+    })
+}
+
 /// "1,200 of 5,000 rows · 3,400 rows/s · about 2 s left".
 pub fn progress_sentence(s: &ImportStatus) -> String {
     let mut out = format!("{} of {}", n(s.done), rows(s.total));
@@ -86,6 +109,7 @@ pub fn ImportWizard(on_close: Callback<()>, on_imported: Callback<()>) -> impl I
     let check = RwSignal::new(None::<Check>);
     let duplicates = RwSignal::new(DuplicateMode::Skip);
     let create_labels = RwSignal::new(true);
+    let invite = RwSignal::new(false);
     let status = RwSignal::new(None::<ImportStatus>);
     let undone = RwSignal::new(None::<UndoReport>);
     let wrote = RwSignal::new(false);
@@ -198,6 +222,7 @@ pub fn ImportWizard(on_close: Callback<()>, on_imported: Callback<()>) -> impl I
             mapping: mapping.get_untracked(),
             duplicates: duplicates.get_untracked(),
             create_labels: create_labels.get_untracked(),
+            invite: invite.get_untracked(),
         };
         busy.set(true);
         error.set(None);
@@ -272,7 +297,7 @@ pub fn ImportWizard(on_close: Callback<()>, on_imported: Callback<()>) -> impl I
                     }.into_any(),
                     Step::Map => view! { <MapStep upload mapping error busy change_sheet=Callback::new(change_sheet)/> }
                         .into_any(),
-                    Step::Check => view! { <CheckStep preview check duplicates create_labels/> }.into_any(),
+                    Step::Check => view! { <CheckStep preview check duplicates create_labels invite/> }.into_any(),
                     Step::Running | Step::Finished => view! {
                         <div class="import-progress" aria-live="polite">
                             {move || status.get().map(|s| {
@@ -280,6 +305,7 @@ pub fn ImportWizard(on_close: Callback<()>, on_imported: Callback<()>) -> impl I
                                 view! {
                                     <progress max=s.total.max(1) value=s.done></progress>
                                     <p data-testid="import-result">{if running { progress_sentence(&s) } else { result_sentence(&s) }}</p>
+                                    {invitations_sentence(&s).map(|t| view! { <p class="muted small" data-testid="import-invitations">{t}</p> })}
                                     {running.then(|| view! {
                                         <p class="muted small">"You can close this window: the import goes on, and the Imports page shows it."</p>
                                     })}
@@ -529,6 +555,7 @@ fn CheckStep(
     check: RwSignal<Option<Check>>,
     duplicates: RwSignal<DuplicateMode>,
     create_labels: RwSignal<bool>,
+    invite: RwSignal<bool>,
 ) -> impl IntoView {
     let columns = move || {
         preview.with(|rows| {
@@ -578,6 +605,14 @@ fn CheckStep(
                             on:change=move |_| create_labels.update(|b| *b = !*b)/>
                         {format!("Create the labels the file names that do not exist yet: {}", c.labels_to_create.join(", "))}
                     </label>
+                })}
+                {(c.new > 0).then(|| view! {
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || invite.get()
+                            on:change=move |ev| invite.set(event_target_checked(&ev))/>
+                        {format!("Send the {} new customers the portal invitation e-mail", n(c.new))}
+                    </label>
+                    <p class="muted small">"Invitations go out after the import, a few at a time (the server's rate, 60 a minute unless set otherwise), never all at once."</p>
                 })}
             })}
             <h3 class="small">"The first rows, as they will be stored"</h3>

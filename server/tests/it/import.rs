@@ -896,3 +896,117 @@ async fn a_saved_mapping_is_used_again_for_a_file_with_the_same_headers() {
         .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn invitations_asked_for_go_out_after_the_import_a_few_per_round() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let base = "http://customers.example";
+    let rows = "inv1@example.com,Ina,One,Cebu,\ninv2@example.com,Ivo,Two,Cebu,\ninv3@example.com,Ira,Three,Cebu,\ninv4@example.com,Ike,Four,Cebu,\n";
+    // An import that does not ask sends nothing.
+    let quiet = import_rows(
+        &app,
+        &staff.sales,
+        "quiet@example.com,Q,Uiet,Cebu,\n",
+        "skip",
+    )
+    .await;
+    assert_eq!(quiet["invite"], false);
+
+    let csv = format!("Email,First name,Last name,City,Phone\n{rows}");
+    let (_, upload) = app
+        .upload(&staff.sales, "invite.csv", csv.into_bytes())
+        .await;
+    let batch = upload["batch_id"].as_i64().unwrap();
+    let options = json!({ "mapping": upload["mapping"], "invite": true });
+    let (status, body) = app
+        .call(
+            &staff.sales,
+            "start_import",
+            json!({ "batch_id": batch, "options": options }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let done = wait_until_finished(&app, &staff.sales, batch).await;
+    assert_eq!(done["created"], 4);
+    let invitations = "select count(*) from email_outbox where template = 'invitation'";
+    assert_eq!(app.count(invitations).await, 0, "none during the import");
+
+    // Since the import: one customer deleted, one set Inactive.
+    let id = |email: &'static str| {
+        let app = &app;
+        async move {
+            app.count(&format!(
+                "select customer_id from customer where email = '{email}'"
+            ))
+            .await
+        }
+    };
+    let (status, _) = app
+        .call(
+            &staff.admin,
+            "delete_customer",
+            json!({ "id": id("inv2@example.com").await }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .call(
+            &staff.admin,
+            "set_customer_status",
+            json!({ "id": id("inv3@example.com").await, "status": "inactive" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Rounds of two: the first invites Ina and passes over the deleted Ivo.
+    assert_eq!(
+        app::import::invite::send_due(&app.pool, base, 2)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(app.count(invitations).await, 1);
+    assert_eq!(
+        app::import::invite::send_due(&app.pool, base, 2)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app::import::invite::send_due(&app.pool, base, 2)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(app.count(invitations).await, 2);
+    let to: Vec<String> = app::db::query_scalar(
+        "select recipient from email_outbox where template = 'invitation' order by email_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(to, ["inv1@example.com", "inv4@example.com"]);
+    let link: String = app::db::query_scalar(
+        "select body_text from email_outbox where template = 'invitation' limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        link.contains("http://customers.example/portal/accept?token="),
+        "{link}"
+    );
+    // Audited in the name of who ran the import.
+    assert_eq!(
+        app.count("select count(*) from audit_event a join staff_user s on s.staff_user_id = a.actor_id where a.action = 'portal_invite' and s.role = 'sales'")
+            .await,
+        2
+    );
+    let (_, status_now) = app
+        .call(&staff.sales, "import_status", json!({ "batch_id": batch }))
+        .await;
+    assert_eq!(status_now["invite"], true);
+    assert_eq!(status_now["invited"], 2);
+    assert_eq!(status_now["invites_skipped"], 2);
+}
