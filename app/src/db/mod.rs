@@ -268,6 +268,76 @@ pub async fn exclusively<T>(
     }
 }
 
+/// A writer for one long run of large write transactions (an import's chunks): each
+/// begins with [`BulkWriter::begin`]; [`BulkWriter::close`] when the run ends.
+///
+/// SQLite: one connection with `synchronous = NORMAL` — its commits are written to the log
+/// but not flushed to disk one by one (a crash of the process loses nothing; a power cut may
+/// lose the last of them, which the run settles with its final commit on the main pool, a
+/// flushed one that also flushes everything logged before it) — and a 256 MiB page cache
+/// for the indexes the run grows (at a million customers their pages outgrow the pool's
+/// 64 MiB: 128 MiB imported 1 M rows in 88 s, 512 MiB in 75 s). It shares the main pool's
+/// write gate (one per file), so other writers still get their turns. An in-memory
+/// database has no second connection to the same data: the main pool serves. PostgreSQL:
+/// the main pool.
+pub async fn bulk_writer(pool: &Pool) -> Result<BulkWriter, sqlx::Error> {
+    Ok(match pool {
+        Pool::Sqlite(p) if !in_memory(p) => {
+            let opts = (*p.connect_options())
+                .clone()
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .pragma("cache_size", "-262144");
+            BulkWriter {
+                pool: Pool::Sqlite(
+                    sqlx::sqlite::SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .min_connections(0)
+                        .connect_with(opts)
+                        .await?,
+                ),
+                own: true,
+            }
+        }
+        _ => BulkWriter {
+            pool: pool.clone(),
+            own: false,
+        },
+    })
+}
+
+/// See [`bulk_writer`].
+pub struct BulkWriter {
+    pool: Pool,
+    /// A pool of its own (closed at the end), not the main pool.
+    own: bool,
+}
+
+impl BulkWriter {
+    /// A [`begin_write`] transaction of the run. PostgreSQL: with `synchronous_commit` off
+    /// for it (the same bargain as SQLite's `NORMAL` above).
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let mut tx = begin_write(&self.pool).await?;
+        if self.pool.backend() == Backend::Postgres {
+            query("set local synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// The run is over: its own connection is closed.
+    pub async fn close(self) {
+        if self.own {
+            self.pool.close().await;
+        }
+    }
+}
+
+fn in_memory(p: &sqlx::SqlitePool) -> bool {
+    let file = p.connect_options().get_filename().as_os_str().to_owned();
+    file.is_empty() || file == ":memory:"
+}
+
 /// The advisory lock key of [`begin_write`] on PostgreSQL ("customer" in ASCII).
 pub const WRITE_LOCK: i64 = 0x6375_7374_6f6d_6572;
 

@@ -22,9 +22,11 @@ use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-/// Rows per write transaction: big enough for multi-row inserts to pay, small enough that
-/// an edit waiting for the write lock waits tens of milliseconds.
-pub const CHUNK: usize = 2000;
+/// Rows per write transaction: big enough that the pages every chunk touches (index and
+/// search-index pages) are written out a few hundred times per million rows rather than
+/// thousands (5,000 instead of 2,000: the commits of 100 k rows took 0.46 s instead of
+/// 0.80 s), small enough that an edit waiting for the write lock waits ~0.2 s at most.
+pub const CHUNK: usize = 5000;
 
 /// A file row after reading and checking.
 #[derive(Debug, Clone)]
@@ -149,7 +151,7 @@ fn stream(
     mapping: Mapping,
     limit: Option<u64>,
 ) -> tokio::sync::mpsc::Receiver<Result<Vec<Prepared>, ReadError>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
     tokio::task::spawn_blocking(move || {
         let today = Utc::now().date_naive();
         let format = match format_of(&path, &mapping) {
@@ -452,9 +454,6 @@ async fn run_chunks(
     actor: &Actor,
 ) -> Result<bool, AppError> {
     let mut rx = stream(path.to_path_buf(), options.mapping.clone(), None);
-    // Label name key → (id, name), as far as known.
-    let mut labels: HashMap<String, (i64, String)> = HashMap::new();
-    let mut labels_read = false;
     // Where the time goes, for the log line at the end: waiting for rows (the reader),
     // waiting for the write lock (other writers), writing, committing.
     let mut times = [std::time::Duration::ZERO; 4];
@@ -463,12 +462,42 @@ async fn run_chunks(
         times[slot] += mark.elapsed();
         mark = std::time::Instant::now();
     };
+    let bulk = db::bulk_writer(pool).await?;
+    let written = write_chunks(
+        &bulk, &mut rx, batch_id, options, actor, &mut times, &mut lap,
+    )
+    .await;
+    bulk.close().await;
+    tracing::info!(
+        batch_id,
+        reading = ?times[0],
+        write_lock = ?times[1],
+        writing = ?times[2],
+        committing = ?times[3],
+        "import written"
+    );
+    written
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_chunks(
+    bulk: &db::BulkWriter,
+    rx: &mut tokio::sync::mpsc::Receiver<Result<Vec<Prepared>, ReadError>>,
+    batch_id: i64,
+    options: &ImportOptions,
+    actor: &Actor,
+    times: &mut [std::time::Duration; 4],
+    lap: &mut impl FnMut(usize, &mut [std::time::Duration; 4]),
+) -> Result<bool, AppError> {
+    // Label name key → (id, name), as far as known.
+    let mut labels: HashMap<String, (i64, String)> = HashMap::new();
+    let mut labels_read = false;
     while let Some(chunk) = rx.recv().await {
-        lap(0, &mut times);
+        lap(0, times);
         let chunk = chunk.map_err(read_error)?;
         let now = Utc::now();
-        let mut tx = db::begin_write(pool).await?;
-        lap(1, &mut times);
+        let mut tx = bulk.begin().await?;
+        lap(1, times);
         if store::cancel_requested(&mut tx, batch_id).await? {
             return Ok(false);
         }
@@ -580,18 +609,10 @@ async fn run_chunks(
             old_values: None,
         }));
         store::chunk_done(&mut tx, batch_id, counts, &items, &rejects, now).await?;
-        lap(2, &mut times);
+        lap(2, times);
         tx.commit().await?;
-        lap(3, &mut times);
+        lap(3, times);
     }
-    tracing::info!(
-        batch_id,
-        reading = ?times[0],
-        write_lock = ?times[1],
-        writing = ?times[2],
-        committing = ?times[3],
-        "import written"
-    );
     Ok(true)
 }
 
