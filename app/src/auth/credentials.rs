@@ -40,6 +40,8 @@ pub enum SignIn {
     },
     Invalid,
     Throttled(u64),
+    /// The right password of a customer set Inactive.
+    Inactive,
 }
 
 /// Why a sign-in failed, and the block (seconds) it started, if any.
@@ -144,6 +146,12 @@ pub async fn sign_in(
                 (Some(_), _) => "wrong password",
                 (None, _) => "unknown e-mail",
             };
+            let inactive = ok && other.as_ref().is_some_and(|a| a.inactive);
+            let reason = if inactive {
+                "customer inactive"
+            } else {
+                reason
+            };
             failed_sign_in(
                 pool,
                 p,
@@ -154,7 +162,12 @@ pub async fn sign_in(
                 now,
             )
             .await?;
-            return Ok(SignIn::Invalid);
+            // Only someone who knows the password learns that the customer is Inactive.
+            return Ok(if inactive {
+                SignIn::Inactive
+            } else {
+                SignIn::Invalid
+            });
         }
     };
     throttle_passed(pool, &limits, &attempt).await?;
@@ -487,6 +500,9 @@ pub enum LinkOutcome {
     SignedIn(String),
     /// The link is used, expired, replaced or its account closed.
     Dead,
+    /// The customer is Inactive: the link is kept (it works again once they are Active,
+    /// until it expires).
+    Inactive,
     /// The new password: `mismatch`, `length` or `common` (the page shows the matching
     /// message; no text from the URL).
     Refused(&'static str),
@@ -510,6 +526,9 @@ pub async fn accept_link(
     let Some(target) = account(&mut pool.acquire().await?, p, id).await? else {
         return Ok(LinkOutcome::Dead);
     };
+    if target.inactive {
+        return Ok(LinkOutcome::Inactive);
+    }
     if let Some(code) = link_password_problem(password, confirm, &target.name, &target.email).await
     {
         return Ok(LinkOutcome::Refused(code));

@@ -35,6 +35,8 @@ pub struct AccountRow {
     pub first_name: String,
     pub last_name: String,
     pub deleted: bool,
+    /// Set Inactive: no portal sign-in, links or new invitations until Active again.
+    pub inactive: bool,
     pub has_account: bool,
     pub password_hash: Option<String>,
     pub invited_at: Option<DateTime<Utc>>,
@@ -77,7 +79,8 @@ impl AccountRow {
 }
 
 pub const ACCOUNT_SELECT: &str = "select c.customer_id, c.email, c.first_name, c.last_name,
-        c.deleted_at is not null as deleted, pa.customer_id is not null as has_account,
+        c.deleted_at is not null as deleted, c.status <> 'active' as inactive,
+        pa.customer_id is not null as has_account,
         pa.password_hash, pa.invited_at, pa.invite_expires_at, pa.verified_at,
         pa.password_changed_at, pa.disabled_at, pa.last_login_at, pa.last_access_at,
         pa.last_link_sent_at,
@@ -244,6 +247,10 @@ pub async fn invite_new_customer(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let row = account(conn, id).await?;
+    // An Inactive customer cannot use the portal: no invitation until they are Active.
+    if row.inactive {
+        return Ok(());
+    }
     invite_tx(conn, base, actor, &row, now).await
 }
 

@@ -111,13 +111,15 @@ impl Principal {
     fn account_select(self) -> &'static str {
         match self {
             Principal::Staff => {
-                "select staff_user_id as id, name, email, role, password_hash, active as usable
+                "select staff_user_id as id, name, email, role, password_hash, active as usable,
+                        false as inactive
                  from staff_user u"
             }
             Principal::Customer => {
                 "select c.customer_id as id, trim(c.first_name || ' ' || c.last_name) as name,
                         c.email, 'customer' as role, pa.password_hash,
-                        (pa.disabled_at is null) as usable
+                        (pa.disabled_at is null and c.status = 'active') as usable,
+                        (c.status <> 'active') as inactive
                  from customer c left join portal_account pa on pa.customer_id = c.customer_id"
             }
         }
@@ -151,8 +153,11 @@ pub struct Account {
     /// A staff role, or `customer`.
     pub role: String,
     pub password_hash: Option<String>,
-    /// Staff: active. Customer: portal access not disabled.
+    /// Staff: active. Customer: portal access not disabled, and an Active customer.
     pub usable: bool,
+    /// A customer set Inactive (whose record the seeds keep "disabled"): sign-in and links
+    /// are refused with a message saying so. Always false for staff.
+    pub inactive: bool,
 }
 
 impl Account {

@@ -185,7 +185,7 @@ fn resolve_sql(p: Principal) -> &'static str {
         }
         Principal::Customer => {
             "select s.customer_id as id, s.last_seen_at, s.expires_at,
-                    (c.deleted_at is null and pa.disabled_at is null
+                    (c.deleted_at is null and pa.disabled_at is null and c.status = 'active'
                      and pa.password_hash is not null) as usable,
                     trim(c.first_name || ' ' || c.last_name) as name, c.email,
                     'customer' as role

@@ -233,6 +233,7 @@ pub async fn link_form(
             &sessions::set_cookie(p, &session, &state.auth),
         ),
         Ok(LinkOutcome::Dead) => see_other(&format!("{page}?error=link")),
+        Ok(LinkOutcome::Inactive) => back("inactive"),
         Ok(LinkOutcome::Refused(code)) => back(code),
         Err(e) => {
             let _ = AppError::internal("link form", e);
@@ -384,7 +385,8 @@ async fn login(
             tracing::info!(staff_user_id = id, "staff login");
             LoginOutcome::SignedIn { token, next }
         }
-        SignIn::Invalid => LoginOutcome::Invalid,
+        // (Staff are never "inactive": a deactivated staff account is a wrong password.)
+        SignIn::Invalid | SignIn::Inactive => LoginOutcome::Invalid,
         SignIn::Throttled(secs) => LoginOutcome::Throttled(secs),
     })
 }

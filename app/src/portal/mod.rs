@@ -37,6 +37,10 @@ pub struct PortalInfo {
     pub password_set: bool,
     pub password_changed_at: Option<DateTime<Utc>>,
     pub disabled_at: Option<DateTime<Utc>>,
+    /// The customer is set Inactive: the portal is closed to them (sessions ended, sign-in
+    /// and links refused) until they are Active again.
+    #[serde(default)]
+    pub customer_inactive: bool,
     pub last_login_at: Option<DateTime<Utc>>,
     pub last_access_at: Option<DateTime<Utc>>,
     /// A reset link is outstanding until then.
@@ -51,7 +55,10 @@ impl PortalInfo {
     /// "Resend invitation" is offered only until the customer has verified (or staff set
     /// a password), and not while access is disabled.
     pub fn can_invite(&self) -> bool {
-        self.verified_at.is_none() && !self.password_set && self.disabled_at.is_none()
+        self.verified_at.is_none()
+            && !self.password_set
+            && self.disabled_at.is_none()
+            && !self.customer_inactive
     }
 }
 

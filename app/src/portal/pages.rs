@@ -33,6 +33,9 @@ fn query(key: &'static str) -> impl Fn() -> Option<String> + Copy {
     move || q.read().get(key)
 }
 
+/// What a customer set Inactive sees when they sign in or use a link.
+pub const INACTIVE: &str = "Your customer account is inactive, so the portal is closed to it for now. Please contact us if you think this is a mistake.";
+
 #[component]
 pub fn PortalLoginPage() -> impl IntoView {
     let error = query("error");
@@ -44,6 +47,7 @@ pub fn PortalLoginPage() -> impl IntoView {
             }
             "expired" => "Your session has ended. Please sign in again.",
             "server" => "Something went wrong on our side. Please try again.",
+            "inactive" => INACTIVE,
             _ => "Incorrect e-mail or password.",
         })
     };
@@ -123,6 +127,7 @@ fn LinkPasswordPage(purpose: &'static str) -> impl IntoView {
                 "Use between 8 and 128 characters ({PASSWORD_SUGGESTED} or more is better)."
             ),
             "common" => "This password is too common or easy to guess. Try a longer one.".into(),
+            "inactive" => INACTIVE.into(),
             _ => "Something went wrong on our side. Please try again.".into(),
         })
     };

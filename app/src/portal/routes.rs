@@ -61,6 +61,7 @@ pub async fn login_handler(
     match outcome {
         Ok(SignIn::SignedIn { token, .. }) => signed_in(&state, &token, "/portal"),
         Ok(SignIn::Invalid) => see_other("/portal/login?error=invalid"),
+        Ok(SignIn::Inactive) => see_other("/portal/login?error=inactive"),
         Ok(SignIn::Throttled(secs)) => {
             let mut res = see_other("/portal/login?error=throttled");
             res.headers_mut()
@@ -159,8 +160,9 @@ async fn forgot(state: &AppState, email: &str, ip: &str) -> Result<(), AppError>
         return Ok(());
     };
     // Only customers who were invited or have a password get a link; none while disabled
-    // or within a minute of the last link.
+    // or Inactive, or within a minute of the last link.
     if row.disabled_at.is_some()
+        || row.inactive
         || (row.password_hash.is_none() && row.invited_at.is_none())
         || cooldown_left(row.last_link_sent_at, now).is_some()
     {

@@ -8,7 +8,7 @@ use crate::audit::ssr::{history, record, Actor};
 use crate::audit::{AuditAction, Entity, FieldChange};
 use crate::auth::credentials::{self, Me};
 use crate::auth::customer_account::{
-    account, cooldown_left, ensure_account, invite_tx, send_reset_link_tx,
+    account, cooldown_left, ensure_account, invite_tx, send_reset_link_tx, AccountRow,
 };
 use crate::auth::principal::Principal::Customer;
 use crate::auth::sessions::PortalUser;
@@ -57,6 +57,7 @@ pub async fn info(pool: &db::Pool, id: i64) -> Result<PortalInfo, AppError> {
         password_set: row.password_hash.is_some(),
         password_changed_at: row.password_changed_at,
         disabled_at: row.disabled_at,
+        customer_inactive: row.inactive,
         last_login_at: row.last_login_at,
         last_access_at: row.last_access_at,
         reset_link_expires_at,
@@ -66,16 +67,28 @@ pub async fn info(pool: &db::Pool, id: i64) -> Result<PortalInfo, AppError> {
     })
 }
 
-/// Staff send (or resend) the invitation.
-pub async fn invite(st: &AppState, actor: &CurrentUser, id: i64) -> Result<(), AppError> {
-    let now = Utc::now();
-    let mut tx = db::begin_write(&st.pool).await?;
-    let row = account(&mut tx, id).await?;
+/// No links for a customer whose portal is closed: access disabled, or set Inactive.
+fn refuse_closed(row: &AccountRow) -> Result<(), AppError> {
     if row.disabled_at.is_some() {
         return Err(AppError::Conflict(
             "Portal access is disabled for this customer. Enable it first.".into(),
         ));
     }
+    if row.inactive {
+        return Err(AppError::Conflict(
+            "This customer is Inactive, so the portal is closed to them. Set them Active first."
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Staff send (or resend) the invitation.
+pub async fn invite(st: &AppState, actor: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let now = Utc::now();
+    let mut tx = db::begin_write(&st.pool).await?;
+    let row = account(&mut tx, id).await?;
+    refuse_closed(&row)?;
     if row.verified_at.is_some() {
         return Err(AppError::Conflict(
             "This customer has already verified their e-mail address.".into(),
@@ -114,11 +127,7 @@ pub async fn staff_reset(
         PasswordReset::EmailLink => {
             let mut tx = db::begin_write(&st.pool).await?;
             let row = account(&mut tx, id).await?;
-            if row.disabled_at.is_some() {
-                return Err(AppError::Conflict(
-                    "Portal access is disabled for this customer. Enable it first.".into(),
-                ));
-            }
+            refuse_closed(&row)?;
             if let Some(secs) = cooldown_left(row.last_link_sent_at, now) {
                 return Err(AppError::TooManyRequests {
                     retry_after_secs: secs,

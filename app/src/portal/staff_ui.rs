@@ -179,7 +179,9 @@ pub fn PortalTab(
                 match info.await {
                     Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
                     Ok(p) => {
-                        let state_text = if p.invite_expired {
+                        let state_text = if p.customer_inactive {
+                            "Closed: the customer is Inactive".to_string()
+                        } else if p.invite_expired {
                             "Invitation expired".to_string()
                         } else {
                             p.state.label().to_string()

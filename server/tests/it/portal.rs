@@ -757,6 +757,124 @@ async fn disabling_access_ends_sessions_and_deleted_customers_cannot_sign_in() {
 }
 
 #[tokio::test]
+async fn inactive_keeps_the_portal_closed_until_active_again() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let (id, cookie) = app.active_customer(&staff.admin, "ina@example.com").await;
+    let (other, other_cookie) = app.active_customer(&staff.admin, "otto@example.com").await;
+    let set = |id: i64, status: &'static str| {
+        app.call(
+            &staff.sales,
+            "set_customer_status",
+            json!({ "id": id, "status": status }),
+        )
+    };
+    // A reset link sent while Active, used later (the invitation's minute of quiet over).
+    db::query("update portal_account set last_link_sent_at = null")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (status, _) = app
+        .call(
+            &staff.sales,
+            "reset_customer_password",
+            json!({ "id": id, "reset": { "mode": "email_link" } }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let reset = token_in(
+        &app.last_mail(id, "password_reset").await.2,
+        "/portal/reset",
+    );
+
+    // Inactive: the session ends at once, sign-in and links say why, nothing is sent.
+    assert_eq!(set(id, "inactive").await.0, 200);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from portal_session where customer_id = {id}"
+        ))
+        .await,
+        0
+    );
+    assert_eq!(app.call(&cookie, "portal_me", json!({})).await.0, 401);
+    let (_, info) = app
+        .call(&staff.support, "portal_info", json!({ "id": id }))
+        .await;
+    assert_eq!(info["customer_inactive"], true);
+    assert_eq!(info["active_sessions"], 0);
+    let res = app
+        .client
+        .post(app.url("/portal/auth/login"))
+        .form(&[
+            ("email", "ina@example.com"),
+            ("password", CUSTOMER_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/portal/login?error=inactive");
+    assert!(portal_cookie(res.headers()).is_none());
+    // A wrong password learns nothing about the status.
+    let res = app
+        .client
+        .post(app.url("/portal/auth/login"))
+        .form(&[
+            ("email", "ina@example.com"),
+            ("password", "not-the-password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/portal/login?error=invalid");
+    let (status, to, session) = app.use_link("reset", &reset, "A-New-Password-42").await;
+    assert_eq!(status, 303);
+    assert!(to.ends_with("&error=inactive"), "{to}");
+    assert!(session.is_none());
+    let (status, body) = app
+        .call(
+            &staff.sales,
+            "reset_customer_password",
+            json!({ "id": id, "reset": { "mode": "email_link" } }),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("Inactive"), "{body}");
+    let page = app
+        .client
+        .get(app.url("/portal/login?error=inactive"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Your customer account is inactive"), "{page}");
+
+    // The bulk action closes the portal too.
+    let (status, _) = app
+        .call(
+            &staff.sales,
+            "bulk_update_customers",
+            json!({ "target": { "kind": "ids", "ids": [other] },
+                    "action": { "kind": "set_status", "status": "inactive" } }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(app.call(&other_cookie, "portal_me", json!({})).await.0, 401);
+
+    // Active again: the password and the unused link work as before.
+    assert_eq!(set(id, "active").await.0, 200);
+    assert!(app
+        .portal_login("ina@example.com", CUSTOMER_PASSWORD)
+        .await
+        .is_some());
+    let (status, to, session) = app.use_link("reset", &reset, "A-New-Password-42").await;
+    assert_eq!(status, 303);
+    assert!(to.starts_with("/portal"), "the link was kept: {to}");
+    assert!(session.is_some());
+}
+
+#[tokio::test]
 async fn invitations_only_when_asked_and_each_portal_action_is_audited() {
     let app = spawn_app().await;
     let staff = app.staff_cookies().await;
