@@ -19,7 +19,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::header;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use std::future::Future;
@@ -33,11 +33,50 @@ pub const FINISH_WITHIN: Duration = Duration::from_secs(30);
 /// How long a page's body may go without producing anything before it is ended.
 pub const STALL_LIMIT: Duration = Duration::from_secs(10);
 
-/// Middleware: wraps a rendered page's body (HTML only: other answers are not renders) in
-/// both guards.
+/// Middleware: runs the request in a task of its own and wraps a rendered page's body (HTML
+/// only: other answers are not renders) in both guards.
+///
+/// The task: a browser that goes away before the page's first bytes (a closed tab, a
+/// timeout) makes the server drop the request's future — and with it, half-way, the render
+/// and its reactive owner, while the render's own spawned parts run on and read what is
+/// gone (a "reactive value already disposed" panic in the CI's load run, in the Customers
+/// toolbar). In a task of its own the handler always returns; its body is then guarded like
+/// any other, finished in the background if nobody reads it. Bounded by [`FINISH_WITHIN`].
 pub async fn guard_pages(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    guard(next.run(req).await, path, STALL_LIMIT)
+    // The task-local client IP (for the audit log) and the request's log span go along.
+    let ip = app::audit::ssr::REQUEST_IP.try_with(|ip| ip.clone()).ok();
+    let span = tracing::Span::current();
+    let run = async move {
+        let res = match ip {
+            Some(ip) => app::audit::ssr::REQUEST_IP.scope(ip, next.run(req)).await,
+            None => next.run(req).await,
+        };
+        guard(res, path, STALL_LIMIT)
+    };
+    let task = tokio::spawn(tracing::Instrument::instrument(
+        tokio::time::timeout(FINISH_WITHIN, run),
+        span,
+    ));
+    match task.await {
+        Ok(Ok(res)) => res,
+        Ok(Err(_)) => {
+            tracing::error!("a request ran for {FINISH_WITHIN:?} and was stopped");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+            )
+                .into_response()
+        }
+        Err(e) => {
+            tracing::error!(err = %e, "a request's task failed");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+            )
+                .into_response()
+        }
+    }
 }
 
 fn guard(res: Response, path: String, stall_limit: Duration) -> Response {
@@ -271,5 +310,38 @@ mod tests {
         let body = guard(res, "/customers".into(), Duration::from_millis(300)).into_body();
         let bytes = body.collect().await.unwrap().to_bytes();
         assert_eq!(bytes, Bytes::from("<p>0</p><p>1</p><p>2</p><p>3</p>"));
+    }
+
+    #[tokio::test]
+    async fn a_request_whose_client_leaves_before_the_answer_still_runs_to_its_end() {
+        let finished = Arc::new(AtomicUsize::new(0));
+        let done = finished.clone();
+        let app = axum::Router::new()
+            .route(
+                "/page",
+                axum::routing::get(move || {
+                    let done = done.clone();
+                    async move {
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        done.fetch_add(1, Ordering::SeqCst);
+                        "page"
+                    }
+                }),
+            )
+            .layer(axum::middleware::from_fn(guard_pages));
+        let req = Request::builder().uri("/page").body(Body::empty()).unwrap();
+        // The client gives up after 50 ms: its request future is dropped.
+        let answer = tokio::time::timeout(
+            Duration::from_millis(50),
+            tower::ServiceExt::oneshot(app, req),
+        )
+        .await;
+        assert!(answer.is_err(), "gave up before the answer");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(
+            finished.load(Ordering::SeqCst),
+            1,
+            "the handler ran to its end"
+        );
     }
 }
