@@ -107,6 +107,27 @@ test("edit, then see the change on the profile and in History", async ({ page })
   await expect(history).toContainText("Created by Administrator");
 });
 
+test("clicking a customer's name opens Edit; Update saves; view-only staff get the profile", async ({ page, browser }) => {
+  await signedIn(page);
+  const email = uniqueEmail("nameclick");
+  const row = await addCustomer(page, "Nomen", "Clickable", email);
+  await row.getByRole("link", { name: "Clickable" }).click();
+  const dialog = page.getByRole("dialog", { name: "Edit customer" });
+  await expect(dialog.getByRole("textbox", { name: "Last name", exact: true })).toHaveValue("Clickable");
+  await expect(page).toHaveURL(/\/customers(\?|$)/);
+  await dialog.getByRole("textbox", { name: "City", exact: true }).fill("Iloilo");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+
+  const support = await (await browser.newContext()).newPage();
+  await signedIn(support, "/customers", SUPPORT_EMAIL, SUPPORT_PASSWORD);
+  await support.getByRole("searchbox", { name: "Search customers" }).fill(email);
+  await support.getByRole("row").filter({ hasText: email }).getByRole("link", { name: "Nomen" }).click();
+  await expect(support.getByTestId("profile-name")).toHaveText("Nomen Clickable");
+  await expect(support.locator(".overview")).toContainText("Iloilo");
+  await support.context().close();
+});
+
 test("delete removes the row at once and Undo brings it back", async ({ page }) => {
   await signedIn(page);
   const email = uniqueEmail("undo");

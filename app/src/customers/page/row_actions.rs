@@ -53,7 +53,7 @@ pub fn delete_with_undo(
 }
 
 /// Load the customer afresh (its current version) and open the Edit modal.
-fn open_edit(list: ListState, id: i64) {
+pub(super) fn open_edit(list: ListState, id: i64) {
     spawn_local(async move {
         match get_customer(id).await {
             Ok(c) => list.form.set(Some(FormTarget::Edit(Box::new(c)))),

@@ -1,7 +1,7 @@
 //! The rows: as a table (one header, for the live page and the offline results alike) or as
 //! cards, with the tick boxes, the inline Active switch and each row's ⚙️ menu.
 
-use super::row_actions::RowActions;
+use super::row_actions::{open_edit, RowActions};
 use super::state::ListState;
 use super::status::StatusChip;
 use crate::customers::list::{SortKey, COLUMNS};
@@ -89,9 +89,33 @@ fn status_cell(list: ListState, c: &Customer) -> AnyView {
     }
 }
 
+/// A name: a link to the profile. For those who may edit, a plain click opens the Edit
+/// modal instead (the tracking-system manual: "Click the Name of the Customer to update");
+/// a click with a modifier key, a middle click or no network follows the link.
+fn name_link(list: ListState, c: &Customer, text: String, class: &'static str) -> AnyView {
+    let id = c.customer_id;
+    let title = if list.can_edit {
+        format!("Edit {}", c.full_name())
+    } else {
+        format!("Open {}", c.full_name())
+    };
+    view! {
+        <a class=class href=format!("/customers/{id}") title=title
+            on:click=move |ev: leptos::ev::MouseEvent| {
+                let plain = ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key());
+                if list.can_edit && plain && !list.offline.get_untracked() {
+                    ev.prevent_default();
+                    open_edit(list, id);
+                }
+            }>{text}</a>
+    }
+    .into_any()
+}
+
 fn cell(list: ListState, c: &Customer, key: &str) -> AnyView {
     match key {
         "status" => status_cell(list, c),
+        "first_name" | "last_name" => name_link(list, c, cell_text(c, key), "name-link"),
         "labels" => view! { <LabelChips labels=c.labels.clone()/> }.into_any(),
         _ => cell_text(c, key).into_any(),
     }
@@ -245,7 +269,7 @@ pub fn CustomerCards(list: ListState, rows: Vec<Customer>) -> impl IntoView {
             <article class="customer-card card" data-customer-id=id class:selected=move || list.is_selected(id)>
                 <header>
                     {list.can_edit.then(|| select_box(list, id, c.full_name()))}
-                    <a class="card-name" href=format!("/customers/{id}")>{c.full_name()}</a>
+                    {name_link(list, &c, c.full_name(), "card-name")}
                     <RowActions list c=c.clone()/>
                 </header>
                 <dl>
