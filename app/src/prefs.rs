@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 pub struct ListPrefs {
     pub hidden_columns: Vec<String>,
     pub page_size: Option<u32>,
+    /// Cards instead of the table.
+    pub cards: bool,
 }
 
 #[cfg(feature = "ssr")]

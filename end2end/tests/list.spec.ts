@@ -116,6 +116,30 @@ test("card view, and a copied URL restores the whole view", async ({ page, brows
   await expect(page2.getByRole("searchbox", { name: "Search customers" })).toHaveValue("viewmont");
   await expect(page2.locator(".customer-card").filter({ hasText: email })).toBeVisible();
   await other.close();
+
+  // The choice is remembered for this user: the plain list address opens as cards.
+  try {
+    await page.goto("/customers");
+    await hydrated(page);
+    await expect(page).toHaveURL(/view=cards/);
+    await expect(page.locator(".customer-card").first()).toBeVisible();
+    await page.getByRole("button", { name: "Show as table" }).click();
+    await expect(page.locator("table.data-table")).toBeVisible();
+    await page.goto("/customers");
+    await hydrated(page);
+    await page.waitForTimeout(300);
+    await expect(page.locator("table.data-table")).toBeVisible();
+    await expect(page).not.toHaveURL(/view=cards/);
+  } finally {
+    // Back to the table for the tests that follow, whatever happened above.
+    await page.evaluate(() =>
+      fetch("/api/save_list_prefs", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prefs: { hidden_columns: [], cards: false } }),
+      }),
+    );
+  }
 });
 
 test("offline: a banner says so, search still filters the cached rows, writes wait", async ({ page, context }) => {

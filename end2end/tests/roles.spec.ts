@@ -13,7 +13,7 @@ test("Accounting views and exports, but changes nothing", async ({ page }) => {
   await signedIn(page, "/customers", ACCOUNTING_EMAIL, ACCOUNTING_PASSWORD);
   await expect(page.getByRole("button", { name: /Export \(Excel\)/ })).toBeVisible();
   await expect(page.getByRole("button", { name: "+ Add customer" })).toHaveCount(0);
-  await expect(page.locator("main.content").getByRole("link", { name: "Audit log" })).toHaveCount(0);
+  await expect(page.locator("aside.sidebar").getByRole("link", { name: "Audit log" })).toHaveCount(0);
   const row = page.locator("tbody tr[data-customer-id]").first();
   await row.getByRole("button", { name: /Actions for/ }).click();
   await expect(row.getByRole("menuitem", { name: "View" })).toBeVisible();
@@ -48,7 +48,7 @@ test("the Audit log lists changes newest first and filters by action and custome
   await row.getByRole("button", { name: /Actions for/ }).click();
   await row.getByRole("menuitem", { name: "Delete" }).click();
 
-  await page.locator("main.content").getByRole("link", { name: "Audit log" }).click();
+  await page.locator("aside.sidebar").getByRole("link", { name: "Audit log" }).click();
   await expect(page).toHaveURL(/\/audit$/);
   await hydrated(page);
   const table = page.getByTestId("audit-table");

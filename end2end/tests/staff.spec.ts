@@ -6,7 +6,7 @@ test("an Admin adds staff with a generated password, changes their role, deactiv
   browser,
 }) => {
   await signedIn(page);
-  await page.locator("main.content").getByRole("link", { name: "Staff", exact: true }).click();
+  await page.locator("aside.sidebar").getByRole("link", { name: "Staff", exact: true }).click();
   await expect(page).toHaveURL(/\/staff$/);
   await hydrated(page);
   const email = uniqueEmail("staffer");

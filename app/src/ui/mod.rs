@@ -119,7 +119,9 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
-/// The navigation: the Sales pages for everyone, the Admin pages for whoever may administer.
+/// The navigation: the Sales pages for everyone, the Administration pages (Staff, Audit log,
+/// Mail, Trash) for whoever may administer — the only way to them, not buttons on the
+/// Customers page.
 #[component]
 fn Sidebar(admin: bool, set_nav_open: WriteSignal<bool>) -> impl IntoView {
     view! {
@@ -139,7 +141,7 @@ fn Sidebar(admin: bool, set_nav_open: WriteSignal<bool>) -> impl IntoView {
                     <li><A href="/customers" attr:class="nav-link">"Customers"</A></li>
                 </ul>
                 {admin.then(|| view! {
-                    <p class="nav-group">"Admin"</p>
+                    <p class="nav-group">"Administration"</p>
                     <ul on:click=move |_| set_nav_open.set(false)>
                         {ADMIN_PAGES.iter().map(|(href, label)| view! {
                             <li><A href=*href attr:class="nav-link">{*label}</A></li>

@@ -1,5 +1,5 @@
-//! Which columns show: saved per user on the server (with the page size), changed from the
-//! 👁️ Columns menu.
+//! Which columns show: saved per user on the server (with the page size and the choice of
+//! table or cards), changed from the 👁️ Columns menu.
 
 use crate::customers::list::COLUMNS;
 use crate::error::AppError;
@@ -14,6 +14,8 @@ pub struct Columns {
     prefs: Resource<Result<ListPrefs, AppError>>,
     /// Chosen on this page; until then, as saved.
     hidden: RwSignal<Option<HashSet<String>>>,
+    size: RwSignal<Option<u32>>,
+    cards: RwSignal<Option<bool>>,
     toasts: Toasts,
 }
 
@@ -22,6 +24,8 @@ impl Columns {
         Columns {
             prefs: Resource::new(|| (), |_| get_list_prefs()),
             hidden: RwSignal::new(None),
+            size: RwSignal::new(None),
+            cards: RwSignal::new(None),
             toasts,
         }
     }
@@ -66,33 +70,56 @@ impl Columns {
             h.insert(key.to_string());
         }
         self.hidden.set(Some(h.clone()));
-        self.save(h, None);
+        self.save(h);
     }
 
     pub fn reset(&self) {
         self.hidden.set(Some(HashSet::new()));
-        self.save(HashSet::new(), None);
+        self.save(HashSet::new());
     }
 
     /// Saves the page size chosen in the pager, with the columns as they are.
     pub fn save_page_size(&self, size: u32) {
-        self.save(self.hidden_now(), Some(size));
+        self.size.set(Some(size));
+        self.save(self.hidden_now());
     }
 
-    fn save(&self, hidden: HashSet<String>, size: Option<u32>) {
+    /// Whether this user shows cards rather than the table, as last chosen.
+    pub fn cards(&self) -> bool {
+        let prefs = self.prefs;
+        self.cards.get().unwrap_or_else(|| {
+            prefs.with(|p| {
+                p.as_ref()
+                    .and_then(|p| p.as_ref().ok())
+                    .is_some_and(|p| p.cards)
+            })
+        })
+    }
+
+    /// Saves the choice of cards or table.
+    pub fn save_cards(&self, cards: bool) {
+        self.cards.set(Some(cards));
+        self.save(self.hidden_now());
+    }
+
+    fn save(&self, hidden: HashSet<String>) {
         let mut cols: Vec<String> = hidden.into_iter().collect();
         cols.sort();
-        let page_size = size.or_else(|| {
-            self.prefs
-                .get_untracked()
-                .and_then(|p| p.ok())
-                .and_then(|p| p.page_size)
-        });
+        let saved = self.prefs.get_untracked().and_then(|p| p.ok());
+        let page_size = self
+            .size
+            .get_untracked()
+            .or_else(|| saved.as_ref().and_then(|p| p.page_size));
+        let cards = self
+            .cards
+            .get_untracked()
+            .unwrap_or_else(|| saved.as_ref().is_some_and(|p| p.cards));
         let toasts = self.toasts;
         spawn_local(async move {
             if let Err(e) = save_list_prefs(ListPrefs {
                 hidden_columns: cols,
                 page_size,
+                cards,
             })
             .await
             {

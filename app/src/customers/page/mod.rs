@@ -39,12 +39,18 @@ use url::ListUrl;
 #[component]
 pub fn CustomersPage() -> impl IntoView {
     let can_edit = can(Capability::EditCustomers);
-    let is_admin = can(Capability::Administer);
     let list = ListState::new(can_edit);
     let toasts = list.toasts;
     let cards = memo_fixed_on_server(move || list.url.with(ListUrl::cards));
     let start = memo_fixed_on_server(move || list.url.with(ListUrl::start));
     offline::watch_connection(list);
+    // Cards for those who chose them last time (saved per user): a list address without
+    // `view` shows them as soon as the page runs in the browser, and the address says so.
+    Effect::new(move |_| {
+        if list.url.with(|u| u.view.is_none()) && list.columns.cards() {
+            list.set_url(|u| u.view = Some(url::View::Cards), true);
+        }
+    });
     // The page must not depend on another resource (it would differ between the server's
     // render and hydration); the server fills in the saved page size itself.
     let page = Resource::new(
@@ -131,12 +137,6 @@ pub fn CustomersPage() -> impl IntoView {
                 <h1>"Customers"</h1>
                 <div class="page-actions">
                     <button type="button" class="btn" on:click=move |_| manage_open.set(true)>"Manage labels"</button>
-                    {is_admin.then(|| view! {
-                        <a class="btn" href="/staff">"Staff"</a>
-                        <a class="btn" href="/audit">"Audit log"</a>
-                        <a class="btn" href="/mail">"Mail"</a>
-                        <a class="btn" href="/customers/trash">"Trash"</a>
-                    })}
                     {can_edit.then(|| view! {
                         <a class="btn" href="/customers/imports">"Imports"</a>
                         <button type="button" class="btn" disabled=move || offline.get()

@@ -108,6 +108,7 @@ pub fn Toolbar(
                 aria-label=move || if cards.get() { "Show as table" } else { "Show as cards" }
                 on:click=move |_| {
                     let to_cards = !cards.get_untracked();
+                    list.columns.save_cards(to_cards);
                     list.set_url(|u| u.view = to_cards.then_some(View::Cards), false);
                 }>{move || if cards.get() { "☰" } else { "▦" }}</button>
             <span class="pending" aria-live="polite">{move || pending.get().then_some("Loading…")}</span>
