@@ -167,3 +167,28 @@ test("offline: a banner says so, search still filters the cached rows, writes wa
   await expect(page.getByTestId("offline-banner")).toBeHidden();
   await expect(page.getByTestId("page-range")).toHaveText("1–1 of 1");
 });
+
+test("every toolbar and row-action button shows an icon or words, with a name and the seeds' tooltips", async ({ page }) => {
+  await signedIn(page);
+  await hydrated(page);
+  const buttons = page.locator(".toolbar button, td.actions button");
+  const n = await buttons.count();
+  expect(n).toBeGreaterThan(3);
+  for (let i = 0; i < n; i++) {
+    const b = buttons.nth(i);
+    if (!(await b.isVisible())) continue;
+    const label = (await b.getAttribute("aria-label")) ?? "";
+    const text = (await b.innerText()).trim();
+    // An emoji glyph is not enough: without an emoji font it is an empty box.
+    const svg = b.locator("svg");
+    const drawn = (await svg.count()) > 0 && ((await svg.first().boundingBox())?.width ?? 0) > 0;
+    expect(drawn || /[A-Za-z0-9]/.test(text), `button "${label || text}" shows nothing that always renders`).toBe(true);
+    expect(label || text, `button ${i} has a name`).not.toBe("");
+  }
+  for (const [name, tip] of [["Columns", "Visibility"], ["Refresh", "Refresh"], ["Show as cards", "Switch view"]]) {
+    await expect(page.getByRole("button", { name, exact: true })).toHaveAttribute("title", tip);
+  }
+  await expect(page.locator("td.actions button").first()).toHaveAttribute("title", "Actions");
+  // Short country names, the ISO code on hover.
+  await expect(page.locator('td[data-col="country"] span[title="GB"]').first()).toHaveText("United Kingdom");
+});

@@ -152,7 +152,7 @@ pub fn LabelFilter(
                 aria-expanded=move || open.get().to_string()
                 aria-label=move || format!("Labels filter: {}", summary())
                 on:click=move |_| open.update(|o| *o = !*o)>
-                {move || format!("🏷️ {}", summary())}" ▾"
+                {summary}" ▾"
             </button>
             <Show when=move || open.get()>
                 <div class="menu-backdrop" on:click=move |_| open.set(false)></div>

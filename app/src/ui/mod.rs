@@ -7,6 +7,7 @@
 
 pub mod context;
 pub mod data_page;
+pub mod icons;
 pub mod password_field;
 pub mod reactive;
 pub mod widgets;

@@ -48,11 +48,12 @@ pub fn PasswordField(
                         value.set(generate());
                         reveal.set(true);
                         on_input.run(());
-                    }>"🔄"</button>
+                    }>{super::icons::Icon::Refresh.view()}</button>
                 <button type="button" class="btn icon-btn"
+                    title=move || if reveal.get() { "Hide password" } else { "Show password" }
                     aria-label=move || if reveal.get() { "Hide password" } else { "Show password" }
                     aria-pressed=move || reveal.get().to_string()
-                    on:click=move |_| reveal.update(|r| *r = !*r)>"👁️"</button>
+                    on:click=move |_| reveal.update(|r| *r = !*r)>{move || if reveal.get() { super::icons::Icon::EyeOff.view().into_any() } else { super::icons::Icon::Eye.view().into_any() }}</button>
             </div>
             {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
             <p class="field-error" role="alert">{move || error.get()}</p>

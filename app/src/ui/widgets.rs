@@ -192,7 +192,7 @@ pub fn ActionsMenu(#[prop(into)] label: String, children: ChildrenFn) -> impl In
                 aria-label=label
                 title="Actions"
                 on:click=move |_| open.update(|o| *o = !*o)
-            >"⚙️"</button>
+            >{super::icons::Icon::Settings.view()}</button>
             <Show when=move || open.get()>
                 <div class="menu-backdrop" on:click=move |_| open.set(false)></div>
                 <div class="menu" role="menu" on:click=move |_| open.set(false)>

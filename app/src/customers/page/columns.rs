@@ -4,6 +4,7 @@
 use crate::customers::list::COLUMNS;
 use crate::error::AppError;
 use crate::prefs::{get_list_prefs, save_list_prefs, ListPrefs};
+use crate::ui::icons::Icon;
 use crate::ui::widgets::Toasts;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -135,9 +136,9 @@ pub fn ColumnsMenu(columns: Columns) -> impl IntoView {
     let open = RwSignal::new(false);
     view! {
         <div class="columns-menu">
-            <button type="button" class="icon-btn" title="Columns" aria-label="Columns"
+            <button type="button" class="icon-btn" title="Visibility" aria-label="Columns"
                 aria-expanded=move || open.get().to_string()
-                on:click=move |_| open.update(|o| *o = !*o)>"👁️"</button>
+                on:click=move |_| open.update(|o| *o = !*o)>{Icon::Eye.view()}</button>
             <Show when=move || open.get()>
                 <div class="menu-backdrop" on:click=move |_| open.set(false)></div>
                 <div class="menu columns-popover" role="group" aria-label="Visible columns">

@@ -9,6 +9,7 @@ use crate::customers::model::{Customer, Status};
 use crate::customers::set_customer_status;
 use crate::fmt::{country_name, fmt_date, fmt_datetime};
 use crate::labels::ui::LabelChips;
+use crate::ui::icons::Icon;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -117,6 +118,9 @@ fn cell(list: ListState, c: &Customer, key: &str) -> AnyView {
         "status" => status_cell(list, c),
         "first_name" | "last_name" => name_link(list, c, cell_text(c, key), "name-link"),
         "labels" => view! { <LabelChips labels=c.labels.clone()/> }.into_any(),
+        "country" if !c.country.is_empty() => {
+            view! { <span title=c.country.clone()>{cell_text(c, key)}</span> }.into_any()
+        }
         _ => cell_text(c, key).into_any(),
     }
 }
@@ -251,7 +255,7 @@ pub fn CustomerTable(list: ListState, rows: Vec<Customer>, live: bool) -> impl I
                             view! { <th scope="col" class="select"></th> }.into_any()
                         })}
                         {COLUMNS.iter().map(|(k, l, s)| header_cell(list, k, l, *s, live)).collect_view()}
-                        <th scope="col"><span class="sr-only">"Actions"</span>"⚙️"</th>
+                        <th scope="col" class="actions-head" title="Actions"><span class="sr-only">"Actions"</span>{Icon::Settings.view()}</th>
                     </tr>
                 </thead>
                 <tbody>{body}</tbody>

@@ -12,6 +12,7 @@ use crate::export::ui::ExportMenu;
 use crate::labels::ui::LabelFilter;
 use crate::labels::Label;
 use crate::ui::context::can;
+use crate::ui::icons::Icon;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -72,7 +73,7 @@ pub fn Toolbar(
                     <option value="inactive" selected=move || query.get().status == Some(Status::Inactive)>"Inactive"</option>
                 </select>
             </label>
-            <Transition fallback=|| view! { <button type="button" class="btn filter-btn" disabled>"🏷️ All labels ▾"</button> }>
+            <Transition fallback=|| view! { <button type="button" class="btn filter-btn" disabled>"All labels ▾"</button> }>
                 {move || Suspend::new(async move {
                     let ls = labels.await.unwrap_or_default();
                     view! {
@@ -102,7 +103,7 @@ pub fn Toolbar(
                     disabled=Signal::derive(move || list.offline.get())
                 />
             }.into_any())}
-            <button type="button" class="icon-btn" title="Refresh" aria-label="Refresh" on:click=move |_| list.refresh.run(())>"🔄"</button>
+            <button type="button" class="icon-btn" title="Refresh" aria-label="Refresh" on:click=move |_| list.refresh.run(())>{Icon::Refresh.view()}</button>
             <ColumnsMenu columns=list.columns/>
             <button type="button" class="icon-btn" title="Switch view"
                 aria-label=move || if cards.get() { "Show as table" } else { "Show as cards" }
@@ -110,7 +111,7 @@ pub fn Toolbar(
                     let to_cards = !cards.get_untracked();
                     list.columns.save_cards(to_cards);
                     list.set_url(|u| u.view = to_cards.then_some(View::Cards), false);
-                }>{move || if cards.get() { "☰" } else { "▦" }}</button>
+                }>{move || if cards.get() { Icon::Rows.view().into_any() } else { Icon::Grid.view().into_any() }}</button>
             <span class="pending" aria-live="polite">{move || pending.get().then_some("Loading…")}</span>
         </div>
     }
