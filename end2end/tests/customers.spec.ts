@@ -218,3 +218,23 @@ test("a Support user sees customers but no write controls", async ({ page, brows
   await page.getByRole("link", { name: "History" }).click();
   await expect(page.getByTestId("history")).toContainText("Created by Administrator");
 });
+
+test("a dialog takes focus, keeps Tab inside, and gives focus back to its opener", async ({ page }) => {
+  await signedIn(page);
+  await hydrated(page);
+  const opener = page.getByRole("button", { name: "+ Add customer" });
+  await opener.click();
+  const dialog = page.getByRole("dialog", { name: "Add customer" });
+  await expect(dialog.getByRole("textbox", { name: "First name", exact: true })).toBeFocused();
+  // Tab and Shift+Tab never leave the dialog.
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press("Tab");
+    expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  }
+  await dialog.getByRole("button", { name: "Close" }).focus();
+  await page.keyboard.press("Shift+Tab");
+  expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(opener).toBeFocused();
+});

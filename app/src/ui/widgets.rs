@@ -1,4 +1,5 @@
-//! Small shared widgets: modal dialog, toasts with an action, the ⚙️ actions menu.
+//! Small shared widgets: modal dialog (focus in, Tab kept inside, focus back), toasts with
+//! an action, the row actions menu.
 //!
 //! The bottom layer: nothing here imports a feature (or `auth`); features import this file
 //! directly, not through the shell in `ui/mod.rs`.
@@ -16,14 +17,102 @@ pub fn on_demand(view: impl Future<Output = AnyView> + 'static) -> impl IntoView
     Suspend::new(send_wrapper::SendWrapper::new(view))
 }
 
+/// What Tab may land on inside a dialog.
+const FOCUSABLE: &str =
+    "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), \
+    select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+/// The visible elements Tab may land on inside `root`, in order.
+fn focusables(root: &web_sys::Element) -> Vec<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    let Ok(list) = root.query_selector_all(FOCUSABLE) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|e| e.offset_parent().is_some())
+        .collect()
+}
+
 /// A dialog over the page. Closes with ✕, Cancel (the caller's) or Escape — never by a stray
-/// click on the backdrop, which would throw away what was typed.
+/// click on the backdrop, which would throw away what was typed. Focus goes into it when it
+/// opens (its first field, else its first control), Tab and Shift+Tab stay inside it, and
+/// when it closes focus goes back to what opened it.
 #[component]
 pub fn Modal(
     #[prop(into)] title: String,
     on_close: Callback<()>,
     children: Children,
 ) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    // Whatever had focus when the dialog was made — the button that opened it — gets it
+    // back when the dialog goes. (No dialog is rendered by the server.)
+    #[cfg(not(feature = "ssr"))]
+    {
+        let opener = send_wrapper::SendWrapper::new(
+            document()
+                .active_element()
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()),
+        );
+        on_cleanup(move || {
+            if let Some(el) = opener.take() {
+                if el.is_connected() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let Some(root) = dialog.get() else {
+            return false;
+        };
+        // After the dialog's first paint (its fields may render a moment later).
+        request_animation_frame(move || {
+            let all = focusables(&root);
+            let field = all
+                .iter()
+                .find(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+            let target = field.or_else(|| all.get(1)).or_else(|| all.first());
+            match target {
+                Some(el) => {
+                    let _ = el.focus();
+                }
+                None => {
+                    let _ = root.focus();
+                }
+            }
+        });
+        true
+    });
+    let trap = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            on_close.run(());
+            return;
+        }
+        if ev.key() != "Tab" {
+            return;
+        }
+        let Some(root) = dialog.get_untracked() else {
+            return;
+        };
+        let all = focusables(&root);
+        let (Some(first), Some(last)) = (all.first(), all.last()) else {
+            return;
+        };
+        let active = document().active_element();
+        let at = |e: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a == e.as_ref());
+        if ev.shift_key() && at(first) {
+            ev.prevent_default();
+            let _ = last.focus();
+        } else if !ev.shift_key() && at(last) {
+            ev.prevent_default();
+            let _ = first.focus();
+        }
+    };
     view! {
         <div class="modal-backdrop">
             <div
@@ -31,11 +120,9 @@ pub fn Modal(
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby="modal-title"
-                on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
-                        on_close.run(());
-                    }
-                }
+                tabindex="-1"
+                node_ref=dialog
+                on:keydown=trap
             >
                 <header class="modal-header">
                     <h2 id="modal-title">{title}</h2>
