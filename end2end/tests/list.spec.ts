@@ -192,3 +192,63 @@ test("every toolbar and row-action button shows an icon or words, with a name an
   // Short country names, the ISO code on hover.
   await expect(page.locator('td[data-col="country"] span[title="GB"]').first()).toHaveText("United Kingdom");
 });
+
+test("keyboard: / searches, j/k move, e edits, Enter opens, n adds, ? lists the shortcuts — never while typing", async ({ page }) => {
+  await signedIn(page);
+  await hydrated(page);
+  const body = page.locator("tbody tr[data-customer-id]");
+  await page.getByRole("heading", { name: "Customers", level: 1 }).click();
+  await page.keyboard.press("j");
+  await expect(body.nth(0)).toBeFocused();
+  await page.keyboard.press("j");
+  await expect(body.nth(1)).toBeFocused();
+  await page.keyboard.press("k");
+  await expect(body.nth(0)).toBeFocused();
+  const id = await body.nth(0).getAttribute("data-customer-id");
+  await page.keyboard.press("e");
+  const edit = page.getByRole("dialog", { name: "Edit customer" });
+  await expect(edit).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(edit).toBeHidden();
+  await expect(body.nth(0)).toBeFocused();
+  await page.keyboard.press("?");
+  const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await expect(help).toContainText("Edit the customer");
+  await page.keyboard.press("Escape");
+  await expect(help).toBeHidden();
+  await page.keyboard.press("/");
+  const search = page.getByRole("searchbox", { name: "Search customers" });
+  await expect(search).toBeFocused();
+  await page.keyboard.type("n");
+  await expect(search).toHaveValue("n");
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await search.fill("");
+  await page.getByRole("heading", { name: "Customers", level: 1 }).click();
+  await page.keyboard.press("n");
+  await expect(page.getByRole("dialog", { name: "Add customer" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("j");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/customers/${id}$`));
+});
+
+for (const width of [1280, 1440]) {
+  test(`at ${width} px the page does not scroll sideways, Actions stay in view, rows have one height, the header stays`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 800 });
+    await signedIn(page);
+    await hydrated(page);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(sideways).toBeLessThanOrEqual(0);
+    const actions = page.locator("tbody tr[data-customer-id] td.actions").first();
+    const box = (await actions.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(width);
+    const heights = await page.locator("tbody tr[data-customer-id]").evaluateAll((rows) => rows.map((r) => Math.round(r.getBoundingClientRect().height)));
+    expect(new Set(heights).size, `row heights ${heights}`).toBe(1);
+    // Scrolled inside its card, the header is still at the top of it.
+    const wrap = page.locator(".card.table-wrap").first();
+    await wrap.evaluate((w) => (w.scrollTop = 300));
+    const head = (await page.locator("thead th").nth(2).boundingBox())!;
+    const top = (await wrap.boundingBox())!;
+    expect(Math.abs(head.y - top.y)).toBeLessThan(3);
+  });
+}

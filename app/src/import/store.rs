@@ -420,13 +420,14 @@ impl MappingRow {
     }
 }
 
-/// The team's saved mappings, the latest first.
+/// The team's saved mappings, the latest first (the 100 latest: an upload lists them).
 pub async fn mappings(pool: &Pool) -> Result<Vec<SavedMapping>, sqlx::Error> {
     let rows = db::query_as::<MappingRow>(
         "select m.import_mapping_id, m.name, m.columns, m.default_country, m.date_order,
                 s.name as updated_by_name
          from import_mapping m join staff_user s on s.staff_user_id = m.updated_by
-         order by m.updated_at desc, m.import_mapping_id desc",
+         order by m.updated_at desc, m.import_mapping_id desc
+         limit 100",
     )
     .fetch_all(pool)
     .await?;

@@ -6,6 +6,7 @@
 
 mod bulk_bar;
 mod columns;
+mod keys;
 mod offline;
 mod pager;
 mod row_actions;
@@ -44,6 +45,8 @@ pub fn CustomersPage() -> impl IntoView {
     let cards = memo_fixed_on_server(move || list.url.with(ListUrl::cards));
     let start = memo_fixed_on_server(move || list.url.with(ListUrl::start));
     offline::watch_connection(list);
+    let shortcuts_open = RwSignal::new(false);
+    keys::listen(list, shortcuts_open);
     // Cards for those who chose them last time (saved per user): a list address without
     // `view` shows them as soon as the page runs in the browser, and the address says so.
     Effect::new(move |_| {
@@ -173,6 +176,9 @@ pub fn CustomersPage() -> impl IntoView {
             }),
         )))}
         <BulkConfirm bulk/>
+        {move || shortcuts_open.get().then(|| view! {
+            <keys::ShortcutsDialog on_close=Callback::new(move |_| shortcuts_open.set(false))/>
+        })}
         {move || list.resetting.get().map(|(id, name)| on_demand(reset_password_modal(
             id,
             name,

@@ -212,7 +212,7 @@ fn page_select_header(list: ListState, page_ids: Vec<i64>) -> impl IntoView {
 fn row_view(list: ListState, c: Customer) -> impl IntoView {
     let id = c.customer_id;
     view! {
-        <tr data-customer-id=id class:selected=move || list.is_selected(id)>
+        <tr data-customer-id=id class="kb-row" tabindex="-1" class:selected=move || list.is_selected(id)>
             {list.can_edit.then(|| view! { <td class="select">{select_box(list, id, c.full_name())}</td> })}
             {COLUMNS.iter().map(|(key, _, _)| {
                 let key: &'static str = key;
@@ -270,7 +270,7 @@ pub fn CustomerCards(list: ListState, rows: Vec<Customer>) -> impl IntoView {
     let card_view = move |c: Customer| {
         let id = c.customer_id;
         view! {
-            <article class="customer-card card" data-customer-id=id class:selected=move || list.is_selected(id)>
+            <article class="customer-card card kb-row" tabindex="-1" data-customer-id=id class:selected=move || list.is_selected(id)>
                 <header>
                     {list.can_edit.then(|| select_box(list, id, c.full_name()))}
                     {name_link(list, &c, c.full_name(), "card-name")}
