@@ -252,3 +252,63 @@ for (const width of [1280, 1440]) {
     expect(Math.abs(head.y - top.y)).toBeLessThan(3);
   });
 }
+
+test("Refresh shows another person's change; Active and Inactive chips have colours of their own; the Eye toggle; the Portal tab", async ({ page, browser }) => {
+  await signedIn(page);
+  await hydrated(page);
+  const email = await addCustomer(page, "Refresha", "Visible");
+  const row = page.getByRole("row").filter({ hasText: email });
+  await expect(row.getByRole("switch")).toHaveAttribute("aria-checked", "true");
+  const id = await row.getAttribute("data-customer-id");
+
+  // Someone else sets the customer Inactive; Refresh brings it in.
+  const other = await browser.newContext();
+  const page2 = await other.newPage();
+  await signedIn(page2);
+  const status = await page2.evaluate(async (id) => {
+    const res = await fetch("/api/set_customer_status", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: Number(id), status: "inactive" }),
+    });
+    return res.status;
+  }, id);
+  expect(status).toBe(200);
+  await other.close();
+  await expect(row.getByRole("switch")).toHaveAttribute("aria-checked", "true");
+  await page.getByRole("button", { name: "Refresh", exact: true }).click();
+  await expect(row.getByRole("switch")).toHaveAttribute("aria-checked", "false");
+
+  // The chips view-only staff see: two different colours, neither transparent.
+  const { SUPPORT_EMAIL, SUPPORT_PASSWORD } = await import("./helpers");
+  const support = await (await browser.newContext()).newPage();
+  await signedIn(support, "/customers?status=inactive", SUPPORT_EMAIL, SUPPORT_PASSWORD);
+  const inactive = await support.locator("tbody td[data-col=status] .status-inactive").first().evaluate((e) => getComputedStyle(e).color);
+  await support.goto("/customers?status=active");
+  await hydrated(support);
+  const active = await support.locator("tbody td[data-col=status] .status-active").first().evaluate((e) => getComputedStyle(e).color);
+  expect(active).not.toBe(inactive);
+  const text = await support.locator("body").evaluate((e) => getComputedStyle(e).color);
+  for (const c of [active, inactive]) expect(c, "a colour of its own").not.toBe(text);
+  await support.context().close();
+
+  // Reset password: the eye shows and hides what is typed.
+  await row.getByRole("button", { name: /Actions for/ }).click();
+  await row.getByRole("menuitem", { name: "Reset password" }).click();
+  const reset = page.getByRole("dialog", { name: "Reset password" });
+  const field = reset.getByLabel("New Password");
+  await field.fill("Typed-Secret-Words-42");
+  await expect(field).toHaveAttribute("type", "password");
+  await reset.getByRole("button", { name: "Show password" }).click();
+  await expect(field).toHaveAttribute("type", "text");
+  await reset.getByRole("button", { name: "Hide password" }).click();
+  await expect(field).toHaveAttribute("type", "password");
+  await page.keyboard.press("Escape");
+
+  // The profile's Portal tab, by a click.
+  await page.goto(`/customers/${id}`);
+  await hydrated(page);
+  await page.getByRole("link", { name: "Portal", exact: true }).click();
+  await expect(page).toHaveURL(/tab=portal/);
+  await expect(page.getByTestId("portal-state")).toBeVisible();
+});
