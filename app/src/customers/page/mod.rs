@@ -63,6 +63,13 @@ pub fn CustomersPage() -> impl IntoView {
     let labels = Resource::new(fixed_on_server(move || list.labels_version.get()), |_| {
         list_labels()
     });
+    // The toolbar's label filter has a resource of its own: two Transitions awaiting one
+    // resource during the server's render is the shape of Leptos' SSR hangs
+    // (leptos-rs/leptos#4851, #4578) — seen here once in ~60 CI runs: /customers stopped
+    // after the Status filter, and the render guard ended it after 10 s.
+    let filter_labels = Resource::new(fixed_on_server(move || list.labels_version.get()), |_| {
+        list_labels()
+    });
     let manage_open = RwSignal::new(false);
     let importing = RwSignal::new(false);
     let bulk = Bulk::new(list);
@@ -156,7 +163,7 @@ pub fn CustomersPage() -> impl IntoView {
                 </div>
             </div>
             <OfflineBanner list/>
-            <Toolbar list page labels cards pending/>
+            <Toolbar list page labels=filter_labels cards pending/>
             {results}
         </section>
         // The dialogs' code is fetched when one is first opened.
