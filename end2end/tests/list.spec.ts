@@ -312,3 +312,89 @@ test("Refresh shows another person's change; Active and Inactive chips have colo
   await expect(page).toHaveURL(/tab=portal/);
   await expect(page.getByTestId("portal-state")).toBeVisible();
 });
+
+test("country, gender, dates and last access filter the list, sit in the URL and clear", async ({ page }) => {
+  await signedIn(page);
+  await page.goto("/customers?size=100");
+  await hydrated(page);
+  // Countries: find one, tick it, tick another; every row is in one of them.
+  await page.getByRole("button", { name: /^Country filter/ }).click();
+  const picker = page.getByRole("group", { name: "Country filter" });
+  await picker.getByRole("searchbox", { name: "Find a country" }).fill("japan");
+  await picker.getByLabel(/Japan/).check();
+  await expect(page).toHaveURL(/country=JP/);
+  await picker.getByRole("searchbox", { name: "Find a country" }).fill("germ");
+  await picker.getByLabel(/Germany/).check();
+  await expect(page).toHaveURL(/country=JP%2CDE/);
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("button", { name: /^Country filter: 2 countries/ })).toBeVisible();
+  const countries = page.locator('tbody td[data-col="country"]');
+  await expect.poll(async () => {
+    const all = await countries.allTextContents();
+    return all.length > 0 && all.every((c) => c.includes("Japan") || c.includes("Germany"));
+  }).toBe(true);
+
+  // More filters: a gender and a created range that ends before it starts (refused next to
+  // the field, the URL unchanged), then one that works.
+  await page.getByRole("button", { name: /^More filters/ }).click();
+  const more = page.getByRole("group", { name: "More filters" });
+  await more.getByLabel("Gender").selectOption("other");
+  await expect(page).toHaveURL(/gender=other/);
+  await more.getByLabel("Date created from").fill("2025-06-01");
+  await expect(page).toHaveURL(/created=2025-06-01\.\./);
+  await more.getByLabel("Date created to").fill("2024-01-01");
+  await expect(more.getByRole("alert").first()).toHaveText("The end is before the start.");
+  await expect(page).not.toHaveURL(/created=2025-06-01\.\.2024/);
+  await more.getByLabel("Last access").selectOption("never");
+  await expect(page).toHaveURL(/access=never/);
+  await expect(page.getByRole("button", { name: /^More filters \(3\)/ })).toBeVisible();
+
+  // The URL brings the same view back after a reload; Clear filters empties it.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("button", { name: /^More filters \(3\)/ })).toBeVisible();
+  await expect(page.getByRole("button", { name: /^Country filter: 2 countries/ })).toBeVisible();
+  await page.getByRole("button", { name: /^Clear filters/ }).click();
+  await expect(page).not.toHaveURL(/country=|gender=|created=|access=/);
+  await expect(page.getByRole("button", { name: /^Country filter: All countries/ })).toBeVisible();
+});
+
+test("saved views: the team's Best clients applies in one click, and my own view is saved and deleted", async ({ page }) => {
+  await signedIn(page);
+  await page.goto("/customers");
+  await hydrated(page);
+  await page.getByRole("button", { name: /^Saved views/ }).click();
+  const menu = page.getByRole("group", { name: "Saved views" });
+  await menu.getByRole("menu", { name: "Team views" }).getByRole("menuitem", { name: "Best clients" }).click();
+  await expect(page).toHaveURL(/status=active&labels=\d+/);
+  await expect(page.getByRole("button", { name: "Saved views: Best clients" })).toBeVisible();
+  const statuses = page.locator('tbody td[data-col="status"]');
+  await expect.poll(async () => {
+    const all = await statuses.allTextContents();
+    return all.length > 0 && all.every((s) => s.includes("Active"));
+  }).toBe(true);
+
+  // Narrow it by a country and keep that as my own view.
+  await page.goto("/customers?status=active&country=PH");
+  await hydrated(page);
+  await page.getByRole("button", { name: /^Saved views/ }).click();
+  await menu.getByRole("button", { name: "Save current view…" }).click();
+  await menu.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(menu.getByRole("alert")).toHaveText("Give the view a name.");
+  await menu.getByLabel("View name").fill("Active Filipinos");
+  await menu.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(menu.getByRole("menu", { name: "My views" }).getByRole("menuitem", { name: "Active Filipinos" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Saved views: Active Filipinos" })).toBeVisible();
+
+  // From the plain list, one click brings it back; it survives a reload; × deletes it.
+  await page.goto("/customers");
+  await hydrated(page);
+  await page.getByRole("button", { name: /^Saved views/ }).click();
+  await menu.getByRole("menuitem", { name: "Active Filipinos" }).click();
+  await expect(page).toHaveURL(/status=active&country=PH/);
+  await page.reload();
+  await hydrated(page);
+  await page.getByRole("button", { name: "Saved views: Active Filipinos" }).click();
+  await menu.getByRole("button", { name: "Delete view Active Filipinos" }).click();
+  await expect(menu.getByRole("menuitem", { name: "Active Filipinos" })).toHaveCount(0);
+});

@@ -10,9 +10,12 @@
 //! `BENCH_QUERIES_ONLY=1` stops after the list/search queries (no export, no HTTP);
 //! `BENCH_ONLY=ari` runs only the queries whose name contains it, `BENCH_RUNS` times;
 //! `BENCH_LOAD_SECS=60` replaces the HTTP table by the mixed-load run (see `load`).
+//!
+//! The further filters need data the demo seed does not write: [`filter_fixture`] adds a
+//! long tail of countries and portal accounts with last access times, once per database.
 
-use app::customers::list::{Cursor, CustomerQuery, SortKey};
-use app::customers::model::Status;
+use app::customers::list::{Cursor, CustomerQuery, DateRange, LastAccess, SortKey};
+use app::customers::model::{Gender, Status};
 use app::db;
 use std::time::{Duration, Instant};
 
@@ -172,6 +175,59 @@ async fn statistics(url: &str, analyzed: bool) -> db::Pool {
         .into()
 }
 
+/// Data for the further filters, written once into the bench database: a long tail of
+/// countries (Ireland 2 %, New Zealand 0.5 %, Iceland 0.05 %, in place of the seed's six
+/// even ones) and a portal account for one customer in seven, two thirds of them with a
+/// last access spread over the last 400 days (the rest invited, never signed in).
+async fn filter_fixture(pool: &db::Pool) {
+    let have: i64 = db::query_scalar("select count(*) from portal_account")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    if have > 0 {
+        return;
+    }
+    let t = Instant::now();
+    for (code, modulo, rest) in [("IE", 50, 17), ("NZ", 200, 13), ("IS", 2000, 11)] {
+        db::query(format!(
+            "update customer set country = '{code}' where customer_id % {modulo} = {rest}"
+        ))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let last_access = match pool.backend() {
+        db::Backend::Sqlite => {
+            "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-' || ((customer_id * 7919) % 400) || ' days',
+                      '-' || (customer_id % 86400) || ' seconds')"
+        }
+        db::Backend::Postgres => {
+            "now() - make_interval(days => ((customer_id * 7919) % 400)::int,
+                                   secs => (customer_id % 86400)::double precision)"
+        }
+    };
+    db::query(format!(
+        "insert into portal_account (customer_id, created_at, invited_at, last_access_at)
+         select customer_id, created_at, created_at,
+                case when customer_id % 3 = 0 then null else {last_access} end
+           from customer where customer_id % 7 = 0"
+    ))
+    .execute(pool)
+    .await
+    .unwrap();
+    if pool.backend() == db::Backend::Postgres {
+        db::query("vacuum (analyze) portal_account")
+            .execute(pool)
+            .await
+            .unwrap();
+        db::query("analyze customer").execute(pool).await.unwrap();
+    }
+    println!(
+        "filter fixture written in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let count: u64 = std::env::args()
@@ -179,6 +235,7 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let pool = open_seeded(count).await;
+    filter_fixture(&pool).await;
 
     // Real values to look for.
     let probe: i64 = (count as i64 * 2) / 3;
@@ -431,6 +488,161 @@ async fn main() {
             ..base.clone()
         },
     ));
+
+    // The further filters (#18): each alone, rare and common, and combined.
+    let days = |from: &str, to: &str| DateRange {
+        from: from.parse().ok(),
+        to: to.parse().ok(),
+    };
+    let filters: Vec<(&str, CustomerQuery)> = vec![
+        (
+            "filter: country, rare (IS, 0.05 %)",
+            CustomerQuery {
+                countries: vec!["IS".into()],
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: country (IE, 2 %)",
+            CustomerQuery {
+                countries: vec!["IE".into()],
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: country (PH, 16 %)",
+            CustomerQuery {
+                countries: vec!["PH".into()],
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: three countries (IE, NZ, IS)",
+            CustomerQuery {
+                countries: vec!["IE".into(), "NZ".into(), "IS".into()],
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: countries (PH, US) by last name",
+            CustomerQuery {
+                countries: vec!["PH".into(), "US".into()],
+                sort: SortKey::LastName,
+                desc: Some(false),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: gender (other, 25 %)",
+            CustomerQuery {
+                gender: Some(Gender::Other),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: gender + country + status (female, IE, active)",
+            CustomerQuery {
+                gender: Some(Gender::Female),
+                countries: vec!["IE".into()],
+                status: Some(Status::Active),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: created in a month (Dec 2025)",
+            CustomerQuery {
+                created: days("2025-12-01", "2025-12-31"),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: created in a year (2024)",
+            CustomerQuery {
+                created: days("2024-01-01", "2024-12-31"),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: created in 2024, by last name",
+            CustomerQuery {
+                created: days("2024-01-01", "2024-12-31"),
+                sort: SortKey::LastName,
+                desc: Some(false),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: created since 2025-06, by date created",
+            CustomerQuery {
+                created: days("2025-06-01", ""),
+                sort: SortKey::Created,
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: updated in a week",
+            CustomerQuery {
+                updated: days("2024-03-01", "2024-03-07"),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: last access within 7 days",
+            CustomerQuery {
+                access: Some(LastAccess::Within7),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: last access within 90 days",
+            CustomerQuery {
+                access: Some(LastAccess::Within90),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: last access never",
+            CustomerQuery {
+                access: Some(LastAccess::Never),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: last access over 90 days, by last name",
+            CustomerQuery {
+                access: Some(LastAccess::Over90),
+                sort: SortKey::LastName,
+                desc: Some(false),
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: label + country (VIP, PH)",
+            CustomerQuery {
+                labels: vec![vip],
+                countries: vec!["PH".into()],
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: search + country (\"ari\", IE)",
+            CustomerQuery {
+                q: "ari".into(),
+                countries: vec!["IE".into()],
+                ..base.clone()
+            },
+        ),
+        (
+            "filter: 2024 + IE + female (three broad, 0.1 % together)",
+            CustomerQuery {
+                created: days("2024-01-01", "2024-12-31"),
+                countries: vec!["IE".into()],
+                gender: Some(Gender::Female),
+                ..base.clone()
+            },
+        ),
+    ];
+    scenarios.extend(filters);
 
     let http_only = std::env::var("BENCH_HTTP_ONLY").is_ok();
     let export_only = std::env::var("BENCH_EXPORT_ONLY").is_ok();

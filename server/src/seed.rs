@@ -168,6 +168,16 @@ const LABELS: &[(&str, &str, u64)] = &[
     ("Referral", "#00897b", 60),
 ];
 
+/// The team's shared saved view "Best clients" (the ERPat manual's group): VIP and Active.
+const BEST_CLIENTS: &str = "insert into saved_view (name, name_key, owner_id, query, hidden_columns, updated_by, updated_at)
+     select 'Best clients', 'best clients', null, $1, '[]', null, $2
+      where not exists (select 1 from saved_view where owner_id is null and name_key = 'best clients')";
+
+/// Its list query: the VIP label (the first demo label) and Active.
+fn best_clients_query(label_ids: &[(i64, u64)]) -> String {
+    format!("status=active&labels={}", label_ids[0].0)
+}
+
 /// A small deterministic generator (SplitMix64): the same data on every machine.
 struct Rng(u64);
 impl Rng {
@@ -335,6 +345,11 @@ async fn seed_postgres(pool: &sqlx::PgPool, count: u64) -> Result<u64, sqlx::Err
             .await?;
         label_ids.push((id, *share));
     }
+    sqlx::query(BEST_CLIENTS)
+        .bind(best_clients_query(&label_ids))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     let bulk = count >= BULK_LOAD_ROWS;
     let mut indexes: Vec<String> = Vec::new();
     if bulk {
@@ -602,6 +617,11 @@ async fn fill(
             .await?;
         label_ids.push((id, *share));
     }
+    sqlx::query(BEST_CLIENTS)
+        .bind(best_clients_query(&label_ids))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     let mut done = 0u64;
     while done < count {
         let n = BATCH.min(count - done);

@@ -63,6 +63,10 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     // list preferences (each user's own)
     ("get_list_prefs", Staff(ViewCustomers)),
     ("save_list_prefs", Staff(ViewCustomers)),
+    // saved views (own ones; shared ones: Admin, checked inside)
+    ("list_saved_views", Staff(ViewCustomers)),
+    ("save_view", Staff(ViewCustomers)),
+    ("delete_saved_view", Staff(ViewCustomers)),
     // mail outbox
     ("list_mail", Staff(Administer)),
     ("retry_mail", Staff(Administer)),

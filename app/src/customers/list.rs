@@ -1,7 +1,8 @@
 //! The list's query (search, filters, sort, page) and its answer: shared by the page, the
 //! server function and the export.
 
-use super::model::{Customer, Status};
+use super::model::{Customer, Gender, Status};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub const PAGE_SIZES: [u32; 4] = [10, 20, 50, 100];
@@ -127,12 +128,150 @@ pub struct CustomerQuery {
     /// Label ids; a customer matches when it has any of them (or all, with `all_labels`).
     pub labels: Vec<i64>,
     pub all_labels: bool,
+    /// Countries (ISO alpha-2): a customer matches when it is in any of them.
+    pub countries: Vec<String>,
+    pub gender: Option<Gender>,
+    /// Days the customer was created on (both ends included; either may be open).
+    pub created: DateRange,
+    /// Days the customer was last updated on.
+    pub updated: DateRange,
+    /// When the customer last used the portal.
+    pub access: Option<LastAccess>,
     pub sort: SortKey,
     /// Descending? Unset: newest first for ids and dates, A→Z for text.
     pub desc: Option<bool>,
     /// 10, 20, 50 or 100; anything else means "my saved page size".
     pub size: u32,
     pub cursor: Option<Cursor>,
+}
+
+/// Days for a date filter, both ends included; either end may be open. Days are UTC days,
+/// as the list shows its dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DateRange {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl DateRange {
+    pub fn is_set(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+
+    /// A range that ends before it starts matches nothing: refused instead.
+    pub fn is_valid(&self) -> bool {
+        match (self.from, self.to) {
+            (Some(f), Some(t)) => f <= t,
+            _ => true,
+        }
+    }
+
+    /// The instants it covers: from the first day's start (included) to the day after the
+    /// last day's start (excluded).
+    pub fn instants(&self) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        (
+            self.from.and_then(start),
+            self.to
+                .and_then(|d| d.checked_add_days(Days::new(1)))
+                .and_then(start),
+        )
+    }
+
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        let (from, to) = self.instants();
+        from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e)
+    }
+
+    /// `2026-01-01..2026-03-31`, `2026-01-01..`, `..2026-03-31`; "" when open at both ends.
+    pub fn encode(&self) -> String {
+        if !self.is_set() {
+            return String::new();
+        }
+        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        format!("{}..{}", day(self.from), day(self.to))
+    }
+
+    /// Reads [`DateRange::encode`]'s form; a side that is not a date is left open.
+    pub fn decode(s: &str) -> DateRange {
+        let (from, to) = s.split_once("..").unwrap_or((s, ""));
+        let day = |s: &str| s.trim().parse::<NaiveDate>().ok();
+        DateRange {
+            from: day(from),
+            to: day(to),
+        }
+    }
+}
+
+/// The last-access filter's choices: never, within the last 7 / 30 / 90 days, or longer ago.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LastAccess {
+    #[serde(rename = "never")]
+    Never,
+    #[serde(rename = "7d")]
+    Within7,
+    #[serde(rename = "30d")]
+    Within30,
+    #[serde(rename = "90d")]
+    Within90,
+    #[serde(rename = "over90")]
+    Over90,
+}
+
+impl LastAccess {
+    pub const ALL: [LastAccess; 5] = [
+        LastAccess::Never,
+        LastAccess::Within7,
+        LastAccess::Within30,
+        LastAccess::Within90,
+        LastAccess::Over90,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LastAccess::Never => "never",
+            LastAccess::Within7 => "7d",
+            LastAccess::Within30 => "30d",
+            LastAccess::Within90 => "90d",
+            LastAccess::Over90 => "over90",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LastAccess::Never => "Never",
+            LastAccess::Within7 => "Within 7 days",
+            LastAccess::Within30 => "Within 30 days",
+            LastAccess::Within90 => "Within 90 days",
+            LastAccess::Over90 => "Over 90 days ago",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LastAccess> {
+        LastAccess::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The instant the choice is measured from at `now`: accessed at or after it (within N
+    /// days), or before it (over 90 days ago). None for "never".
+    pub fn cutoff(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let days = match self {
+            LastAccess::Never => return None,
+            LastAccess::Within7 => 7,
+            LastAccess::Within30 => 30,
+            LastAccess::Within90 | LastAccess::Over90 => 90,
+        };
+        Some(now - chrono::Duration::days(days))
+    }
+
+    pub fn matches(self, last_access: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+        match (self, last_access, self.cutoff(now)) {
+            (LastAccess::Never, t, _) => t.is_none(),
+            (_, None, _) | (_, _, None) => false,
+            (LastAccess::Over90, Some(t), Some(cut)) => t < cut,
+            (_, Some(t), Some(cut)) => t >= cut,
+        }
+    }
 }
 
 fn spaces_for_forbidden<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -279,21 +418,72 @@ pub struct SnapshotRow(
     pub chrono::DateTime<chrono::Utc>,
     pub chrono::DateTime<chrono::Utc>,
     pub Vec<crate::labels::LabelRef>,
+    pub Gender,
+    pub Option<chrono::DateTime<chrono::Utc>>,
 );
 
 /// At most this many labels in one filter (more is refused as a bad request).
 pub const MAX_FILTER_LABELS: usize = 20;
+/// At most this many countries in one filter.
+pub const MAX_FILTER_COUNTRIES: usize = 50;
 
 impl CustomerQuery {
     /// Within the limits every query must keep (checked by the server before it runs).
     pub fn is_acceptable(&self) -> bool {
         self.labels.len() <= MAX_FILTER_LABELS
+            && self.countries.len() <= MAX_FILTER_COUNTRIES
+            && self
+                .countries
+                .iter()
+                .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            && self.created.is_valid()
+            && self.updated.is_valid()
             && self.q.chars().count() <= 500
             && self
                 .cursor
                 .as_ref()
                 .is_none_or(|c| self.sort.accepts_key(&c.key))
     }
+}
+
+impl CustomerQuery {
+    /// Any of the filters beyond status and labels (country, gender, dates, last access)?
+    pub fn has_more_filters(&self) -> bool {
+        !self.countries.is_empty()
+            || self.gender.is_some()
+            || self.created.is_set()
+            || self.updated.is_set()
+            || self.access.is_some()
+    }
+
+    /// How many filters are set (the search box aside): for "Filters (3)" and "Clear".
+    pub fn filter_count(&self) -> usize {
+        [
+            self.status.is_some(),
+            !self.labels.is_empty(),
+            !self.countries.is_empty(),
+            self.gender.is_some(),
+            self.created.is_set(),
+            self.updated.is_set(),
+            self.access.is_some(),
+        ]
+        .into_iter()
+        .filter(|on| *on)
+        .count()
+    }
+}
+
+/// Does the customer pass every filter of the query (the search text aside)? The server's
+/// SQL applies the same conditions; this checks a row read another way (an exact User ID
+/// or e-mail hit) and the browser's cached rows when offline.
+pub fn passes_filters(c: &Customer, q: &CustomerQuery, now: DateTime<Utc>) -> bool {
+    q.status.is_none_or(|s| s == c.status)
+        && has_labels(c, q)
+        && (q.countries.is_empty() || q.countries.contains(&c.country))
+        && q.gender.is_none_or(|g| g == c.gender)
+        && q.created.contains(c.created_at)
+        && q.updated.contains(c.updated_at)
+        && q.access.is_none_or(|a| a.matches(c.last_access_at, now))
 }
 
 /// Does the customer pass the query's label filter?
@@ -314,8 +504,8 @@ pub const SNAPSHOT_MAX: i64 = 20_000;
 
 /// The browser-side twin of the server's search, for the cached rows when offline: every
 /// term must appear in the name, email or phone digits (case-insensitive), or be the User ID.
-pub fn matches_locally(c: &Customer, q: &CustomerQuery) -> bool {
-    if q.status.is_some_and(|s| s != c.status) || !has_labels(c, q) {
+pub fn matches_locally(c: &Customer, q: &CustomerQuery, now: DateTime<Utc>) -> bool {
+    if !passes_filters(c, q, now) {
         return false;
     }
     let text = q.q.trim();
@@ -377,7 +567,7 @@ impl From<SnapshotRow> for Customer {
             last_name: r.2,
             suffix: String::new(),
             email: r.3,
-            gender: Default::default(),
+            gender: r.13,
             birthday: r.7,
             phone: r.4,
             phone_e164: r.5,
@@ -400,7 +590,7 @@ impl From<SnapshotRow> for Customer {
             labels: r.12,
             portal_state: Default::default(),
             portal_verified: false,
-            last_access_at: None,
+            last_access_at: r.14,
         }
     }
 }
@@ -432,12 +622,15 @@ mod local_tests {
             t,
             t,
             vec![],
+            Gender::Female,
+            None,
         )
         .into()
     }
 
     #[test]
     fn local_search_mirrors_the_server() {
+        let now = chrono::Utc::now();
         let c = customer(
             12,
             "Maria",
@@ -460,16 +653,145 @@ mod local_tests {
             "+63 917",
             "",
         ] {
-            assert!(matches_locally(&c, &q(yes)), "{yes}");
+            assert!(matches_locally(&c, &q(yes), now), "{yes}");
         }
         for no in ["pedro", "maria cruz", "13", "0918 000"] {
-            assert!(!matches_locally(&c, &q(no)), "{no}");
+            assert!(!matches_locally(&c, &q(no), now), "{no}");
         }
         let inactive = CustomerQuery {
             status: Some(Status::Inactive),
             ..Default::default()
         };
-        assert!(!matches_locally(&c, &inactive));
+        assert!(!matches_locally(&c, &inactive, now));
+    }
+
+    #[test]
+    fn the_other_filters_check_a_row_as_the_server_does() {
+        let now = chrono::Utc::now();
+        let mut c = customer(5, "Ana", "Cruz", "ana@example.com", "", Status::Active);
+        c.created_at = "2026-03-10T23:59:59Z".parse().unwrap();
+        c.updated_at = "2026-04-01T00:00:00Z".parse().unwrap();
+        c.last_access_at = Some(now - chrono::Duration::days(10));
+        let passes = |c: &Customer, q: CustomerQuery| passes_filters(c, &q, now);
+        let day = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+        assert!(passes(&c, CustomerQuery::default()));
+        assert!(passes(
+            &c,
+            CustomerQuery {
+                countries: vec!["US".into(), "PH".into()],
+                gender: Some(Gender::Female),
+                created: DateRange {
+                    from: day("2026-03-10"),
+                    to: day("2026-03-10")
+                },
+                updated: DateRange {
+                    from: day("2026-04-01"),
+                    to: None
+                },
+                access: Some(LastAccess::Within30),
+                ..Default::default()
+            }
+        ));
+        for no in [
+            CustomerQuery {
+                countries: vec!["US".into()],
+                ..Default::default()
+            },
+            CustomerQuery {
+                gender: Some(Gender::Male),
+                ..Default::default()
+            },
+            CustomerQuery {
+                created: DateRange {
+                    from: day("2026-03-11"),
+                    to: None,
+                },
+                ..Default::default()
+            },
+            CustomerQuery {
+                created: DateRange {
+                    from: None,
+                    to: day("2026-03-09"),
+                },
+                ..Default::default()
+            },
+            CustomerQuery {
+                updated: DateRange {
+                    from: None,
+                    to: day("2026-03-31"),
+                },
+                ..Default::default()
+            },
+            CustomerQuery {
+                access: Some(LastAccess::Within7),
+                ..Default::default()
+            },
+            CustomerQuery {
+                access: Some(LastAccess::Never),
+                ..Default::default()
+            },
+            CustomerQuery {
+                access: Some(LastAccess::Over90),
+                ..Default::default()
+            },
+        ] {
+            assert!(!passes(&c, no.clone()), "{no:?}");
+        }
+        c.last_access_at = None;
+        assert!(passes(
+            &c,
+            CustomerQuery {
+                access: Some(LastAccess::Never),
+                ..Default::default()
+            }
+        ));
+        c.last_access_at = Some(now - chrono::Duration::days(91));
+        assert!(passes(
+            &c,
+            CustomerQuery {
+                access: Some(LastAccess::Over90),
+                ..Default::default()
+            }
+        ));
+        assert!(!passes(
+            &c,
+            CustomerQuery {
+                access: Some(LastAccess::Within90),
+                ..Default::default()
+            }
+        ));
+    }
+
+    #[test]
+    fn date_ranges_read_and_write_the_url_form_and_must_run_forward() {
+        let r = DateRange::decode("2026-01-01..2026-03-31");
+        assert_eq!(r.encode(), "2026-01-01..2026-03-31");
+        assert_eq!(DateRange::decode("..2026-03-31").encode(), "..2026-03-31");
+        assert_eq!(DateRange::decode("2026-01-01..").encode(), "2026-01-01..");
+        assert_eq!(DateRange::decode("junk..2026-13-01"), DateRange::default());
+        assert_eq!(DateRange::default().encode(), "");
+        assert!(!DateRange::decode("2026-02-01..2026-01-01").is_valid());
+        let bad = CustomerQuery {
+            created: DateRange::decode("2026-02-01..2026-01-01"),
+            ..Default::default()
+        };
+        assert!(!bad.is_acceptable());
+        for countries in [
+            vec!["us".to_string()],
+            vec!["USA".into()],
+            vec!["U1".into()],
+        ] {
+            assert!(!CustomerQuery {
+                countries,
+                ..Default::default()
+            }
+            .is_acceptable());
+        }
+        assert!(CustomerQuery {
+            countries: vec!["US".into()],
+            ..Default::default()
+        }
+        .is_acceptable());
     }
 
     #[test]

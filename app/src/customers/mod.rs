@@ -16,6 +16,7 @@ pub mod ssr;
 pub mod store;
 pub mod trash;
 pub mod validate;
+pub mod views;
 
 use crate::audit::HistoryEntry;
 use crate::error::AppError;

@@ -135,6 +135,8 @@ pub async fn snapshot(
         DateTime<Utc>,
         DateTime<Utc>,
         sqlx::types::Json<Vec<crate::labels::LabelRef>>,
+        super::model::Gender,
+        Option<DateTime<Utc>>,
     );
     let labels = match pool.backend() {
         db::Backend::Sqlite => labels_json!(sqlite),
@@ -142,7 +144,8 @@ pub async fn snapshot(
     };
     let rows: Vec<R> = db::query_as(format!(
         "select customer_id, first_name, last_name, email, phone, phone_e164, middle_name, birthday,
-                country, status, created_at, updated_at, {labels}
+                country, status, created_at, updated_at, {labels}, gender,
+                (select pa.last_access_at from portal_account pa where pa.customer_id = c.customer_id)
          from customer c where deleted_at is null order by customer_id desc limit $1",
     ))
     .bind(max)
@@ -152,7 +155,8 @@ pub async fn snapshot(
         rows.into_iter()
             .map(|r| {
                 super::list::SnapshotRow(
-                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12 .0,
+                    r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12 .0, r.13,
+                    r.14,
                 )
             })
             .collect(),

@@ -201,6 +201,8 @@ mod tests {
             t,
             t,
             vec![],
+            Default::default(),
+            None,
         )
         .into();
         c.into()

@@ -548,3 +548,199 @@ async fn a_forged_date_cursor_is_a_bad_request() {
         assert_eq!(ids(&next).len(), 10, "{sort}");
     }
 }
+
+/// Every row of a query, page after page (`next` cursors), and the first page's total.
+async fn every_page(app: &TestApp, cookie: &str, mut query: Value) -> (Vec<i64>, Value) {
+    let mut seen = Vec::new();
+    let mut total = Value::Null;
+    loop {
+        let page = list(app, cookie, query.clone()).await;
+        if total.is_null() {
+            total = page["total"].clone();
+        }
+        seen.extend(ids(&page));
+        if page["next"].is_null() {
+            return (seen, total);
+        }
+        query["cursor"] = page["next"].clone();
+    }
+}
+
+/// The further filters (#18): country (several), gender, created and updated days, last
+/// portal access. Each alone and combined, on a rare value (the page is led by the filter's
+/// own index) and a common one (the page walks the sort and checks each row), in the list's
+/// order, every page, with exact counts; "all matching" and the exact-hit shortcuts obey
+/// them too; malformed ones are refused.
+#[tokio::test]
+async fn further_filters_match_exactly_what_they_say_in_order_on_every_page() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    server::seed::seed_demo(&app.pool, 1000).await.unwrap();
+    let now = chrono::Utc::now();
+    // A rare country, and portal accounts with last access at known distances.
+    db::query("update customer set country = 'IS' where customer_id in (17, 290, 733)")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    for (id, days) in [
+        (5i64, Some(2i64)),
+        (6, Some(20)),
+        (7, Some(60)),
+        (8, Some(200)),
+        (9, None),
+    ] {
+        db::query(
+            "insert into portal_account (customer_id, created_at, invited_at, last_access_at)
+             values ($1, $2, $2, $3)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(days.map(|d| now - chrono::Duration::days(d)))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let ids_where = |cond: &'static str, order: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            db::query_scalar::<i64>(format!(
+                "select customer_id from customer c where deleted_at is null and ({cond}) order by {order}"
+            ))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    // The seed's days: pick a window that holds some customers.
+    let mid: String =
+        db::query_scalar("select cast(created_at as text) from customer where customer_id = 500")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let day = &mid[..10];
+    let day_after = (chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap()
+        + chrono::Duration::days(20))
+    .to_string();
+    let created_cond: &'static str = Box::leak(
+        format!("substr(cast(created_at as text), 1, 10) between '{day}' and '{day_after}'")
+            .into_boxed_str(),
+    );
+    let updated_cond: &'static str =
+        Box::leak(format!("substr(cast(updated_at as text), 1, 10) >= '{day}'").into_boxed_str());
+    let cases: Vec<(&str, Value, Vec<i64>)> = vec![
+        (
+            "a rare country, newest first",
+            json!({ "countries": ["IS"] }),
+            ids_where("country = 'IS'", "customer_id desc").await,
+        ),
+        (
+            "two countries by last name",
+            json!({ "countries": ["IS", "JP"], "sort": "last_name", "desc": false }),
+            ids_where("country in ('IS', 'JP')", "lower(last_name), customer_id").await,
+        ),
+        (
+            "a common gender with a status",
+            json!({ "gender": "other", "status": "inactive" }),
+            ids_where("gender = 'other' and status = 'inactive'", "customer_id desc").await,
+        ),
+        (
+            "created within three weeks, by date created",
+            json!({ "created": { "from": day, "to": day_after }, "sort": "created" }),
+            ids_where(created_cond, "created_at desc, customer_id desc").await,
+        ),
+        (
+            "updated since a day, by e-mail",
+            json!({ "updated": { "from": day }, "sort": "email", "desc": true }),
+            ids_where(updated_cond, "lower(email) desc, customer_id desc").await,
+        ),
+        (
+            "countries, gender and a label",
+            json!({ "countries": ["PH", "US"], "gender": "female", "labels": [1, 2] }),
+            ids_where(
+                "country in ('PH', 'US') and gender = 'female' and exists (select 1 from customer_label cl where cl.customer_id = c.customer_id and cl.label_id in (1, 2))",
+                "customer_id desc",
+            )
+            .await,
+        ),
+        ("accessed within 7 days", json!({ "access": "7d" }), vec![5]),
+        ("accessed within 30 days", json!({ "access": "30d" }), vec![6, 5]),
+        ("accessed within 90 days", json!({ "access": "90d" }), vec![7, 6, 5]),
+        ("accessed over 90 days ago", json!({ "access": "over90" }), vec![8]),
+        (
+            "never accessed",
+            json!({ "access": "never" }),
+            ids_where("customer_id not in (5, 6, 7, 8)", "customer_id desc").await,
+        ),
+        (
+            "never accessed, a country, by first name",
+            json!({ "access": "never", "countries": ["DE"], "sort": "first_name" }),
+            ids_where(
+                "customer_id not in (5, 6, 7, 8) and country = 'DE'",
+                "lower(first_name), customer_id",
+            )
+            .await,
+        ),
+    ];
+    for (what, filters, expected) in cases {
+        assert!(
+            !expected.is_empty(),
+            "{what}: the fixture should match some"
+        );
+        for size in [10, 100] {
+            let mut query = filters.clone();
+            query["size"] = json!(size);
+            let (got, total) = every_page(&app, &staff.support, query.clone()).await;
+            assert_eq!(got, expected, "{what} (pages of {size})");
+            let n = total["n"].as_i64().unwrap();
+            if total["capped"] == json!(true) {
+                assert!(n <= expected.len() as i64, "{what}: {total}");
+            } else {
+                assert_eq!(n, expected.len() as i64, "{what}: {total}");
+            }
+            let (status, matching) = app
+                .call(
+                    &staff.support,
+                    "count_matching_customers",
+                    json!({ "query": query }),
+                )
+                .await;
+            assert_eq!(status, 200, "{matching}");
+            assert_eq!(matching, json!(expected.len()), "{what}: all matching");
+        }
+    }
+
+    // An exact User ID or e-mail is still held to the filters.
+    let (email, country): (String, String) =
+        db::query_as("select email, country from customer where customer_id = 17")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(country, "IS");
+    for q in [email.as_str(), "17"] {
+        let page = list(&app, &staff.support, json!({ "q": q, "countries": ["IS"] })).await;
+        assert!(ids(&page).contains(&17), "{q}");
+        let page = list(&app, &staff.support, json!({ "q": q, "countries": ["JP"] })).await;
+        assert!(!ids(&page).contains(&17), "{q}");
+    }
+
+    // Malformed filters: 400, whichever way they arrive.
+    for bad in [
+        json!({ "countries": ["usa"] }),
+        json!({ "countries": ["U1"] }),
+        json!({ "created": { "from": "2026-02-01", "to": "2026-01-01" } }),
+        json!({ "updated": { "from": "2026-02-01", "to": "2026-01-31" } }),
+    ] {
+        let (status, body) = app
+            .call(&staff.support, "list_customers", json!({ "query": bad }))
+            .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let (status, _) = app
+        .call(
+            &staff.support,
+            "list_customers",
+            json!({ "query": { "gender": "robot" } }),
+        )
+        .await;
+    assert!((400..500).contains(&status), "{status}");
+}

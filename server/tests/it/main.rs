@@ -21,5 +21,6 @@ mod operations;
 mod permissions;
 mod plans;
 mod portal;
+mod saved_views;
 mod security;
 mod staff;

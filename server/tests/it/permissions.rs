@@ -224,6 +224,12 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
             "save_list_prefs",
             json!({ "prefs": { "hidden_columns": ["birthday"], "page_size": 50 } }),
         ),
+        ("list_saved_views", json!({})),
+        (
+            "save_view",
+            json!({ "name": "Mine", "shared": false, "query": "status=active", "hidden_columns": [] }),
+        ),
+        ("delete_saved_view", json!({ "id": 999_999 })),
         ("list_mail", json!({})),
         ("retry_mail", json!({ "id": mail_id })),
         ("mail_body", json!({ "id": mail_id })),

@@ -74,6 +74,13 @@ impl Columns {
         self.save(h);
     }
 
+    /// Shows every column but `hidden` (a saved view's), and saves that.
+    pub fn set_hidden(&self, hidden: Vec<String>) {
+        let h: HashSet<String> = hidden.into_iter().collect();
+        self.hidden.set(Some(h.clone()));
+        self.save(h);
+    }
+
     pub fn reset(&self) {
         self.hidden.set(Some(HashSet::new()));
         self.save(HashSet::new());

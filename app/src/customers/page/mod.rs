@@ -6,15 +6,17 @@
 
 mod bulk_bar;
 mod columns;
+mod filters;
 mod keys;
 mod offline;
 mod pager;
 mod row_actions;
+mod saved_views;
 mod state;
 pub mod status;
 mod table;
 mod toolbar;
-mod url;
+pub(super) mod url;
 
 use super::form::{customer_form_modal, FormTarget};
 use super::list_customers;

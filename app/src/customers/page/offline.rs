@@ -71,9 +71,10 @@ pub fn OfflineBanner(list: ListState) -> impl IntoView {
 /// and how many match. Reads the cache tracked, so the results follow it.
 pub fn cached_matches(list: ListState) -> (Vec<Customer>, usize) {
     let q = list.query.get_untracked();
+    let now = chrono::Utc::now();
     let mut rows: Vec<Customer> = list.cache.with(|c| {
         c.values()
-            .filter(|c| matches_locally(c, &q))
+            .filter(|c| matches_locally(c, &q, now))
             .cloned()
             .collect()
     });

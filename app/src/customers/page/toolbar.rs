@@ -2,6 +2,8 @@
 //! refresh, visible columns, table / cards, and "Loading…" while a page is on its way.
 
 use super::columns::ColumnsMenu;
+use super::filters::{ClearFilters, CountryFilter, MoreFilters};
+use super::saved_views::SavedViews;
 use super::state::ListState;
 use super::url::{LabelMatch, View};
 use crate::auth::Capability;
@@ -54,6 +56,7 @@ pub fn Toolbar(
     };
     view! {
         <div class="toolbar card">
+            <SavedViews list/>
             <input
                 type="search"
                 class="search"
@@ -89,6 +92,9 @@ pub fn Toolbar(
                     }
                 })}
             </Transition>
+            <CountryFilter list/>
+            <MoreFilters list/>
+            <ClearFilters list/>
             <div class="spacer"></div>
             {can(Capability::ExportCustomers).then(|| view! {
                 <ExportMenu

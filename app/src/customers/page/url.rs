@@ -2,8 +2,8 @@
 //! link or Back restores the view. One typed struct read and written by `serde_urlencoded`;
 //! the keys and values are the ones existing links carry.
 
-use crate::customers::list::{Cursor, CustomerQuery, SortKey};
-use crate::customers::model::Status;
+use crate::customers::list::{Cursor, CustomerQuery, DateRange, LastAccess, SortKey};
+use crate::customers::model::{Gender, Status};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// `/customers?…` — fields in the order they are written; empty ones are left out.
@@ -24,6 +24,23 @@ pub struct ListUrl {
         deserialize_with = "word"
     )]
     pub label_match: Option<LabelMatch>,
+    /// Country codes, `country=GB,US`.
+    #[serde(
+        rename = "country",
+        skip_serializing_if = "Vec::is_empty",
+        with = "code_list"
+    )]
+    pub countries: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "word")]
+    pub gender: Option<Gender>,
+    /// Days created, `created=2026-01-01..2026-03-31` (either side may be left out).
+    #[serde(skip_serializing_if = "range_unset", with = "range")]
+    pub created: DateRange,
+    #[serde(skip_serializing_if = "range_unset", with = "range")]
+    pub updated: DateRange,
+    /// Last portal access: `never`, `7d`, `30d`, `90d`, `over90`.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "word")]
+    pub access: Option<LastAccess>,
     #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "word")]
     pub sort: Option<SortKey>,
     #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "word")]
@@ -83,6 +100,11 @@ impl ListUrl {
             status: self.status,
             labels: self.labels.clone(),
             all_labels: self.label_match == Some(LabelMatch::All),
+            countries: self.countries.clone(),
+            gender: self.gender,
+            created: self.created,
+            updated: self.updated,
+            access: self.access,
             sort: self.sort.unwrap_or_default(),
             desc: self.dir.map(|d| d == Dir::Desc),
             // 0: the server applies this user's saved page size.
@@ -144,6 +166,39 @@ mod id_list {
     }
 }
 
+fn range_unset(r: &DateRange) -> bool {
+    !r.is_set()
+}
+
+mod range {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(r: &DateRange, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&r.encode())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateRange, D::Error> {
+        Ok(DateRange::decode(&String::deserialize(d)?))
+    }
+}
+
+mod code_list {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(codes: &[String], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&codes.join(","))
+    }
+
+    /// Codes are upper-cased; anything that is not two letters is skipped.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        Ok(String::deserialize(d)?
+            .split(',')
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            .collect())
+    }
+}
+
 mod cursor {
     use super::*;
 
@@ -169,6 +224,11 @@ mod tests {
             status: Some(Status::Inactive),
             labels: vec![3, 7],
             label_match: Some(LabelMatch::All),
+            countries: vec!["GB".into(), "US".into()],
+            gender: Some(Gender::Female),
+            created: DateRange::decode("2026-01-01..2026-03-31"),
+            updated: DateRange::decode("..2026-06-30"),
+            access: Some(LastAccess::Within30),
             sort: Some(SortKey::LastName),
             dir: Some(Dir::Desc),
             size: Some(50),
@@ -186,8 +246,9 @@ mod tests {
     fn writes_the_keys_and_values_links_already_carry() {
         assert_eq!(
             full().href(),
-            "/customers?q=ana+cruz&status=inactive&labels=3%2C7&match=all&sort=last_name\
-             &dir=desc&size=50&view=cards&cursor=a%3A42%3A2026-11-24T03%3A33%3A19Z&start=51"
+            "/customers?q=ana+cruz&status=inactive&labels=3%2C7&match=all&country=GB%2CUS\
+             &gender=female&created=2026-01-01..2026-03-31&updated=..2026-06-30&access=30d\
+             &sort=last_name&dir=desc&size=50&view=cards&cursor=a%3A42%3A2026-11-24T03%3A33%3A19Z&start=51"
         );
         assert_eq!(ListUrl::default().href(), "/customers");
     }
@@ -199,7 +260,17 @@ mod tests {
         // The hand-written URLs encoded spaces as %20 and took keys in any order.
         let old = "?start=51&cursor=a%3A42%3A2026-11-24T03%3A33%3A19Z&view=cards&size=50\
                    &dir=desc&sort=last_name&match=all&labels=3%2C7&status=inactive&q=ana%20cruz";
-        assert_eq!(ListUrl::parse(old), full());
+        assert_eq!(
+            ListUrl::parse(old),
+            ListUrl {
+                countries: vec![],
+                gender: None,
+                created: DateRange::default(),
+                updated: DateRange::default(),
+                access: None,
+                ..full()
+            }
+        );
         assert_eq!(ListUrl::parse(""), ListUrl::default());
     }
 
@@ -207,13 +278,15 @@ mod tests {
     fn unusable_values_are_dropped_one_by_one() {
         let u = ListUrl::parse(
             "q=x&status=gone&labels=1,zz,2&match=any&sort=nope&dir=up&size=abc&view=list\
-             &cursor=garbage&start=-4&from=e2e",
+             &cursor=garbage&start=-4&from=e2e&country=gb,USA,1x&gender=robot&access=1y\
+             &created=soon..later",
         );
         assert_eq!(
             u,
             ListUrl {
                 q: "x".into(),
                 labels: vec![1, 2],
+                countries: vec!["GB".into()],
                 start: Some(-4),
                 ..ListUrl::default()
             }
@@ -234,6 +307,11 @@ mod tests {
             (q.sort, q.desc, q.size),
             (SortKey::LastName, Some(true), 50)
         );
+        assert_eq!(q.countries, vec!["GB", "US"]);
+        assert_eq!(q.gender, Some(Gender::Female));
+        assert_eq!(q.created.encode(), "2026-01-01..2026-03-31");
+        assert_eq!(q.updated.encode(), "..2026-06-30");
+        assert_eq!(q.access, Some(LastAccess::Within30));
         assert_eq!(q.cursor.unwrap().id, 42);
         assert!(full().cards());
     }

@@ -13,16 +13,19 @@ pub use parse::{parse_search, ParsedSearch};
 pub use path::ListSelect;
 
 use super::list::{
-    has_labels, Count, Cursor, CustomerPage, CustomerQuery, SortKey, COUNT_CAP, MAX_FILTER_LABELS,
+    passes_filters, Count, Cursor, CustomerPage, CustomerQuery, SortKey, COUNT_CAP,
+    MAX_FILTER_LABELS,
 };
 use super::model::Customer;
 use super::ssr::{list_select, select as customer_select};
 use crate::db;
 use crate::db::Backend;
+use chrono::Utc;
 use parse::{resolve_prefix, DENSE_PREFIX, SHORT_COUNT_CAP};
 use path::{
-    access_path, has_text_filter, push_filters, push_key, push_non_fts_filters, push_prefixes,
-    push_status, push_status_walking, push_text, sort_expr, sort_key_text, AccessPath,
+    access_path, has_text_filter, push_filters, push_key, push_more, push_non_fts_filters,
+    push_prefixes, push_status, push_status_walking, push_text, sort_expr, sort_key_text,
+    AccessPath, Indexed,
 };
 
 pub trait ListItem: db::Record + From<Customer> + 'static {
@@ -113,10 +116,12 @@ async fn page<T: ListItem>(
     }
 
     let mut rows: Vec<Row<T>> = Vec::new();
+    let mut path = None;
     if !id_only {
-        let path = access_path(&mut *conn, query, &search).await?;
-        let qb = page_query(b, query, &search, &path, size, desc, select, "");
+        let p = access_path(&mut *conn, query, &search).await?;
+        let qb = page_query(b, query, &search, &p, size, desc, select, "");
         rows = qb.build_query_as::<Row<T>>().fetch_all(&mut *conn).await?;
+        path = Some(p);
     }
     let has_more = rows.len() as i64 > size;
     rows.truncate(size as usize);
@@ -155,11 +160,7 @@ async fn page<T: ListItem>(
                 .bind(id)
                 .fetch_optional(&mut *conn)
                 .await?
-                .filter(|c| {
-                    c.deleted_at.is_none()
-                        && query.status.is_none_or(|s| s == c.status)
-                        && has_labels(c, query)
-                });
+                .filter(|c| c.deleted_at.is_none() && passes_filters(c, query, Utc::now()));
         if query.cursor.is_none() {
             if let Some(c) = exact.clone() {
                 customers.insert(0, T::from(c));
@@ -179,14 +180,18 @@ async fn page<T: ListItem>(
             n: paged,
             capped: false,
         }
-    } else if common_prefix && query.status.is_none() && query.labels.is_empty() {
+    } else if common_prefix
+        && query.status.is_none()
+        && query.labels.is_empty()
+        && !query.has_more_filters()
+    {
         // Thousands of names start with it: say so without counting them.
         Count {
             n: DENSE_PREFIX,
             capped: true,
         }
     } else {
-        count(&mut *conn, query, &search, id_only).await?
+        count(&mut *conn, query, &search, id_only, path.as_ref()).await?
     };
     if exact.is_some() {
         total.n += 1;
@@ -216,7 +221,7 @@ async fn whole_email_hit(
     .bind(email)
     .fetch_optional(conn)
     .await?
-    .filter(|c| query.status.is_none_or(|s| s == c.status) && has_labels(c, query)))
+    .filter(|c| passes_filters(c, query, Utc::now())))
 }
 
 /// Every customer the list's filters match (all pages), in id order: what bulk actions and
@@ -239,6 +244,7 @@ pub async fn matching_ids_on(
     }
     let mut qb = db::query("select c.customer_id from customer c where c.deleted_at is null");
     push_status(&mut qb, query);
+    push_more(&mut qb, b, query, Indexed::Any);
     if has_text_filter(&search) || search.exact_id.is_some() {
         qb.push(" and (");
         if has_text_filter(&search) {
@@ -271,13 +277,25 @@ fn page_query<'q>(
     prefix: &str,
 ) -> db::Query<'q> {
     let expr = sort_expr(b, query.sort);
-    let mut qb = db::query(format!(
-        "{prefix}select {} as sort_key, {} from {} {}",
-        sort_key_text(b, query.sort),
-        select.columns,
-        path.from(b),
-        select.joins
-    ));
+    // A driven page sorts every match: it picks the page's ids first, so the columns (the
+    // labels, the names of the staff) are read for the page's rows only.
+    let driven = matches!(path, AccessPath::Driven(_));
+    let mut qb = if driven {
+        db::query(format!(
+            "{prefix}select k.sort_key, {} from (select c.customer_id as kid, {} as sort_key from {}",
+            select.columns,
+            sort_key_text(b, query.sort),
+            path.from(b),
+        ))
+    } else {
+        db::query(format!(
+            "{prefix}select {} as sort_key, {} from {} {}",
+            sort_key_text(b, query.sort),
+            select.columns,
+            path.from(b),
+            select.joins
+        ))
+    };
     path.push_where(&mut qb, b, query, search);
     if let Some(cursor) = &query.cursor {
         let op = if desc { "<" } else { ">" };
@@ -303,6 +321,16 @@ fn page_query<'q>(
         qb.push(format!(" order by {expr} {dir}, c.customer_id {dir}"));
     }
     qb.push(" limit ").push_bind(size + 1);
+    if driven {
+        qb.push(format!(
+            ") k {} customer c on c.customer_id = k.kid {} order by {expr} {dir}, c.customer_id {dir}",
+            match b {
+                Backend::Sqlite => "cross join",
+                Backend::Postgres => "join",
+            },
+            select.joins
+        ));
+    }
     qb
 }
 
@@ -337,6 +365,7 @@ async fn count(
     query: &CustomerQuery,
     search: &ParsedSearch,
     id_only: bool,
+    path: Option<&AccessPath>,
 ) -> Result<Count, sqlx::Error> {
     if id_only {
         return Ok(Count {
@@ -345,6 +374,54 @@ async fn count(
         });
     }
     let b = conn.backend();
+    if let Some(AccessPath::Driven(driver)) = path {
+        // Few matches (that is why the page was driven by them): count them exactly.
+        let mut qb = db::query(format!(
+            "select count(*) from {} where c.deleted_at is null",
+            driver.from(b)
+        ));
+        push_status(&mut qb, query);
+        push_non_fts_filters(&mut qb, b, search);
+        push_more(&mut qb, b, query, Indexed::Driver(*driver));
+        let n: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
+        return Ok(Count { n, capped: false });
+    }
+    if query.has_more_filters() {
+        // Every one of these filters matches many rows (or the page would have been
+        // driven by it): stop counting sooner, as with other combined filters. Without a
+        // search the count walks the narrowest filter's index (checking the others on each
+        // row), so its matches come first; with one, the text index leads.
+        let driver = if has_text_filter(search) || search.exact_id.is_some() {
+            None
+        } else {
+            path::smallest_driver(&mut *conn, query)
+                .await?
+                .map(|(d, _)| d)
+        };
+        let mut qb = db::query(format!(
+            "select count(*) from (select 1 from {} where c.deleted_at is null",
+            driver.map_or("customer c", |d| d.from(b))
+        ));
+        push_filters(&mut qb, b, query, search);
+        push_more(
+            &mut qb,
+            b,
+            query,
+            driver.map_or(Indexed::Any, Indexed::Driver),
+        );
+        qb.push(" limit ")
+            .push_bind(SHORT_COUNT_CAP + 1)
+            .push(") t");
+        let n: i64 = qb.build_query_scalar().fetch_one(&mut *conn).await?;
+        return Ok(if n > SHORT_COUNT_CAP {
+            Count {
+                n: SHORT_COUNT_CAP,
+                capped: true,
+            }
+        } else {
+            Count { n, capped: false }
+        });
+    }
     if !has_text_filter(search)
         && search.exact_id.is_none()
         && query.status.is_none()
