@@ -616,7 +616,7 @@ fn CheckStep(
                 })}
             })}
             <h3 class="small">"The first rows, as they will be stored"</h3>
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="The first rows" tabindex="0">
                 <table class="table preview-table">
                     <thead><tr>
                         <th>"Row"</th>

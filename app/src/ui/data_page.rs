@@ -82,7 +82,8 @@ pub fn DataTable(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <div class="card table-wrap">
+        // Focusable, so a keyboard can scroll a table wider than the screen.
+        <div class="card table-wrap" role="region" aria-label="Table" tabindex="0">
             <table class="data-table" data-testid=testid>
                 <thead>
                     <tr>
