@@ -126,6 +126,7 @@ pub async fn preload_staff_code() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    ui::time::provide_zone();
 
     view! {
         <Title text="Customers"/>

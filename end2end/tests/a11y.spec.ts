@@ -1,19 +1,8 @@
-import { test, expect, Page } from "@playwright/test";
-import AxeBuilder from "@axe-core/playwright";
-import { signedIn, hydrated } from "./helpers";
+import { test, expect } from "@playwright/test";
+import { signedIn, hydrated, noSeriousViolations } from "./helpers";
 
 // axe-core over the main pages and dialogs: no serious or critical WCAG 2.1 A/AA violation
 // (colour contrast of the status chips and labels included).
-
-async function noSeriousViolations(page: Page, what: string) {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  const bad = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join(" | ")}`);
-  expect(bad, `${what}:\n${bad.join("\n")}`).toEqual([]);
-}
 
 test("the sign-in page and the portal's sign-in page", async ({ page }) => {
   await page.goto("/login");

@@ -1,4 +1,5 @@
 import { expect, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 
 export const ADMIN_EMAIL = process.env.E2E_ADMIN_EMAIL ?? "admin@example.com";
 export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "e2e-admin-password";
@@ -68,4 +69,15 @@ export async function keptMail(email: string, subject: string): Promise<string> 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`no kept mail to ${email} with subject "${subject}" in ${dir}`);
+}
+
+/** axe-core over the page as it is: no serious or critical WCAG 2.1 A/AA violation. */
+export async function noSeriousViolations(page: Page, what: string) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join(" | ")}`);
+  expect(bad, `${what}:\n${bad.join("\n")}`).toEqual([]);
 }

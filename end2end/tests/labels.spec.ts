@@ -35,7 +35,7 @@ test("create a label, assign it in the edit modal, see the chip and filter by it
 
   // The Labels filter narrows the list to that customer.
   await page.getByRole("button", { name: /Labels filter/ }).click();
-  await page.getByRole("group", { name: "Filter by labels" }).getByRole("checkbox", { name: label }).check();
+  await page.getByRole("group", { name: "Labels filter" }).getByRole("checkbox", { name: label }).check();
   await expect(page).toHaveURL(/labels=\d+/);
   await expect(rows(page)).toHaveCount(1);
   await expect(rows(page).first()).toContainText(email);

@@ -305,9 +305,18 @@ test("Refresh shows another person's change; Active and Inactive chips have colo
   await expect(field).toHaveAttribute("type", "password");
   await page.keyboard.press("Escape");
 
-  // The profile's Portal tab, by a click.
+  // Reset password from the profile's Quick Actions (no notification this time).
   await page.goto(`/customers/${id}`);
   await hydrated(page);
+  await page.getByRole("complementary", { name: "Quick Actions" }).getByRole("button", { name: "Reset password" }).click();
+  const quick = page.getByRole("dialog", { name: "Reset password" });
+  await quick.getByRole("button", { name: "Generate" }).click();
+  await quick.getByRole("checkbox", { name: /Send e-mail notification/ }).uncheck();
+  await quick.getByRole("button", { name: "Save" }).click();
+  await expect(quick).toBeHidden();
+  await expect(page.getByText("Password changed", { exact: true })).toBeVisible();
+
+  // The profile's Portal tab, by a click.
   await page.getByRole("link", { name: "Portal", exact: true }).click();
   await expect(page).toHaveURL(/tab=portal/);
   await expect(page.getByTestId("portal-state")).toBeVisible();
@@ -397,4 +406,29 @@ test("saved views: the team's Best clients applies in one click, and my own view
   await page.getByRole("button", { name: "Saved views: Active Filipinos" }).click();
   await menu.getByRole("button", { name: "Delete view Active Filipinos" }).click();
   await expect(menu.getByRole("menuitem", { name: "Active Filipinos" })).toHaveCount(0);
+});
+
+test.describe("in Manila", () => {
+  test.use({ timezoneId: "Asia/Manila" });
+
+  test("times show in the browser's zone, from the server's first byte once it knows it; the profile says how long ago", async ({ page, context }) => {
+    await signedIn(page);
+    const cell = page.locator('tbody td[data-col="created"] time').first();
+    // UTC+8 all year: the wall time is the UTC instant plus eight hours.
+    const manila = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3600e3).toISOString().slice(0, 16).replace("T", " ");
+    const utc = await cell.getAttribute("datetime");
+    await expect(cell).toHaveText(manila(utc!));
+    await expect(cell).toHaveAttribute("title", /UTC$/);
+    // The browser told the server: the page's HTML itself now carries Manila times.
+    expect((await context.cookies()).find((c) => c.name === "tz")?.value).toBe("Asia/Manila");
+    const html = await (await context.request.get("/customers")).text();
+    expect(html).toContain(manila(utc!));
+
+    const id = (await page.locator('tbody td[data-col="id"]').first().innerText()).trim();
+    await page.goto(`/customers/${id}`);
+    await hydrated(page);
+    const created = page.locator(".overview .kv", { hasText: "Date created" }).locator("time");
+    await expect(created).toHaveText(/ago|just now/);
+    await expect(created).toHaveAttribute("title", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+  });
 });

@@ -1,7 +1,7 @@
 //! Audit events as people read them: the History tab and the Portal tab's history.
 
 use super::{field_label, FieldChange, HistoryEntry};
-use crate::fmt::fmt_datetime;
+use crate::ui::time::Ago;
 use leptos::prelude::*;
 
 fn change_line(ch: &FieldChange) -> String {
@@ -27,7 +27,7 @@ pub fn HistoryEntries(entries: Vec<HistoryEntry>) -> impl IntoView {
                     <div class="history-head">
                         <strong>{e.action.label()}</strong>
                         " by " {e.actor_name.clone().unwrap_or_else(|| "the system".into())}
-                        <span class="muted">" · " {fmt_datetime(&e.at)}</span>
+                        <span class="muted">" · " <Ago t=e.at/></span>
                     </div>
                     <ul class="changes">
                         {e.changes.iter().map(|ch| view! { <li>{change_line(ch)}</li> }).collect_view()}

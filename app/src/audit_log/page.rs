@@ -3,9 +3,9 @@
 
 use super::{list_audit, load_audit_choices, AuditFilter, AuditRow};
 use crate::audit::field_label;
-use crate::fmt::fmt_datetime;
 use crate::ui::data_page::{DataTable, Loaded, PageHeader};
 use crate::ui::reactive::{fixed_on_server, memo_fixed_on_server};
+use crate::ui::time::LocalTime;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -164,7 +164,7 @@ pub fn AuditPage() -> impl IntoView {
                                 let changes = changes_text(&r);
                                 view! {
                                     <tr data-audit-id=r.id>
-                                        <td class="nowrap">{fmt_datetime(&r.at)}</td>
+                                        <td class="nowrap"><LocalTime t=r.at/></td>
                                         <td>{r.actor_name.clone().unwrap_or_else(|| "—".into())}</td>
                                         <td>{r.actor_role.clone().unwrap_or_default()}</td>
                                         <td class="nowrap">{r.action.as_str()}</td>

@@ -2,6 +2,7 @@
 //! server function and the export.
 
 use super::model::{Customer, Gender, Status};
+use crate::fmt::Zone;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +138,10 @@ pub struct CustomerQuery {
     pub updated: DateRange,
     /// When the customer last used the portal.
     pub access: Option<LastAccess>,
+    /// The zone whose days the date filters mean: the server sets it from the request
+    /// (the `tz` cookie), never from the client's JSON.
+    #[serde(skip)]
+    pub zone: Zone,
     pub sort: SortKey,
     /// Descending? Unset: newest first for ids and dates, A→Z for text.
     pub desc: Option<bool>,
@@ -145,8 +150,8 @@ pub struct CustomerQuery {
     pub cursor: Option<Cursor>,
 }
 
-/// Days for a date filter, both ends included; either end may be open. Days are UTC days,
-/// as the list shows its dates.
+/// Days for a date filter, both ends included; either end may be open. Days of the reader's
+/// time zone (the query's `zone`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DateRange {
@@ -167,20 +172,19 @@ impl DateRange {
         }
     }
 
-    /// The instants it covers: from the first day's start (included) to the day after the
-    /// last day's start (excluded).
-    pub fn instants(&self) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
-        let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    /// The instants it covers in `zone`: from the first day's start (included) to the start
+    /// of the day after the last (excluded).
+    pub fn instants(&self, zone: &Zone) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
         (
-            self.from.and_then(start),
+            self.from.map(|d| zone.start_of_day(d)),
             self.to
                 .and_then(|d| d.checked_add_days(Days::new(1)))
-                .and_then(start),
+                .map(|d| zone.start_of_day(d)),
         )
     }
 
-    pub fn contains(&self, t: DateTime<Utc>) -> bool {
-        let (from, to) = self.instants();
+    pub fn contains(&self, t: DateTime<Utc>, zone: &Zone) -> bool {
+        let (from, to) = self.instants(zone);
         from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e)
     }
 
@@ -456,20 +460,20 @@ impl CustomerQuery {
             || self.access.is_some()
     }
 
-    /// How many filters are set (the search box aside): for "Filters (3)" and "Clear".
+    /// How many filters are set (the search box aside): for "Clear filters (3)".
     pub fn filter_count(&self) -> usize {
-        [
-            self.status.is_some(),
-            !self.labels.is_empty(),
-            !self.countries.is_empty(),
-            self.gender.is_some(),
-            self.created.is_set(),
-            self.updated.is_set(),
-            self.access.is_some(),
-        ]
-        .into_iter()
-        .filter(|on| *on)
-        .count()
+        usize::from(self.status.is_some())
+            + usize::from(!self.labels.is_empty())
+            + usize::from(!self.countries.is_empty())
+            + self.more_filter_count()
+    }
+
+    /// How many of "More filters" are set (gender, the two date ranges, last access).
+    pub fn more_filter_count(&self) -> usize {
+        usize::from(self.gender.is_some())
+            + usize::from(self.created.is_set())
+            + usize::from(self.updated.is_set())
+            + usize::from(self.access.is_some())
     }
 }
 
@@ -481,8 +485,8 @@ pub fn passes_filters(c: &Customer, q: &CustomerQuery, now: DateTime<Utc>) -> bo
         && has_labels(c, q)
         && (q.countries.is_empty() || q.countries.contains(&c.country))
         && q.gender.is_none_or(|g| g == c.gender)
-        && q.created.contains(c.created_at)
-        && q.updated.contains(c.updated_at)
+        && q.created.contains(c.created_at, &q.zone)
+        && q.updated.contains(c.updated_at, &q.zone)
         && q.access.is_none_or(|a| a.matches(c.last_access_at, now))
 }
 

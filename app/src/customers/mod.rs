@@ -47,6 +47,7 @@ pub async fn list_customers(query: list::CustomerQuery) -> Result<list::Customer
     }
     let pool = pool()?;
     let mut query = query;
+    query.zone = crate::ui::time::request_zone();
     if !list::PAGE_SIZES.contains(&query.size) {
         query.size = crate::prefs::ssr::list_prefs(&pool, me.id)
             .await?
@@ -174,6 +175,8 @@ pub async fn count_matching_customers(query: list::CustomerQuery) -> Result<i64,
     if !query.is_acceptable() {
         return Err(AppError::BadRequest);
     }
+    let mut query = query;
+    query.zone = crate::ui::time::request_zone();
     Ok(search::matching_ids(&pool()?, &query).await?.len() as i64)
 }
 
@@ -185,6 +188,10 @@ pub async fn bulk_update_customers(
 ) -> Result<bulk::BulkOutcome, AppError> {
     use crate::auth::ssr::staff_guard;
     let me = staff_guard::<BulkUpdateCustomers>()?;
+    let mut target = target;
+    if let bulk::BulkTarget::Matching { query, .. } = &mut target {
+        query.zone = crate::ui::time::request_zone();
+    }
     bulk::ssr::apply(&pool()?, &me, &target, action).await
 }
 

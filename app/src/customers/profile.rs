@@ -8,11 +8,12 @@ use crate::audit::ui::HistoryEntries;
 use crate::audit::HistoryEntry;
 use crate::auth::Capability;
 use crate::auth::PortalState;
-use crate::fmt::{country_name, fmt_date, fmt_datetime};
+use crate::fmt::{country_name, fmt_date};
 use crate::portal::staff_ui::{portal_info, reset_password_modal, send_invitation, PortalTab};
 use crate::ui::context::{can, use_toasts};
 use crate::ui::data_page::{Loaded, PageHeader};
 use crate::ui::reactive::{fixed_on_server, fixed_on_server_copy};
+use crate::ui::time::Ago;
 use crate::ui::widgets::on_demand;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -144,22 +145,15 @@ fn Overview(c: Customer) -> impl IntoView {
             </div>
         }
     };
-    let created = format!(
-        "{}{}",
-        fmt_datetime(&c.created_at),
-        c.created_by_name
-            .as_deref()
-            .map(|n| format!(" by {n}"))
-            .unwrap_or_default()
-    );
-    let updated = format!(
-        "{}{}",
-        fmt_datetime(&c.updated_at),
-        c.updated_by_name
-            .as_deref()
-            .map(|n| format!(" by {n}"))
-            .unwrap_or_default()
-    );
+    // "3 hours ago by Ana", the exact time on hover.
+    let when = |label: &'static str, t, by: Option<String>| {
+        view! {
+            <div class="kv">
+                <dt>{label}</dt>
+                <dd><Ago t/>{by.map(|n| format!(" by {n}"))}</dd>
+            </div>
+        }
+    };
     view! {
         <dl class="overview">
             {row("User ID", c.customer_id.to_string())}
@@ -188,8 +182,8 @@ fn Overview(c: Customer) -> impl IntoView {
             {row("Contact person", c.contact_name.clone())}
             {row("Contact email", c.contact_email.clone())}
             {row("Contact number", c.contact_phone.clone())}
-            {row("Date created", created)}
-            {row("Date updated", updated)}
+            {when("Date created", c.created_at, c.created_by_name.clone())}
+            {when("Date updated", c.updated_at, c.updated_by_name.clone())}
         </dl>
     }
 }

@@ -2,10 +2,10 @@
 
 use super::model::Customer;
 use super::{list_deleted_customers, restore_customer};
-use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
 use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
 use crate::ui::reactive::fixed_on_server;
+use crate::ui::time::LocalTime;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -40,7 +40,7 @@ pub fn TrashPage() -> impl IntoView {
                                 <td class="num">{id}</td>
                                 <td>{c.full_name()}</td>
                                 <td>{c.email.clone()}</td>
-                                <td class="nowrap">{c.deleted_at.as_ref().map(fmt_datetime)}</td>
+                                <td class="nowrap">{c.deleted_at.map(|t| view! { <LocalTime t/> })}</td>
                                 <td>{c.deleted_by_name.clone()}</td>
                                 <td><button type="button" class="btn" on:click=move |_| restore(id)>"Restore"</button></td>
                             </tr>

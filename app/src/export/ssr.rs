@@ -58,12 +58,15 @@ pub async fn export_handler(State(state): State<AppState>, req: Request<Body>) -
         }
         Err(e) => return AppError::response(AppError::from(e)),
     }
+    let zone = crate::ui::time::zone_of(req.headers());
     let Ok(body) = axum::body::to_bytes(req.into_body(), 1 << 20).await else {
         return AppError::response(AppError::BadRequest);
     };
-    let Ok(request) = serde_json::from_slice::<ExportRequest>(&body) else {
+    let Ok(mut request) = serde_json::from_slice::<ExportRequest>(&body) else {
         return AppError::response(AppError::BadRequest);
     };
+    // The date filters' days are the reader's (the list's own zone).
+    request.query.zone = zone;
     match export(&state.pool, &user, &request).await {
         Ok(done) => {
             let file = tokio::fs::File::from_std(done.file);
@@ -298,6 +301,40 @@ async fn describe(
                 )
             },
         ));
+        // The further filters, only when set (an export of the plain list stays as it was).
+        if !q.countries.is_empty() {
+            let names: Vec<&str> = q
+                .countries
+                .iter()
+                .map(|c| crate::fmt::country_name_str(c))
+                .collect();
+            lines.push(("Countries".into(), names.join(", ")));
+        }
+        if let Some(g) = q.gender {
+            lines.push(("Gender".into(), g.label().to_string()));
+        }
+        for (what, range) in [("Date created", &q.created), ("Date updated", &q.updated)] {
+            if range.is_set() {
+                let day = |d: Option<chrono::NaiveDate>| {
+                    d.map(|d| d.to_string()).unwrap_or_else(|| "…".into())
+                };
+                lines.push((
+                    what.into(),
+                    format!(
+                        "{} to {} ({})",
+                        day(range.from),
+                        day(range.to),
+                        match &q.zone {
+                            crate::fmt::Zone::Utc => "UTC",
+                            crate::fmt::Zone::Named(name) => name.as_str(),
+                        }
+                    ),
+                ));
+            }
+        }
+        if let Some(a) = q.access {
+            lines.push(("Last access".into(), a.label().to_string()));
+        }
     }
     let sort = COLUMNS
         .iter()

@@ -4,10 +4,10 @@
 use super::model::{ImportState, ImportStatus};
 use super::ui::{invitations_sentence, progress_sentence, result_sentence, RejectedRows};
 use super::{list_imports, undo_import};
-use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
 use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
 use crate::ui::reactive::fixed_on_server;
+use crate::ui::time::LocalTime;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -79,7 +79,7 @@ pub fn ImportsPage() -> impl IntoView {
                             <tr data-import=id>
                                 <td>{i.file_name.clone()}</td>
                                 <td>{i.created_by_name.clone()}</td>
-                                <td class="nowrap">{fmt_datetime(&i.created_at)}</td>
+                                <td class="nowrap"><LocalTime t=i.created_at/></td>
                                 <td>{i.state.label()}</td>
                                 <td>
                                     {running.then(|| view! { <progress max=i.total.max(1) value=i.done></progress> })}

@@ -6,7 +6,7 @@ use super::{
     PALETTE,
 };
 use crate::error::{AppError, FieldErrors};
-use crate::ui::widgets::Modal;
+use crate::ui::widgets::{FilterMenu, Modal};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -123,7 +123,7 @@ pub fn LabelFilter(
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     let labels = StoredValue::new(labels);
-    let summary = move || {
+    let summary = Signal::derive(move || {
         let sel = selected.get();
         let names: Vec<String> = labels.with_value(|ls| {
             ls.iter()
@@ -136,7 +136,7 @@ pub fn LabelFilter(
             1 => names[0].clone(),
             n => format!("{n} labels ({})", if all.get() { "all" } else { "any" }),
         }
-    };
+    });
     let toggle = move |id: i64| {
         let mut s = selected.get_untracked();
         if let Some(i) = s.iter().position(|x| *x == id) {
@@ -147,16 +147,7 @@ pub fn LabelFilter(
         on_change.run((s, all.get_untracked()));
     };
     view! {
-        <div class="label-filter" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-            <button type="button" class="btn filter-btn" aria-haspopup="true"
-                aria-expanded=move || open.get().to_string()
-                aria-label=move || format!("Labels filter: {}", summary())
-                on:click=move |_| open.update(|o| *o = !*o)>
-                {summary}" ▾"
-            </button>
-            <Show when=move || open.get()>
-                <div class="menu-backdrop" on:click=move |_| open.set(false)></div>
-                <div class="menu label-filter-popover" role="group" aria-label="Filter by labels">
+        <FilterMenu summary label="Labels filter" class="label-filter-popover" open>
                     {if labels.with_value(|ls| ls.is_empty()) {
                         view! { <p class="muted small">"No labels yet."</p> }.into_any()
                     } else {
@@ -188,9 +179,7 @@ pub fn LabelFilter(
                         open.set(false);
                         on_change.run((vec![], false));
                     }>"Clear"</button>
-                </div>
-            </Show>
-        </div>
+        </FilterMenu>
     }
 }
 

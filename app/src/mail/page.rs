@@ -7,6 +7,7 @@ use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
 use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
 use crate::ui::reactive::fixed_on_server;
+use crate::ui::time::LocalTime;
 use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -55,7 +56,7 @@ pub fn MailPage() -> impl IntoView {
                         view! {
                             <tr data-mail-id=id>
                                 <td class="num">{id}</td>
-                                <td class="nowrap">{fmt_datetime(&m.created_at)}</td>
+                                <td class="nowrap"><LocalTime t=m.created_at/></td>
                                 <td>{m.recipient.clone()}</td>
                                 <td>{m.subject.clone()}</td>
                                 <td class="nowrap" class:status-inactive=failed>{status_note}</td>

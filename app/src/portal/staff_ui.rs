@@ -9,17 +9,21 @@ use crate::auth::password::{
     generate_password_now, password_length_error, PASSWORD_MAX, PASSWORD_SUGGESTED,
 };
 use crate::error::AppError;
-use crate::fmt::fmt_datetime;
 use crate::ui::context::use_toasts;
 use crate::ui::password_field::PasswordField;
 use crate::ui::reactive::fixed_on_server;
+use crate::ui::time::Ago;
 use crate::ui::widgets::{on_demand, Modal, Toasts};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-fn when(t: &Option<DateTime<Utc>>) -> String {
-    t.as_ref().map(fmt_datetime).unwrap_or_else(|| "—".into())
+/// "3 hours ago" (the exact time on hover), or "—".
+fn when(t: &Option<DateTime<Utc>>) -> AnyView {
+    match t {
+        Some(t) => view! { <Ago t=*t/> }.into_any(),
+        None => "—".into_any(),
+    }
 }
 
 /// Send (or resend) the invitation and say so in a toast.
@@ -198,11 +202,11 @@ pub fn PortalTab(
                                     <div class="kv"><dt>"State"</dt><dd data-testid="portal-state">{state_text}</dd></div>
                                     <div class="kv"><dt>"Invited"</dt><dd>{when(&p.invited_at)}</dd></div>
                                     <div class="kv"><dt>"Invitation link expires"</dt><dd>{
-                                        if p.verified_at.is_some() { "—".to_string() } else { when(&p.invite_expires_at) }
+                                        if p.verified_at.is_some() { "—".into_any() } else { when(&p.invite_expires_at) }
                                     }</dd></div>
                                     <div class="kv"><dt>"Verified"</dt><dd data-testid="portal-verified">{when(&p.verified_at)}</dd></div>
                                     <div class="kv"><dt>"Password"</dt><dd>{
-                                        if p.password_set { format!("Set · changed {}", when(&p.password_changed_at)) } else { "Not set".into() }
+                                        if p.password_set { view! { "Set · changed " {when(&p.password_changed_at)} }.into_any() } else { "Not set".into_any() }
                                     }</dd></div>
                                     <div class="kv"><dt>"Reset link outstanding until"</dt><dd>{when(&p.reset_link_expires_at)}</dd></div>
                                     <div class="kv"><dt>"Last sign-in"</dt><dd>{when(&p.last_login_at)}</dd></div>

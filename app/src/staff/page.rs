@@ -7,11 +7,11 @@ use super::{
 use crate::auth::password::{generate_password_now, password_length_error};
 use crate::auth::Role;
 use crate::error::{AppError, FieldErrors};
-use crate::fmt::fmt_datetime;
 use crate::ui::context::{use_toasts, use_user};
 use crate::ui::data_page::{DataTable, Loaded, PageHeader, ACTIONS};
 use crate::ui::password_field::PasswordField;
 use crate::ui::reactive::fixed_on_server;
+use crate::ui::time::LocalTime;
 use crate::ui::widgets::Modal;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -66,7 +66,7 @@ pub fn StaffPage() -> impl IntoView {
                                     </select>
                                 </td>
                                 <td>{status}</td>
-                                <td class="nowrap">{s.last_login_at.as_ref().map(fmt_datetime).unwrap_or_else(|| "—".into())}</td>
+                                <td class="nowrap">{match s.last_login_at { Some(t) => view! { <LocalTime t/> }.into_any(), None => "—".into_any() }}</td>
                                 <td class="nowrap">
                                     <button type="button" class="btn btn-small" on:click=move |_| resetting.set(Some(s2.clone()))>"Reset password"</button>
                                     {(!myself).then(|| if s.active {

@@ -3,13 +3,15 @@
 //! The shell sits above the features (it renders the staff feature's Change password dialog
 //! and links to the Admin pages); features never import this file, only the widget-level
 //! files beside it: `widgets` (modal, toasts, menus), `data_page` (header, loading / error /
-//! empty states, table), `password_field` and `context` (the user, toasts).
+//! empty states, table), `password_field`, `context` (the user, toasts) and `time` (times in
+//! the reader's zone).
 
 pub mod context;
 pub mod data_page;
 pub mod icons;
 pub mod password_field;
 pub mod reactive;
+pub mod time;
 pub mod widgets;
 
 use crate::auth::{get_current_user, Capability};

@@ -289,3 +289,39 @@ pub fn ActionsMenu(#[prop(into)] label: String, children: ChildrenFn) -> impl In
         </div>
     }
 }
+
+/// A toolbar button that opens a panel of filters or choices below it (closed by Escape
+/// and a click outside). The button reads `summary` ("All labels", "2 countries"); its
+/// accessible name is `label: summary` unless the summary already starts with the label.
+/// `open` may be given to close the panel from inside.
+#[component]
+pub fn FilterMenu(
+    #[prop(into)] summary: Signal<String>,
+    #[prop(into)] label: String,
+    #[prop(into)] class: String,
+    #[prop(optional)] open: Option<RwSignal<bool>>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let open = open.unwrap_or_else(|| RwSignal::new(false));
+    let children = StoredValue::new(children);
+    let aria = label.clone();
+    view! {
+        <div class="label-filter" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <button type="button" class="btn filter-btn" aria-haspopup="true"
+                aria-expanded=move || open.get().to_string()
+                aria-label=move || {
+                    let s = summary.get();
+                    if s.starts_with(aria.as_str()) { s } else { format!("{aria}: {s}") }
+                }
+                on:click=move |_| open.update(|o| *o = !*o)>
+                {move || summary.get()}" ▾"
+            </button>
+            <Show when=move || open.get()>
+                <div class="menu-backdrop" on:click=move |_| open.set(false)></div>
+                <div class=format!("menu {class}") role="group" aria-label=label.clone()>
+                    {children.with_value(|c| c())}
+                </div>
+            </Show>
+        </div>
+    }
+}

@@ -709,6 +709,44 @@ async fn further_filters_match_exactly_what_they_say_in_order_on_every_page() {
         }
     }
 
+    // Days are the reader's: 20:00 UTC on 10 March is already 11 March in Manila (the
+    // browser names its zone in the `tz` cookie).
+    db::query("update customer set created_at = $1 where customer_id = 42")
+        .bind(
+            "2019-03-10T20:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap(),
+        )
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let on = |day: &str| json!({ "created": { "from": day, "to": day } });
+    let manila = format!("{}; tz=Asia/Manila", staff.support);
+    assert_eq!(
+        ids(&list(&app, &staff.support, on("2019-03-10")).await),
+        vec![42]
+    );
+    assert_eq!(
+        ids(&list(&app, &staff.support, on("2019-03-11")).await),
+        Vec::<i64>::new()
+    );
+    assert_eq!(ids(&list(&app, &manila, on("2019-03-11")).await), vec![42]);
+    assert_eq!(
+        ids(&list(&app, &manila, on("2019-03-10")).await),
+        Vec::<i64>::new()
+    );
+    let (_, n) = app
+        .call(
+            &manila,
+            "count_matching_customers",
+            json!({ "query": on("2019-03-11") }),
+        )
+        .await;
+    assert_eq!(n, json!(1));
+    // A zone the server does not know reads as UTC.
+    let mars = format!("{}; tz=Mars/Olympus", staff.support);
+    assert_eq!(ids(&list(&app, &mars, on("2019-03-10")).await), vec![42]);
+
     // An exact User ID or e-mail is still held to the filters.
     let (email, country): (String, String) =
         db::query_as("select email, country from customer where customer_id = 17")

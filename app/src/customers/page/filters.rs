@@ -6,40 +6,8 @@ use super::state::ListState;
 use crate::customers::list::{DateRange, LastAccess};
 use crate::customers::model::Gender;
 use crate::fmt::{countries, country_name_str};
+use crate::ui::widgets::FilterMenu;
 use leptos::prelude::*;
-
-/// A toolbar button that opens a panel (closed by a click outside or Escape).
-#[component]
-fn FilterMenu(
-    #[prop(into)] summary: Signal<String>,
-    #[prop(into)] label: String,
-    #[prop(into)] class: String,
-    children: ChildrenFn,
-) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let children = StoredValue::new(children);
-    let aria = label.clone();
-    view! {
-        <div class="label-filter" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-            <button type="button" class="btn filter-btn" aria-haspopup="true"
-                aria-expanded=move || open.get().to_string()
-                aria-label=move || {
-                    // "Country filter: 2 countries"; "More filters (2)" names itself.
-                    let s = summary.get();
-                    if s.starts_with(aria.as_str()) { s } else { format!("{aria}: {s}") }
-                }
-                on:click=move |_| open.update(|o| *o = !*o)>
-                {move || summary.get()}" ▾"
-            </button>
-            <Show when=move || open.get()>
-                <div class="menu-backdrop" on:click=move |_| open.set(false)></div>
-                <div class=format!("menu {class}") role="group" aria-label=label.clone()>
-                    {children.with_value(|c| c())}
-                </div>
-            </Show>
-        </div>
-    }
-}
 
 /// Countries, several at once: a searchable list with the chosen ones first.
 #[component]
@@ -148,19 +116,7 @@ fn DaysField(
 #[component]
 pub fn MoreFilters(list: ListState) -> impl IntoView {
     let q = list.query;
-    let count = Memo::new(move |_| {
-        q.with(|q| {
-            [
-                q.gender.is_some(),
-                q.created.is_set(),
-                q.updated.is_set(),
-                q.access.is_some(),
-            ]
-            .into_iter()
-            .filter(|on| *on)
-            .count()
-        })
-    });
+    let count = Memo::new(move |_| q.with(|q| q.more_filter_count()));
     let summary = Signal::derive(move || match count.get() {
         0 => "More filters".to_string(),
         n => format!("More filters ({n})"),

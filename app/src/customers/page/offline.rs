@@ -70,7 +70,10 @@ pub fn OfflineBanner(list: ListState) -> impl IntoView {
 /// The cached rows that match the URL's search and filters, in its order: the first 200,
 /// and how many match. Reads the cache tracked, so the results follow it.
 pub fn cached_matches(list: ListState) -> (Vec<Customer>, usize) {
-    let q = list.query.get_untracked();
+    let mut q = list.query.get_untracked();
+    q.zone = use_context::<crate::ui::time::TimeZone>()
+        .map(|z| z.0.get_untracked())
+        .unwrap_or_default();
     let now = chrono::Utc::now();
     let mut rows: Vec<Customer> = list.cache.with(|c| {
         c.values()

@@ -9,6 +9,7 @@ use crate::customers::views::{
 };
 use crate::error::AppError;
 use crate::ui::context::can;
+use crate::ui::widgets::FilterMenu;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -33,7 +34,7 @@ pub fn SavedViews(list: ListState) -> impl IntoView {
         let here = list.url.with(|u| normalized_query(&u.href()));
         views.with(|vs| vs.iter().find(|v| v.query == here).map(|v| v.name.clone()))
     });
-    let summary = move || current.get().unwrap_or_else(|| "Views".to_string());
+    let summary = Signal::derive(move || current.get().unwrap_or_else(|| "Views".to_string()));
     let apply = move |v: SavedView| {
         open.set(false);
         list.columns.set_hidden(v.hidden_columns.clone());
@@ -106,16 +107,7 @@ pub fn SavedViews(list: ListState) -> impl IntoView {
         }
     };
     view! {
-        <div class="label-filter" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-            <button type="button" class="btn filter-btn" aria-haspopup="true"
-                aria-expanded=move || open.get().to_string()
-                aria-label=move || format!("Saved views: {}", summary())
-                on:click=move |_| open.update(|o| *o = !*o)>
-                {summary}" ▾"
-            </button>
-            <Show when=move || open.get()>
-                <div class="menu-backdrop" on:click=move |_| open.set(false)></div>
-                <div class="menu saved-views-popover" role="group" aria-label="Saved views">
+        <FilterMenu summary label="Saved views" class="saved-views-popover" open>
                     <p class="menu-heading">"Team views"</p>
                     <ul class="plain" role="menu" aria-label="Team views">
                         {move || views.get().into_iter().filter(|v| v.shared).map(row).collect_view()}
@@ -148,8 +140,6 @@ pub fn SavedViews(list: ListState) -> impl IntoView {
                             <button type="submit" class="btn btn-primary">"Save"</button>
                         </form>
                     </Show>
-                </div>
-            </Show>
-        </div>
+        </FilterMenu>
     }
 }

@@ -7,9 +7,10 @@ use super::status::StatusChip;
 use crate::customers::list::{SortKey, COLUMNS};
 use crate::customers::model::{Customer, Status};
 use crate::customers::set_customer_status;
-use crate::fmt::{country_name, fmt_date, fmt_datetime};
+use crate::fmt::{country_name, fmt_date};
 use crate::labels::ui::LabelChips;
 use crate::ui::icons::Icon;
+use crate::ui::time::{local_text, LocalTime};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -23,12 +24,12 @@ fn cell_text(c: &Customer, key: &str) -> String {
         "birthday" => fmt_date(&c.birthday),
         "country" => country_name(&c.country),
         "status" => c.status.label().to_string(),
-        "created" => fmt_datetime(&c.created_at),
-        "updated" => fmt_datetime(&c.updated_at),
+        "created" => local_text(&c.created_at),
+        "updated" => local_text(&c.updated_at),
         "last_access" => c
             .last_access_at
             .as_ref()
-            .map(fmt_datetime)
+            .map(local_text)
             .unwrap_or_default(),
         _ => String::new(),
     }
@@ -118,6 +119,12 @@ fn cell(list: ListState, c: &Customer, key: &str) -> AnyView {
         "status" => status_cell(list, c),
         "first_name" | "last_name" => name_link(list, c, cell_text(c, key), "name-link"),
         "labels" => view! { <LabelChips labels=c.labels.clone()/> }.into_any(),
+        "created" => view! { <LocalTime t=c.created_at/> }.into_any(),
+        "updated" => view! { <LocalTime t=c.updated_at/> }.into_any(),
+        "last_access" => match c.last_access_at {
+            Some(t) => view! { <LocalTime t/> }.into_any(),
+            None => ().into_any(),
+        },
         "country" if !c.country.is_empty() => {
             view! { <span title=c.country.clone()>{cell_text(c, key)}</span> }.into_any()
         }

@@ -105,6 +105,8 @@ impl ListUrl {
             created: self.created,
             updated: self.updated,
             access: self.access,
+            // The server's to set (the request's zone).
+            zone: Default::default(),
             sort: self.sort.unwrap_or_default(),
             desc: self.dir.map(|d| d == Dir::Desc),
             // 0: the server applies this user's saved page size.

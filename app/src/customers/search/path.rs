@@ -256,7 +256,7 @@ pub(super) fn push_more(
         (Driver::Created, "created_at", &query.created),
         (Driver::Updated, "updated_at", &query.updated),
     ] {
-        let (from, to) = range.instants();
+        let (from, to) = range.instants(&query.zone);
         if let Some(from) = from {
             qb.push(format!(" and {} >= ", col(d, name)))
                 .push_bind(from);
@@ -277,15 +277,6 @@ pub(super) fn push_more(
                 // The page starts from portal_account (`pa0`, see Driver::from).
                 qb.push(format!(" and pa0.last_access_at {op} "))
                     .push_bind(cut);
-            }
-            Some(cut) if access != LastAccess::Over90 => {
-                // Recent access is the rarer set: read once (from its index) into a set the
-                // walk checks each row against, instead of a lookup per row.
-                qb.push(
-                    " and c.customer_id in (select pa1.customer_id from portal_account pa1 where pa1.last_access_at >= ",
-                )
-                .push_bind(cut)
-                .push(")");
             }
             Some(cut) => {
                 qb.push(format!(
@@ -519,10 +510,16 @@ pub(super) async fn smallest_driver(
     let cap = drive_cap(i64::from(query.page_size()), live);
     let mut best: Option<(i64, Driver)> = None;
     for driver in drivers {
-        let mut qb = db::query(format!(
-            "select count(*) from (select 1 from {} where c.deleted_at is null",
-            driver.from(b)
-        ));
+        let mut qb = if driver == Driver::Access {
+            // The accounts alone (no customer row read per entry: that cost more than the
+            // page; an account of a deleted customer is a rounding error here).
+            db::query("select count(*) from (select 1 from portal_account pa0 where 1 = 1")
+        } else {
+            db::query(format!(
+                "select count(*) from (select 1 from {} where c.deleted_at is null",
+                driver.from(b)
+            ))
+        };
         // This driver's condition alone (the others are not part of its count).
         let only = CustomerQuery {
             countries: if driver == Driver::Country {
@@ -542,6 +539,7 @@ pub(super) async fn smallest_driver(
                 Default::default()
             },
             access: query.access.filter(|_| driver == Driver::Access),
+            zone: query.zone.clone(),
             ..Default::default()
         };
         push_more(&mut qb, b, &only, Indexed::Driver(driver));
