@@ -17,6 +17,7 @@ pub mod fmt;
 pub mod import;
 pub mod labels;
 pub mod mail;
+pub mod notes;
 pub mod portal;
 pub mod prefs;
 pub mod routes;

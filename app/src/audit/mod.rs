@@ -137,6 +137,10 @@ audit_actions! {
     PortalEnable = "portal_enable", "Enabled portal access";
     PortalFeatures = "portal_features", "Changed portal features";
     PortalUpdate = "portal_update", "Updated own details in the portal";
+    NoteAdd = "note_add", "Added a note";
+    NoteEdit = "note_edit", "Edited a note";
+    NotePin = "note_pin", "Pinned or unpinned a note";
+    NoteDelete = "note_delete", "Deleted a note";
 }
 
 impl AuditAction {

@@ -74,6 +74,9 @@ pub enum Capability {
     EditCustomers,
     /// Download Excel exports.
     ExportCustomers,
+    /// Add and pin notes on a customer (every role: Support and Accounting talk to
+    /// customers); a note's author, or an Admin, edits and deletes it.
+    WriteNotes,
     /// Manage staff users, see the audit log and the mail outbox.
     Administer,
 }
@@ -85,6 +88,7 @@ impl Capability {
             Capability::ViewCustomers => true,
             Capability::EditCustomers => matches!(role, Admin | Sales),
             Capability::ExportCustomers => matches!(role, Admin | Sales | Accounting),
+            Capability::WriteNotes => matches!(role, Admin | Sales | Support | Accounting),
             Capability::Administer => matches!(role, Admin),
         }
     }

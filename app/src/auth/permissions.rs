@@ -63,6 +63,12 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     // list preferences (each user's own)
     ("get_list_prefs", Staff(ViewCustomers)),
     ("save_list_prefs", Staff(ViewCustomers)),
+    // notes on a profile (anyone may add and pin; the author or an Admin edits, deletes)
+    ("list_notes", Staff(ViewCustomers)),
+    ("add_note", Staff(WriteNotes)),
+    ("edit_note", Staff(WriteNotes)),
+    ("pin_note", Staff(WriteNotes)),
+    ("delete_note", Staff(WriteNotes)),
     // saved views (own ones; shared ones: Admin, checked inside)
     ("list_saved_views", Staff(ViewCustomers)),
     ("save_view", Staff(ViewCustomers)),

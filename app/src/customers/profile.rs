@@ -106,6 +106,7 @@ pub fn CustomerProfilePage() -> impl IntoView {
                                         }}
                                     </aside>
                                 </div>
+                                <crate::notes::ui::NotesSection customer_id=cid/>
                             }
                 }
             </Loaded>

@@ -17,6 +17,7 @@ mod import;
 mod instances;
 mod labels;
 mod mail;
+mod notes;
 mod operations;
 mod permissions;
 mod plans;

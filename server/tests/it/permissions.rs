@@ -224,6 +224,14 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
             "save_list_prefs",
             json!({ "prefs": { "hidden_columns": ["birthday"], "page_size": 50 } }),
         ),
+        ("list_notes", json!({ "customer_id": c })),
+        (
+            "add_note",
+            json!({ "customer_id": c, "body": "A note from the matrix" }),
+        ),
+        ("edit_note", json!({ "id": 999_999, "body": "x" })),
+        ("pin_note", json!({ "id": 999_999, "pinned": true })),
+        ("delete_note", json!({ "id": 999_999 })),
         ("list_saved_views", json!({})),
         (
             "save_view",

@@ -1,0 +1,139 @@
+//! Notes on a profile (#19): every role adds and pins (Support and Accounting too), the
+//! author or an Admin edits and deletes, pinned first, each change audited on the customer,
+//! bad input refused with nothing changed.
+
+use crate::common::*;
+use serde_json::{json, Value};
+
+fn bodies(notes: &Value) -> Vec<(String, bool, bool)> {
+    notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["body"].as_str().unwrap().to_string(),
+                n["pinned"].as_bool().unwrap(),
+                n["editable"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn anyone_adds_and_pins_authors_and_admins_edit_and_delete() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    server::seed::seed_demo(&app.pool, 3).await.unwrap();
+    let c = 2i64;
+
+    let (status, notes) = app
+        .call(&staff.support, "add_note", json!({ "customer_id": c, "body": "  Called; wants https://example.com/x\r\nback soon  " }))
+        .await;
+    assert_eq!(status, 200, "{notes}");
+    assert_eq!(
+        bodies(&notes),
+        vec![(
+            "Called; wants https://example.com/x\nback soon".into(),
+            false,
+            true
+        )]
+    );
+    assert_eq!(notes[0]["author_name"], "Test Person");
+    let first = notes[0]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .call(
+            &staff.accounting,
+            "add_note",
+            json!({ "customer_id": c, "body": "Invoice 42 paid" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // Someone else's note: Sales may pin it, not edit or delete it.
+    let (status, notes) = app
+        .call(&staff.sales, "list_notes", json!({ "customer_id": c }))
+        .await;
+    assert_eq!(status, 200);
+    assert!(bodies(&notes).iter().all(|n| !n.2), "{notes}");
+    for (name, args) in [
+        ("edit_note", json!({ "id": first, "body": "rewritten" })),
+        ("delete_note", json!({ "id": first })),
+    ] {
+        let (status, _) = app.call(&staff.sales, name, args).await;
+        assert_eq!(status, 403, "{name}");
+    }
+    let (status, notes) = app
+        .call(
+            &staff.sales,
+            "pin_note",
+            json!({ "id": first, "pinned": true }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(bodies(&notes)[0].1, "pinned first: {notes}");
+    assert_eq!(bodies(&notes)[1].0, "Invoice 42 paid");
+
+    // An Admin edits anyone's; the author deletes their own.
+    let (status, notes) = app
+        .call(
+            &staff.admin,
+            "edit_note",
+            json!({ "id": first, "body": "Called twice" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(bodies(&notes)[0], ("Called twice".into(), true, true));
+    let (status, notes) = app
+        .call(&staff.support, "delete_note", json!({ "id": first }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(bodies(&notes).len(), 1);
+
+    // Bad input: a message for the field, nothing stored.
+    for body in ["   ", "hidden\u{202E}direction", &"x".repeat(5_001)] {
+        let (status, err) = app
+            .call(
+                &staff.support,
+                "add_note",
+                json!({ "customer_id": c, "body": body }),
+            )
+            .await;
+        assert_eq!(status, 422, "{err}");
+        assert!(err.to_string().contains("note"), "{err}");
+    }
+    assert_eq!(app.count("select count(*) from customer_note").await, 1);
+    let (status, _) = app
+        .call(
+            &staff.support,
+            "add_note",
+            json!({ "customer_id": 999_999, "body": "nobody" }),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // Every change is on the customer's audit trail, who and what.
+    let actions: Vec<String> = app::db::query_scalar(
+        "select action from audit_event where entity = 'customer' and entity_id = $1
+           and action like 'note%' order by audit_event_id",
+    )
+    .bind(c)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        actions,
+        vec![
+            "note_add",
+            "note_add",
+            "note_pin",
+            "note_edit",
+            "note_delete"
+        ]
+    );
+    let (status, history) = app
+        .call(&staff.support, "customer_history", json!({ "id": c }))
+        .await;
+    assert_eq!(status, 200);
+    assert!(history.to_string().contains("Invoice 42 paid"), "{history}");
+}
