@@ -100,11 +100,21 @@ test("edit, then see the change on the profile and in History", async ({ page })
   await hydrated(page);
   await expect(page.locator(".overview")).toContainText("Cebu");
   await expect(page.getByRole("link", { name: "⬅ Back to Customers List" })).toBeVisible();
-  await page.getByRole("link", { name: "History" }).click();
+  await page.getByRole("link", { name: "Activity" }).click();
   const history = page.getByTestId("history");
   await expect(history).toContainText("Updated by Administrator");
   await expect(history).toContainText("City: (empty) → Cebu");
   await expect(history).toContainText("Created by Administrator");
+  // The invitation e-mail is part of the timeline; the kinds filter it.
+  await expect(history).toContainText("E-mail:");
+  await page.getByRole("radio", { name: "E-mails" }).check();
+  await expect(history).toContainText("E-mail:");
+  await expect(history).not.toContainText("Cebu");
+  await page.getByRole("radio", { name: "Changes" }).check();
+  await expect(history).toContainText("City: (empty) → Cebu");
+  await expect(history).not.toContainText("E-mail:");
+  await page.getByRole("radio", { name: "All" }).check();
+  await expect(history).toContainText("E-mail:");
 });
 
 test("clicking a customer's name opens Edit; Update saves; view-only staff get the profile", async ({ page, browser }) => {
@@ -215,7 +225,7 @@ test("a Support user sees customers but no write controls", async ({ page, brows
   await row.getByRole("menuitem", { name: "View" }).click();
   await expect(page.getByTestId("profile-name")).toHaveText("Viewed ByHelpdesk");
   await expect(page.getByRole("button", { name: "Edit customer" })).toHaveCount(0);
-  await page.getByRole("link", { name: "History" }).click();
+  await page.getByRole("link", { name: "Activity" }).click();
   await expect(page.getByTestId("history")).toContainText("Created by Administrator");
 });
 

@@ -4,7 +4,8 @@ use super::{field_label, FieldChange, HistoryEntry};
 use crate::ui::time::Ago;
 use leptos::prelude::*;
 
-fn change_line(ch: &FieldChange) -> String {
+/// "Email: a@x → b@x".
+pub fn change_line(ch: &FieldChange) -> String {
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(empty)".into());
     format!(
         "{}: {} → {}",

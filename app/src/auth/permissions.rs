@@ -34,6 +34,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("customer_snapshot", Staff(ViewCustomers)),
     ("get_customer", Staff(ViewCustomers)),
     ("customer_history", Staff(ViewCustomers)),
+    ("customer_activity", Staff(ViewCustomers)),
     ("count_matching_customers", Staff(ViewCustomers)),
     ("create_customer", Staff(EditCustomers)),
     ("update_customer", Staff(EditCustomers)),

@@ -2,6 +2,7 @@
 //! (`ssr`), the server functions below, and the pages — list (`page`), Add / Edit modal
 //! (`form`), profile with History (`profile`) and the Admin's Trash (`trash`).
 
+pub mod activity;
 pub mod bulk;
 pub mod form;
 pub mod list;
@@ -71,6 +72,14 @@ pub async fn get_customer(id: i64) -> Result<Customer, AppError> {
     use crate::auth::ssr::staff_guard;
     staff_guard::<GetCustomer>()?;
     ssr::get_live(&pool()?, id).await
+}
+
+/// The profile's Activity: changes, labels, notes, portal events and e-mails, newest first.
+#[server(endpoint = "customer_activity", input = Json)]
+pub async fn customer_activity(id: i64) -> Result<Vec<activity::ActivityEntry>, AppError> {
+    use crate::auth::ssr::staff_guard;
+    staff_guard::<CustomerActivity>()?;
+    Ok(activity::ssr::activity(&pool()?, id).await?)
 }
 
 #[server(endpoint = "customer_history", input = Json)]

@@ -1,11 +1,11 @@
 //! A customer's profile page: Overview, History, Quick Actions.
 
+use super::activity::ActivityEntries;
+use super::activity::{ActivityEntry, ActivityKind};
 use super::form::{customer_form_modal, FormTarget};
 use super::model::Customer;
 use super::page::status::StatusChip;
-use super::{customer_history, get_customer};
-use crate::audit::ui::HistoryEntries;
-use crate::audit::HistoryEntry;
+use super::{customer_activity, get_customer};
 use crate::auth::Capability;
 use crate::auth::PortalState;
 use crate::fmt::{country_name, fmt_date};
@@ -32,7 +32,8 @@ pub fn CustomerProfilePage() -> impl IntoView {
             .unwrap_or(0)
     });
     let tab = fixed_on_server_copy(move || match query.read().get("tab").as_deref() {
-        Some("history") => "history",
+        // "history": links from before the tab became Activity.
+        Some("activity") | Some("history") => "activity",
         Some("portal") => "portal",
         _ => "overview",
     });
@@ -40,8 +41,8 @@ pub fn CustomerProfilePage() -> impl IntoView {
     let customer = Resource::new(fixed_on_server(move || (id(), reload.get())), |(id, _)| {
         get_customer(id)
     });
-    let history = Resource::new(fixed_on_server(move || (id(), reload.get())), |(id, _)| {
-        customer_history(id)
+    let activity = Resource::new(fixed_on_server(move || (id(), reload.get())), |(id, _)| {
+        customer_activity(id)
     });
     let portal = portal_info(id, reload);
     let can_edit = can(Capability::EditCustomers);
@@ -71,13 +72,13 @@ pub fn CustomerProfilePage() -> impl IntoView {
                                 <nav class="tabs" aria-label="Profile sections">
                                     <a href=format!("/customers/{cid}") aria-current=move || (tab() == "overview").then_some("page")>"Overview"</a>
                                     <a href=format!("/customers/{cid}?tab=portal") aria-current=move || (tab() == "portal").then_some("page")>"Portal"</a>
-                                    <a href=format!("/customers/{cid}?tab=history") aria-current=move || (tab() == "history").then_some("page")>"History"</a>
+                                    <a href=format!("/customers/{cid}?tab=activity") aria-current=move || (tab() == "activity").then_some("page")>"Activity"</a>
                                 </nav>
                                 <div class="profile-layout">
                                     <div class="card profile-main">
                                         {let name = c.full_name();
-                                        move || if tab() == "history" {
-                                            view! { <HistoryList history/> }.into_any()
+                                        move || if tab() == "activity" {
+                                            view! { <ActivityList activity/> }.into_any()
                                         } else if tab() == "portal" {
                                             view! { <PortalTab customer_id=cid name=name.clone() can_edit info=portal reload/> }.into_any()
                                         } else {
@@ -190,16 +191,37 @@ fn Overview(c: Customer) -> impl IntoView {
 }
 
 #[component]
-fn HistoryList(
-    history: Resource<Result<Vec<HistoryEntry>, crate::error::AppError>>,
+fn ActivityList(
+    activity: Resource<Result<Vec<ActivityEntry>, crate::error::AppError>>,
 ) -> impl IntoView {
+    // None: every kind.
+    let only = RwSignal::new(None::<ActivityKind>);
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading history…"</p> }>
+        <div class="activity-filter" role="radiogroup" aria-label="Show">
+            <label class="radio">
+                <input type="radio" name="activity-kind" prop:checked=move || only.get().is_none()
+                    on:change=move |_| only.set(None)/>
+                "All"
+            </label>
+            {ActivityKind::ALL.into_iter().map(|k| view! {
+                <label class="radio">
+                    <input type="radio" name="activity-kind" prop:checked=move || only.get() == Some(k)
+                        on:change=move |_| only.set(Some(k))/>
+                    {k.label()}
+                </label>
+            }).collect_view()}
+        </div>
+        <Transition fallback=|| view! { <p class="muted">"Loading activity…"</p> }>
             {move || Suspend::new(async move {
-                match history.await {
+                match activity.await {
                     Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
-                    Ok(entries) if entries.is_empty() => view! { <p class="muted">"No changes recorded."</p> }.into_any(),
-                    Ok(entries) => view! { <HistoryEntries entries/> }.into_any(),
+                    Ok(entries) => {
+                        let shown = move || {
+                            let k = only.get();
+                            entries.iter().filter(|e| k.is_none_or(|k| e.kind == k)).cloned().collect::<Vec<_>>()
+                        };
+                        view! { {move || view! { <ActivityEntries entries=shown()/> }} }.into_any()
+                    }
                 }
             })}
         </Transition>

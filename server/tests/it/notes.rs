@@ -137,3 +137,69 @@ async fn anyone_adds_and_pins_authors_and_admins_edit_and_delete() {
     assert_eq!(status, 200);
     assert!(history.to_string().contains("Invoice 42 paid"), "{history}");
 }
+
+/// The profile's Activity: field changes, labels, notes, portal events and the e-mails sent
+/// to the customer, in one list, newest first, each with its kind.
+#[tokio::test]
+async fn activity_merges_changes_labels_notes_portal_and_emails() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let (status, created) = app
+        .call(
+            &staff.sales,
+            "create_customer",
+            json!({ "input": customer_json("activity@example.com"), "invite": true }),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let c = created["customer_id"].as_i64().unwrap();
+    let (status, _) = app
+        .call(
+            &staff.support,
+            "add_note",
+            json!({ "customer_id": c, "body": "Met at the fair" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .call(
+            &staff.sales,
+            "set_customer_status",
+            json!({ "id": c, "status": "inactive" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, activity) = app
+        .call(&staff.accounting, "customer_activity", json!({ "id": c }))
+        .await;
+    assert_eq!(status, 200, "{activity}");
+    let entries = activity.as_array().unwrap();
+    let kinds: std::collections::HashSet<&str> = entries
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for k in ["changes", "notes", "emails", "portal"] {
+        assert!(kinds.contains(k), "{k} missing: {activity}");
+    }
+    let mail = entries.iter().find(|e| e["kind"] == "emails").unwrap();
+    assert!(
+        mail["title"].as_str().unwrap().starts_with("E-mail: "),
+        "{mail}"
+    );
+    assert!(
+        mail["detail"]
+            .as_str()
+            .unwrap()
+            .contains("activity@example.com"),
+        "{mail}"
+    );
+    // Never a mail's body (it may hold a link).
+    assert!(!activity.to_string().contains("token"), "{activity}");
+    // Newest first.
+    let times: Vec<&str> = entries.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    let mut sorted = times.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(times, sorted);
+    assert_eq!(entries[0]["title"], "Changed status");
+}

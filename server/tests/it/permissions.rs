@@ -161,6 +161,7 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         ("customer_snapshot", json!({})),
         ("get_customer", json!({ "id": c })),
         ("customer_history", json!({ "id": c })),
+        ("customer_activity", json!({ "id": c })),
         ("count_matching_customers", json!({ "query": query })),
         ("create_customer", create("new@example.com", false)),
         (

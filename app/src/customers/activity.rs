@@ -1,0 +1,195 @@
+//! A customer's Activity (#19): one timeline, newest first, of what was done to the record
+//! (field changes, status, delete / restore, import), its labels, its notes, the portal, and
+//! the e-mails sent to the customer (from the outbox: subject and state, never the body,
+//! which may hold a link). Filtered by kind in the browser.
+
+use crate::audit::ui::change_line;
+use crate::audit::{AuditAction, FieldChange};
+use crate::mail::model::MailStatus;
+use crate::ui::time::Ago;
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivityKind {
+    Changes,
+    Labels,
+    Notes,
+    Portal,
+    Emails,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 5] = [
+        ActivityKind::Changes,
+        ActivityKind::Labels,
+        ActivityKind::Notes,
+        ActivityKind::Portal,
+        ActivityKind::Emails,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityKind::Changes => "Changes",
+            ActivityKind::Labels => "Labels",
+            ActivityKind::Notes => "Notes",
+            ActivityKind::Portal => "Portal",
+            ActivityKind::Emails => "E-mails",
+        }
+    }
+
+    /// The kind of an audited action on a customer.
+    pub fn of(action: AuditAction) -> ActivityKind {
+        let name = action.as_str();
+        if action == AuditAction::Labels {
+            ActivityKind::Labels
+        } else if name.starts_with("note_") {
+            ActivityKind::Notes
+        } else if name.starts_with("portal_") {
+            ActivityKind::Portal
+        } else {
+            ActivityKind::Changes
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    pub at: DateTime<Utc>,
+    pub kind: ActivityKind,
+    /// "Updated", "Added a note", "E-mail: Your portal invitation".
+    pub title: String,
+    /// Who did it (none for the system or an e-mail).
+    pub actor_name: Option<String>,
+    pub changes: Vec<FieldChange>,
+    /// An e-mail's recipient and state ("to ana@example.com · Sent").
+    pub detail: Option<String>,
+}
+
+/// Audit events and e-mails as one timeline, newest first (ties: e-mails after the event
+/// that caused them, which happened first).
+pub fn merge(
+    events: Vec<crate::audit::HistoryEntry>,
+    mails: Vec<(DateTime<Utc>, String, String, MailStatus)>,
+) -> Vec<ActivityEntry> {
+    let mut all: Vec<ActivityEntry> = events
+        .into_iter()
+        .map(|e| ActivityEntry {
+            at: e.at,
+            kind: ActivityKind::of(e.action),
+            title: e.action.label().to_string(),
+            actor_name: e.actor_name,
+            changes: e.changes,
+            detail: None,
+        })
+        .chain(
+            mails
+                .into_iter()
+                .map(|(at, recipient, subject, status)| ActivityEntry {
+                    at,
+                    kind: ActivityKind::Emails,
+                    title: format!("E-mail: {subject}"),
+                    actor_name: None,
+                    changes: vec![],
+                    detail: Some(format!("to {recipient} · {}", status.label())),
+                }),
+        )
+        .collect();
+    all.sort_by_key(|e| std::cmp::Reverse(e.at));
+    all
+}
+
+/// The timeline as a list (the profile's Activity tab).
+#[component]
+pub fn ActivityEntries(entries: Vec<ActivityEntry>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="muted">"Nothing recorded yet."</p> }.into_any();
+    }
+    view! {
+        <ol class="history" data-testid="history">
+            {entries.into_iter().map(|e| view! {
+                <li data-kind=format!("{:?}", e.kind).to_lowercase()>
+                    <div class="history-head">
+                        <span class="activity-kind">{e.kind.label()}</span>
+                        " "<strong>{e.title.clone()}</strong>
+                        {e.actor_name.clone().map(|n| format!(" by {n}"))}
+                        {e.detail.clone().map(|d| view! { <span class="muted">" " {d}</span> })}
+                        <span class="muted">" · " <Ago t=e.at/></span>
+                    </div>
+                    <ul class="changes">
+                        {e.changes.iter().map(|ch| view! { <li>{change_line(ch)}</li> }).collect_view()}
+                    </ul>
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::ActivityEntry;
+    use crate::audit::Entity;
+    use crate::db::{self, Pool};
+    use crate::mail::model::MailStatus;
+    use chrono::{DateTime, Utc};
+
+    /// The customer's audit events and the e-mails about them, newest first.
+    pub async fn activity(pool: &Pool, id: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {
+        let events = crate::audit::ssr::history(pool, Entity::Customer, id, false).await?;
+        let mails: Vec<(DateTime<Utc>, String, String, MailStatus)> = db::query_as(
+            "select created_at, recipient, subject, status from email_outbox
+              where customer_id = $1 order by created_at desc, email_id desc limit 500",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        Ok(super::merge(events, mails))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::HistoryEntry;
+
+    #[test]
+    fn events_and_mails_merge_newest_first_each_with_its_kind() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let event = |at: &str, action| HistoryEntry {
+            at: t(at),
+            actor_name: Some("Ana".into()),
+            action,
+            changes: vec![],
+        };
+        let merged = merge(
+            vec![
+                event("2026-01-03T00:00:00Z", AuditAction::NoteAdd),
+                event("2026-01-02T00:00:00Z", AuditAction::Labels),
+                event("2026-01-01T00:00:00Z", AuditAction::PortalInvite),
+                event("2026-01-01T00:00:00Z", AuditAction::Update),
+            ],
+            vec![(
+                t("2026-01-02T12:00:00Z"),
+                "c@example.com".into(),
+                "Your invitation".into(),
+                MailStatus::Sent,
+            )],
+        );
+        let kinds: Vec<ActivityKind> = merged.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ActivityKind::Notes,
+                ActivityKind::Emails,
+                ActivityKind::Labels,
+                ActivityKind::Portal,
+                ActivityKind::Changes
+            ]
+        );
+        assert_eq!(merged[1].title, "E-mail: Your invitation");
+        assert_eq!(merged[1].detail.as_deref(), Some("to c@example.com · Sent"));
+    }
+}
