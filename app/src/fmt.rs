@@ -32,8 +32,8 @@ impl Zone {
         }
     }
 
-    /// The instant a day starts in this zone (the later one if midnight is skipped or
-    /// repeated by a clock change).
+    /// The instant a day starts in this zone (the first midnight if a clock change repeats
+    /// it, an hour later if it skips it).
     pub fn start_of_day(&self, d: NaiveDate) -> DateTime<Utc> {
         let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
         match self {
@@ -63,7 +63,7 @@ fn day_start(name: &str, midnight: NaiveDateTime) -> DateTime<Utc> {
     match name.parse::<chrono_tz::Tz>() {
         Ok(tz) => match tz.from_local_datetime(&midnight) {
             chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-            chrono::LocalResult::Ambiguous(_, later) => later.with_timezone(&Utc),
+            chrono::LocalResult::Ambiguous(earlier, _) => earlier.with_timezone(&Utc),
             // Midnight skipped (a clock change at 00:00): the day starts an hour later.
             chrono::LocalResult::None => tz
                 .from_local_datetime(&(midnight + chrono::Duration::hours(1)))

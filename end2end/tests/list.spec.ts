@@ -395,12 +395,15 @@ test("saved views: the team's Best clients applies in one click, and my own view
   await expect(menu.getByRole("menu", { name: "My views" }).getByRole("menuitem", { name: "Active Filipinos" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Saved views: Active Filipinos" })).toBeVisible();
 
-  // From the plain list, one click brings it back; it survives a reload; × deletes it.
-  await page.goto("/customers");
+  // From another search, one click brings it back (the search box follows); it survives a
+  // reload; × deletes it.
+  await page.goto("/customers?q=maria");
   await hydrated(page);
+  await expect(page.getByRole("searchbox", { name: "Search customers" })).toHaveValue("maria");
   await page.getByRole("button", { name: /^Saved views/ }).click();
   await menu.getByRole("menuitem", { name: "Active Filipinos" }).click();
   await expect(page).toHaveURL(/status=active&country=PH/);
+  await expect(page.getByRole("searchbox", { name: "Search customers" })).toHaveValue("");
   await page.reload();
   await hydrated(page);
   await page.getByRole("button", { name: "Saved views: Active Filipinos" }).click();
@@ -412,6 +415,8 @@ test.describe("in Manila", () => {
   test.use({ timezoneId: "Asia/Manila" });
 
   test("times show in the browser's zone, from the server's first byte once it knows it; the profile says how long ago", async ({ page, context }) => {
+    // A cookie left from another zone (a trip): the server renders Berlin, the page corrects it.
+    await context.addCookies([{ name: "tz", value: "Europe/Berlin", url: process.env.E2E_BASE_URL ?? "http://127.0.0.1:3100" }]);
     await signedIn(page);
     const cell = page.locator('tbody td[data-col="created"] time').first();
     // UTC+8 all year: the wall time is the UTC instant plus eight hours.

@@ -164,12 +164,17 @@ impl DateRange {
         self.from.is_some() || self.to.is_some()
     }
 
-    /// A range that ends before it starts matches nothing: refused instead.
+    /// A range that ends before it starts matches nothing: refused instead, as are years
+    /// outside 1900–2200 (no record has them; far ones overflow date arithmetic).
     pub fn is_valid(&self) -> bool {
-        match (self.from, self.to) {
-            (Some(f), Some(t)) => f <= t,
-            _ => true,
-        }
+        use chrono::Datelike;
+        let sane = |d: Option<NaiveDate>| d.is_none_or(|d| (1900..=2200).contains(&d.year()));
+        sane(self.from)
+            && sane(self.to)
+            && match (self.from, self.to) {
+                (Some(f), Some(t)) => f <= t,
+                _ => true,
+            }
     }
 
     /// The instants it covers in `zone`: from the first day's start (included) to the start
@@ -775,6 +780,16 @@ mod local_tests {
         assert_eq!(DateRange::decode("junk..2026-13-01"), DateRange::default());
         assert_eq!(DateRange::default().encode(), "");
         assert!(!DateRange::decode("2026-02-01..2026-01-01").is_valid());
+        assert!(!DateRange {
+            from: NaiveDate::from_ymd_opt(262_000, 1, 1),
+            to: None
+        }
+        .is_valid());
+        assert!(!DateRange {
+            from: None,
+            to: NaiveDate::from_ymd_opt(1066, 10, 14)
+        }
+        .is_valid());
         let bad = CustomerQuery {
             created: DateRange::decode("2026-02-01..2026-01-01"),
             ..Default::default()

@@ -204,11 +204,15 @@ pub mod ssr {
         id: i64,
         own_only: bool,
     ) -> Result<Row, AppError> {
-        let row = db::query_as::<Row>(format!("{SELECT} where n.customer_note_id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        // Only a live customer's notes change (a deleted one's wait for its restore).
+        let row = db::query_as::<Row>(format!(
+            "{SELECT} join customer c on c.customer_id = n.customer_id
+              where n.customer_note_id = $1 and c.deleted_at is null"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
         if own_only && !may_edit(me, row.author_id) {
             return Err(AppError::Forbidden);
         }

@@ -13,7 +13,7 @@ pub struct TimeZone(pub RwSignal<Zone>);
 
 /// Puts the zone in context; in the browser, corrects it to the browser's own after mount.
 pub fn provide_zone() {
-    let zone = RwSignal::new(Zone::from_cookie(cookie_value().as_deref()));
+    let zone = RwSignal::new(initial_zone());
     provide_context(TimeZone(zone));
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -27,6 +27,19 @@ pub fn provide_zone() {
             }
         }
     });
+}
+
+/// The server: the cookie's zone. The browser: the same while the cookie names the browser's
+/// own zone (the server's text is then what the browser would write); otherwise UTC, so that
+/// switching to the browser's zone after mount changes the text and the page is rewritten
+/// (the browser computes wall times from its own clock, whatever the cookie says).
+fn initial_zone() -> Zone {
+    let cookie = cookie_value();
+    #[cfg(feature = "hydrate")]
+    if cookie.is_some() && cookie != browser_zone() {
+        return Zone::Utc;
+    }
+    Zone::from_cookie(cookie.as_deref())
 }
 
 fn zone() -> Zone {

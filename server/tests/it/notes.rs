@@ -112,6 +112,28 @@ async fn anyone_adds_and_pins_authors_and_admins_edit_and_delete() {
         .await;
     assert_eq!(status, 404);
 
+    // A deleted customer's notes wait for its restore: nothing changes, 404.
+    let left = app
+        .count("select customer_note_id from customer_note")
+        .await;
+    let (status, _) = app
+        .call(&staff.sales, "delete_customer", json!({ "id": c }))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .call(
+            &staff.accounting,
+            "edit_note",
+            json!({ "id": left, "body": "changed late" }),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.count("select count(*) from customer_note where body = 'Invoice 42 paid'")
+            .await,
+        1
+    );
+
     // Every change is on the customer's audit trail, who and what.
     let actions: Vec<String> = app::db::query_scalar(
         "select action from audit_event where entity = 'customer' and entity_id = $1

@@ -77,6 +77,11 @@ fn DaysField(
     set: fn(&mut super::url::ListUrl, DateRange),
 ) -> impl IntoView {
     let error = RwSignal::new(None::<&'static str>);
+    // The range changed (a valid edit, Clear, a saved view): no refusal stands.
+    Effect::new(move |_| {
+        range.track();
+        error.set(None);
+    });
     let id = legend.to_lowercase().replace(' ', "-");
     let change = move |from: bool, value: String| {
         let mut r = range.get_untracked();

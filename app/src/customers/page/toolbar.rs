@@ -35,14 +35,25 @@ pub fn Toolbar(
     // The search box: instant locally, sent to the URL (and so the server) after a pause.
     let search_text = RwSignal::new(list.url.with_untracked(|u| u.q.clone()));
     let search_generation = StoredValue::new(0u64);
+    // Typed but not yet sent: the URL's search is older than the box then.
+    let typing = StoredValue::new(false);
+    // The URL's search changed another way (a saved view, Back / Forward): show it.
+    Effect::new(move |_| {
+        let q = list.url.with(|u| u.q.clone());
+        if !typing.get_value() && search_text.get_untracked().trim() != q.trim() {
+            search_text.set(q);
+        }
+    });
     let on_search = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         search_text.set(text.clone());
+        typing.set_value(true);
         let generation = search_generation.get_value() + 1;
         search_generation.set_value(generation);
         set_timeout(
             move || {
                 if search_generation.get_value() == generation {
+                    typing.set_value(false);
                     let q = if text.trim().is_empty() {
                         String::new()
                     } else {
