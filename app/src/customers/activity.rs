@@ -3,10 +3,9 @@
 //! the e-mails sent to the customer (from the outbox: subject and state, never the body,
 //! which may hold a link). Filtered by kind in the browser.
 
-use crate::audit::ui::change_line;
+use crate::audit::ui::{history_list, HistoryItem};
 use crate::audit::{AuditAction, FieldChange};
 use crate::mail::model::MailStatus;
-use crate::ui::time::Ago;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -104,28 +103,18 @@ pub fn merge(
 /// The timeline as a list (the profile's Activity tab).
 #[component]
 pub fn ActivityEntries(entries: Vec<ActivityEntry>) -> impl IntoView {
-    if entries.is_empty() {
-        return view! { <p class="muted">"Nothing recorded yet."</p> }.into_any();
-    }
-    view! {
-        <ol class="history" data-testid="history">
-            {entries.into_iter().map(|e| view! {
-                <li data-kind=format!("{:?}", e.kind).to_lowercase()>
-                    <div class="history-head">
-                        <span class="activity-kind">{e.kind.label()}</span>
-                        " "<strong>{e.title.clone()}</strong>
-                        {e.actor_name.clone().map(|n| format!(" by {n}"))}
-                        {e.detail.clone().map(|d| view! { <span class="muted">" " {d}</span> })}
-                        <span class="muted">" · " <Ago t=e.at/></span>
-                    </div>
-                    <ul class="changes">
-                        {e.changes.iter().map(|ch| view! { <li>{change_line(ch)}</li> }).collect_view()}
-                    </ul>
-                </li>
-            }).collect_view()}
-        </ol>
-    }
-    .into_any()
+    history_list(
+        entries
+            .into_iter()
+            .map(|e| {
+                view! {
+                    <HistoryItem title=e.title at=e.at changes=e.changes by=e.actor_name
+                        tag=e.kind.label() detail=e.detail/>
+                }
+                .into_any()
+            })
+            .collect(),
+    )
 }
 
 #[cfg(feature = "ssr")]
