@@ -48,12 +48,6 @@ fn zone() -> Zone {
         .unwrap_or_default()
 }
 
-fn zone_untracked() -> Zone {
-    use_context::<TimeZone>()
-        .map(|z| z.0.get_untracked())
-        .unwrap_or_default()
-}
-
 /// The `tz` cookie of the request being rendered.
 #[cfg(feature = "ssr")]
 fn cookie_value() -> Option<String> {
@@ -143,9 +137,4 @@ pub fn Ago(t: DateTime<Utc>) -> impl IntoView {
     view! {
         <time datetime=t.to_rfc3339() title=move || fmt_datetime_in(&t, &zone())>{said}</time>
     }
-}
-
-/// The zone's wall time of `t` as text, read once (for text built outside a view).
-pub fn local_text(t: &DateTime<Utc>) -> String {
-    fmt_datetime_in(t, &zone_untracked())
 }
