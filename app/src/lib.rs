@@ -10,6 +10,7 @@ pub mod auth;
 pub mod customers;
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod duplicates;
 pub mod email;
 pub mod error;
 pub mod export;
@@ -18,6 +19,7 @@ pub mod import;
 pub mod labels;
 pub mod mail;
 pub mod notes;
+pub mod overview;
 pub mod portal;
 pub mod prefs;
 pub mod routes;
@@ -117,7 +119,9 @@ pub async fn preload_staff_code() {
     let _ = lazy_preload!(export::ui::download);
     let _ = lazy_preload!(import::ui::import_wizard);
     routes::Profile::preload().await;
+    routes::Overview::preload().await;
     routes::Trash::preload().await;
+    routes::Duplicates::preload().await;
     routes::Imports::preload().await;
     routes::Staff::preload().await;
     routes::Audit::preload().await;
@@ -149,6 +153,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=ui::AppShell ssr=SsrMode::InOrder>
                     <Route path=path!("/") view=customers::CustomersPage/>
                     <Route path=path!("/customers") view=customers::CustomersPage/>
+                    <Route path=path!("/overview") view={Lazy::<routes::Overview>::new()}/>
+                    <Route path=path!("/customers/duplicates") view={Lazy::<routes::Duplicates>::new()}/>
                     <Route path=path!("/customers/trash") view={Lazy::<routes::Trash>::new()}/>
                     <Route path=path!("/customers/imports") view={Lazy::<routes::Imports>::new()}/>
                     <Route path=path!("/customers/:id") view={Lazy::<routes::Profile>::new()}/>

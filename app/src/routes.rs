@@ -32,8 +32,10 @@ macro_rules! lazy_page {
 use crate::audit_log::page::AuditPage;
 use crate::auth::LoginPage;
 use crate::customers::{CustomerProfilePage, TrashPage};
+use crate::duplicates::page::DuplicatesPage;
 use crate::import::page::ImportsPage;
 use crate::mail::page::MailPage;
+use crate::overview::page::OverviewPage;
 use crate::portal::pages::{
     PortalAcceptPage, PortalForgotPage, PortalHomePage, PortalLoginPage, PortalResetPage,
     PortalShell, StaffAcceptPage,
@@ -45,12 +47,20 @@ lazy_page!(
     Login => LoginPage
 );
 lazy_page!(
+    /// `/overview`: the customer base in numbers and charts.
+    Overview => OverviewPage
+);
+lazy_page!(
     /// `/customers/:id`: Overview, History, Portal.
     Profile => CustomerProfilePage
 );
 lazy_page!(
     /// `/customers/trash`.
     Trash => TrashPage
+);
+lazy_page!(
+    /// `/customers/duplicates`: find duplicates and merge them.
+    Duplicates => DuplicatesPage
 );
 lazy_page!(
     /// `/customers/imports`.

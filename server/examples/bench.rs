@@ -236,6 +236,14 @@ async fn main() {
         .unwrap_or(1_000_000);
     let pool = open_seeded(count).await;
     filter_fixture(&pool).await;
+    if std::env::var("BENCH_OVERVIEW").is_ok() {
+        let runs = std::env::var("BENCH_RUNS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(100);
+        overview(&pool, count, runs).await;
+        return;
+    }
 
     // Real values to look for.
     let probe: i64 = (count as i64 * 2) / 3;
@@ -707,16 +715,7 @@ async fn main() {
     // The app's own sampled statistics again, for what follows.
     server::optimize(&pool).await;
 
-    let email = format!("bench-{}@example.com", std::process::id());
-    let staff_id = app::staff::ssr::create_with_password(
-        &pool,
-        &email,
-        "Bench",
-        app::auth::Role::Sales,
-        "bench-password-1",
-    )
-    .await
-    .unwrap();
+    let (staff_id, email) = bench_user(&pool).await;
 
     if std::env::var("BENCH_QUERIES_ONLY").is_ok() {
         return;
@@ -777,47 +776,7 @@ async fn main() {
         return;
     }
     // HTTP: the real router, a signed-in staff user, 64 connections for 10 seconds.
-    let auth = app::state::AuthSettings {
-        idle_timeout: Duration::from_secs(3600),
-        absolute_timeout: Duration::from_secs(3600),
-        cookie_secure: false,
-        // The load run's sign-in flood comes from many addresses.
-        trust_forwarded_for: true,
-        public_origin: "http://127.0.0.1".into(),
-        public_base_url: "http://127.0.0.1".into(),
-        sign_in_burst: app::auth::throttle::SIGN_IN_BURST,
-        sign_in_period: app::auth::throttle::SIGN_IN_EVERY,
-    };
-    let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);
-    let router = server::build_router(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap();
-    let res = client
-        .post(format!("http://{addr}/auth/login"))
-        .form(&[("email", email.as_str()), ("password", "bench-password-1")])
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let (addr, client, cookie) = serve(&pool, &email).await;
 
     if let Ok(secs) = std::env::var("BENCH_LOAD_SECS") {
         let secs: u64 = secs.parse().unwrap_or(60);
@@ -1108,4 +1067,134 @@ async fn load(
         eprintln!("the load run had errors or panics");
         std::process::exit(1);
     }
+}
+
+/// A Sales user for the benchmark: (id, e-mail); password `bench-password-1`.
+async fn bench_user(pool: &db::Pool) -> (i64, String) {
+    let email = format!("bench-{}@example.com", std::process::id());
+    let id = app::staff::ssr::create_with_password(
+        pool,
+        &email,
+        "Bench",
+        app::auth::Role::Sales,
+        "bench-password-1",
+    )
+    .await
+    .unwrap();
+    (id, email)
+}
+
+/// The real router on a local port, and a client signed in as `email`: (address, client,
+/// session cookie).
+async fn serve(pool: &db::Pool, email: &str) -> (std::net::SocketAddr, reqwest::Client, String) {
+    let auth = app::state::AuthSettings {
+        idle_timeout: Duration::from_secs(3600),
+        absolute_timeout: Duration::from_secs(3600),
+        cookie_secure: false,
+        // The load run's sign-in flood comes from many addresses.
+        trust_forwarded_for: true,
+        public_origin: "http://127.0.0.1".into(),
+        public_base_url: "http://127.0.0.1".into(),
+        sign_in_burst: app::auth::throttle::SIGN_IN_BURST,
+        sign_in_period: app::auth::throttle::SIGN_IN_EVERY,
+    };
+    let state = server::app_state(server::default_leptos_options(), pool.clone(), auth);
+    let router = server::build_router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let res = client
+        .post(format!("http://{addr}/auth/login"))
+        .form(&[("email", email), ("password", "bench-password-1")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    (addr, client, cookie)
+}
+
+/// `BENCH_OVERVIEW=1`: the Overview's numbers (the server function's work) after a full
+/// ANALYZE and without statistics, then the whole page as the server renders it
+/// (`GET /overview`, one request at a time: the first, cold, and the p50/p95 of the rest).
+async fn overview(pool: &db::Pool, count: u64, runs: usize) {
+    let zone = app::fmt::Zone::Named("Europe/Berlin".into());
+    println!("\n{count} customers, {runs} runs each after 10 warm-up runs");
+    println!("\n| Overview | p50 ms | p95 ms | max ms |");
+    println!("|---|---|---|---|");
+    let states: Vec<(&str, db::Pool)> = match &target_url_sqlite(pool, count) {
+        Some(url) => vec![
+            ("after a full ANALYZE", statistics(url, true).await),
+            ("without statistics", statistics(url, false).await),
+        ],
+        None => vec![("PostgreSQL", pool.clone())],
+    };
+    for (state, p) in &states {
+        let mut times = Vec::with_capacity(runs);
+        for i in 0..runs + 10 {
+            let t = Instant::now();
+            let o = app::overview::ssr::load(p, chrono::Utc::now(), &zone)
+                .await
+                .unwrap();
+            if i >= 10 {
+                times.push(t.elapsed());
+            }
+            assert!(o.total as u64 >= count / 2);
+        }
+        times.sort();
+        println!(
+            "| numbers ({state}) | {} | {} | {} |",
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.95)),
+            ms(*times.last().unwrap())
+        );
+    }
+    let (_, email) = bench_user(pool).await;
+    let (addr, client, cookie) = serve(pool, &email).await;
+    let mut times = Vec::with_capacity(runs);
+    let mut first = None;
+    let mut size = 0;
+    for _ in 0..runs + 1 {
+        let t = Instant::now();
+        let res = client
+            .get(format!("http://{addr}/overview"))
+            .header("cookie", format!("{cookie}; tz=Europe/Berlin"))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.status());
+        size = res.bytes().await.unwrap().len();
+        let took = t.elapsed();
+        if first.is_none() {
+            first = Some(took);
+        } else {
+            times.push(took);
+        }
+    }
+    times.sort();
+    println!(
+        "| GET /overview, whole page ({} KB; first request {} ms) | {} | {} | {} |",
+        size / 1024,
+        ms(first.unwrap()),
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.95)),
+        ms(*times.last().unwrap())
+    );
 }

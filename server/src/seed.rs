@@ -450,6 +450,8 @@ async fn seed_postgres(pool: &sqlx::PgPool, count: u64) -> Result<u64, sqlx::Err
             .await?;
         tx.execute("alter table customer_label enable trigger user")
             .await?;
+        tx.execute("delete from customer_stat").await?;
+        tx.execute(app::overview::ssr::RECOUNT_POSTGRES).await?;
     }
     // The triggers were off (bulk) or counted row by row; either way recount, then let the
     // identity continue after the ids written here.
@@ -576,6 +578,13 @@ async fn restore(conn: &mut SqliteConnection, sql: Vec<String>) -> Result<(), sq
     )
     .execute(&mut *conn)
     .await?;
+    // The Overview's tallies, whose triggers were set aside too.
+    sqlx::query("delete from customer_stat")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(app::overview::ssr::RECOUNT_SQLITE)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -141,6 +141,10 @@ audit_actions! {
     NoteEdit = "note_edit", "Edited a note";
     NotePin = "note_pin", "Pinned or unpinned a note";
     NoteDelete = "note_delete", "Deleted a note";
+    Merge = "merge", "Merged a duplicate into this customer";
+    MergedInto = "merged_into", "Merged into another customer";
+    Unmerge = "unmerge", "Undid a merge";
+    DuplicateDismissed = "duplicate_dismissed", "Marked as not duplicates";
 }
 
 impl AuditAction {
@@ -173,6 +177,9 @@ pub fn field_label(field: &str) -> &str {
         "labels" => "Labels",
         "name" => "Name",
         "color" => "Colour",
+        "merged_from" => "Merged from",
+        "merged_into" => "Merged into",
+        "not_duplicate_of" => "Not a duplicate of",
         other => other,
     }
 }

@@ -126,6 +126,26 @@ pub async fn ensure_account(
     Ok(())
 }
 
+/// A merge: `from`'s portal account becomes `to`'s, when `to` has none (if both have one,
+/// `to`'s stays, and `from`'s — its customer merged away — keeps nobody signed in). Returns
+/// whether it moved. Also the way back, for a merge's Undo.
+pub async fn move_account(conn: &mut Conn, from: i64, to: i64) -> Result<bool, sqlx::Error> {
+    let moved = db::query(
+        "update portal_account set customer_id = $2
+          where customer_id = $1
+            and not exists (select 1 from portal_account o where o.customer_id = $2)",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(&mut *conn)
+    .await?;
+    // The links it had were sent for the other record: they stop working.
+    if moved.rows_affected() == 1 {
+        links::revoke_all(&mut *conn, Principal::Customer, to).await?;
+    }
+    Ok(moved.rows_affected() == 1)
+}
+
 /// Every outstanding link of a customer stops working (a password was set, the e-mail
 /// changed, access was disabled); an open invitation shows as expired.
 pub async fn revoke(conn: &mut Conn, id: i64) -> Result<(), sqlx::Error> {

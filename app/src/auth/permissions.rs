@@ -45,6 +45,13 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("bulk_update_customers", Staff(EditCustomers)),
     ("restore_customer_batch", Staff(EditCustomers)),
     ("list_deleted_customers", Staff(Administer)),
+    // the Overview page
+    ("overview_stats", Staff(ViewCustomers)),
+    // duplicates: finding them is for those who may merge them
+    ("find_duplicates", Staff(EditCustomers)),
+    ("merge_customers", Staff(EditCustomers)),
+    ("undo_merge", Staff(EditCustomers)),
+    ("dismiss_duplicate", Staff(EditCustomers)),
     // labels
     ("list_labels", Staff(ViewCustomers)),
     ("create_label", Staff(EditCustomers)),

@@ -187,3 +187,24 @@ impl Customer {
         }
     }
 }
+
+/// The fields a merge picks one side of, in form order (the labels are always united).
+pub const MERGE_FIELDS: [&str; 17] = [
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "email",
+    "gender",
+    "birthday",
+    "phone",
+    "street",
+    "city",
+    "state",
+    "zip",
+    "country",
+    "status",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+];

@@ -283,6 +283,36 @@ pub mod ssr {
         Ok(old.customer_id)
     }
 
+    /// A merge: every note of `from` becomes `to`'s. Returns the ids that moved (for Undo).
+    pub async fn move_all(
+        conn: &mut db::Conn,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        db::query_scalar(
+            "update customer_note set customer_id = $2 where customer_id = $1
+             returning customer_note_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await
+    }
+
+    /// A merge's Undo: these notes (moved by [`move_all`]) go back to `to`.
+    pub async fn move_back(conn: &mut db::Conn, ids: &[i64], to: i64) -> Result<(), sqlx::Error> {
+        let b = conn.backend();
+        db::query(format!(
+            "update customer_note set customer_id = $1 where {}",
+            b.in_ids("customer_note_id", "$2")
+        ))
+        .bind(to)
+        .bind(db::ids(ids))
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     pub async fn delete(pool: &Pool, me: &CurrentUser, id: i64) -> Result<i64, AppError> {
         let now = Utc::now();
         let mut tx = db::begin_write(pool).await?;

@@ -140,6 +140,7 @@ fn Sidebar(admin: bool, set_nav_open: WriteSignal<bool>) -> impl IntoView {
             <nav>
                 <p class="nav-group">"Sales"</p>
                 <ul on:click=move |_| set_nav_open.set(false)>
+                    <li><A href="/overview" attr:class="nav-link">"Overview"</A></li>
                     <li><span class="nav-link disabled" aria-disabled="true" title="Coming soon">"Clients"</span></li>
                     <li><A href="/customers" attr:class="nav-link">"Customers"</A></li>
                 </ul>

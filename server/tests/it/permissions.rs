@@ -190,6 +190,14 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         ),
         ("list_deleted_customers", json!({})),
         ("list_labels", json!({})),
+        ("overview_stats", json!({})),
+        ("find_duplicates", json!({})),
+        (
+            "merge_customers",
+            json!({ "input": { "survivor": 1, "survivor_version": 1, "other": 2, "other_version": 1 } }),
+        ),
+        ("undo_merge", json!({ "merge_id": 1 })),
+        ("dismiss_duplicate", json!({ "a": 1, "b": 2 })),
         ("create_label", label("Gamma")),
         (
             "update_label",

@@ -150,6 +150,7 @@ pub fn CustomersPage() -> impl IntoView {
                 <div class="page-actions">
                     <button type="button" class="btn" on:click=move |_| manage_open.set(true)>"Manage labels"</button>
                     {can_edit.then(|| view! {
+                        <a class="btn" href="/customers/duplicates">"Find duplicates"</a>
                         <a class="btn" href="/customers/imports">"Imports"</a>
                         <button type="button" class="btn" disabled=move || offline.get()
                             title=move || offline.get().then_some("Importing needs a connection")

@@ -9,6 +9,7 @@
 //! value, `$7` the customer ids as a JSON array (`sets`).
 
 pub mod import;
+pub mod merge;
 mod sets;
 
 use crate::db;

@@ -120,7 +120,9 @@ pub async fn restore(
     let statements = [
         insert_each(AuditAction::Restore, ENTITY, "c.customer_id", "'[]'", &free),
         format!(
-            "update customer set deleted_at = null, deleted_by = null, delete_batch = null
+            // Back from the Trash, a merged customer is a customer of its own again.
+            "update customer set deleted_at = null, deleted_by = null, delete_batch = null,
+                    merged_into = null
              where customer_id in (select c.customer_id {free})"
         ),
     ];
