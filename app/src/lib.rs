@@ -22,6 +22,7 @@ pub mod notes;
 pub mod overview;
 pub mod portal;
 pub mod prefs;
+pub mod privacy;
 pub mod routes;
 pub mod staff;
 #[cfg(feature = "ssr")]

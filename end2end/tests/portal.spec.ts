@@ -165,3 +165,60 @@ test("a customer edits their own contact details in the portal", async ({ page, 
   await hydrated(page);
   await expect(page.locator(".overview")).toContainText("Iloilo");
 });
+
+test("a customer downloads their data from the portal; an Admin downloads it too, then anonymises them", async ({ page, browser }) => {
+  await signedIn(page);
+  const email = uniqueEmail("rights");
+  await page.getByRole("button", { name: "+ Add customer" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add customer" });
+  await dialog.getByRole("textbox", { name: "First name", exact: true }).fill("Rita");
+  await dialog.getByRole("textbox", { name: "Last name", exact: true }).fill("Rights");
+  await dialog.getByRole("textbox", { name: "Email", exact: true }).fill(email);
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  const invitation = await keptMail(email, "Your customer portal invitation");
+  const link = invitation.match(/https?:\/\/\S+\/portal\/accept\?token=[0-9a-f]+/)![0];
+
+  const customer = await customerPage(browser);
+  await customer.goto(link);
+  await hydrated(customer);
+  await customer.getByLabel("New password").fill(CHOSEN_PASSWORD);
+  await customer.getByLabel("Repeat the password").fill(CHOSEN_PASSWORD);
+  await customer.getByRole("button", { name: "Set password and sign in" }).click();
+  await expect(customer).toHaveURL(/\/portal\?welcome=1$/);
+  await hydrated(customer);
+  const fs = await import("fs");
+  const [mine] = await Promise.all([
+    customer.waitForEvent("download"),
+    customer.getByRole("link", { name: "Download my data" }).click(),
+  ]);
+  expect(mine.suggestedFilename()).toMatch(/^customer-\d+-data\.zip$/);
+  const bytes = fs.readFileSync(await mine.path());
+  expect(bytes.subarray(0, 2).toString()).toBe("PK");
+  const id = mine.suggestedFilename().match(/\d+/)![0];
+
+  // The Admin: the same download from the profile, then Anonymise (the name typed).
+  await page.goto(`/customers/${id}`);
+  await hydrated(page);
+  const actions = page.getByRole("complementary", { name: "Quick Actions" });
+  const [theirs] = await Promise.all([
+    page.waitForEvent("download"),
+    actions.getByRole("link", { name: "Download data" }).click(),
+  ]);
+  expect(theirs.suggestedFilename()).toBe(`customer-${id}-data.zip`);
+  await actions.getByRole("button", { name: "Anonymise…" }).click();
+  const ask = page.getByRole("dialog", { name: "Anonymise customer" });
+  await expect(ask).toContainText("This cannot be undone.");
+  await noSeriousViolations(page, "the Anonymise dialog");
+  await ask.getByLabel(/to confirm/).fill("Rita");
+  await ask.getByRole("button", { name: "Anonymise" }).click();
+  await expect(ask.getByRole("alert")).toHaveText("Type the customer's name exactly as shown to confirm.");
+  await ask.getByLabel(/to confirm/).fill("Rita Rights");
+  await ask.getByRole("button", { name: "Anonymise" }).click();
+  await expect(ask).toBeHidden();
+  await expect(page.getByTestId("profile-name")).toHaveText(`Anonymised #${id}`);
+
+  // Their portal session is over.
+  await customer.goto("/portal");
+  await expect(customer).toHaveURL(/\/portal\/login/);
+});

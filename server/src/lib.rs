@@ -298,6 +298,14 @@ pub fn build_router(state: AppState) -> Router {
             app::import::REJECTS_PATH,
             get(app::import::rejects::rejects_handler),
         )
+        .route(
+            app::privacy::DATA_EXPORT_PATH,
+            get(app::privacy::ssr::staff_handler),
+        )
+        .route(
+            app::privacy::PORTAL_DATA_PATH,
+            get(app::privacy::ssr::portal_handler),
+        )
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, context, move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

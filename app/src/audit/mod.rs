@@ -145,6 +145,8 @@ audit_actions! {
     MergedInto = "merged_into", "Merged into another customer";
     Unmerge = "unmerge", "Undid a merge";
     DuplicateDismissed = "duplicate_dismissed", "Marked as not duplicates";
+    Anonymise = "anonymise", "Anonymised";
+    DataExport = "data_export", "Exported the customer's data";
 }
 
 impl AuditAction {

@@ -200,3 +200,87 @@ pub async fn history(
 pub fn parse_changes(json: &str) -> Vec<FieldChange> {
     serde_json::from_str(json).unwrap_or_default()
 }
+
+/// What a redacted value reads.
+pub const REDACTED: &str = "(redacted)";
+
+/// Fields whose values say nothing about the person (kept by a redaction).
+const IMPERSONAL: [&str; 5] = [
+    "status",
+    "labels",
+    "merged_from",
+    "merged_into",
+    "not_duplicate_of",
+];
+
+/// `changes` with every personal value replaced by [`REDACTED`] (which fields changed, and
+/// whether they were empty, stay).
+pub fn redacted(changes: &[FieldChange]) -> Vec<FieldChange> {
+    changes
+        .iter()
+        .map(|c| {
+            if IMPERSONAL.contains(&c.field.as_str()) {
+                c.clone()
+            } else {
+                FieldChange {
+                    field: c.field.clone(),
+                    old: c.old.as_ref().map(|_| REDACTED.to_string()),
+                    new: c.new.as_ref().map(|_| REDACTED.to_string()),
+                }
+            }
+        })
+        .collect()
+}
+
+/// Anonymisation (the only path that changes recorded events): the values in every event
+/// about customer `id`, and their name and IP address on what they did themselves, are
+/// redacted; when, who, what and which fields stay. Recorded first as a redaction, which the
+/// database requires for the update and which is closed before the transaction ends.
+/// Returns how many events were redacted.
+pub async fn redact_customer(
+    conn: &mut Conn,
+    by: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let redaction: i64 = db::query_scalar(
+        "insert into audit_redaction (entity, entity_id, at, by_id)
+         values ('customer', $1, $2, $3) returning audit_redaction_id",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(by.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let events: Vec<(i64, String, bool)> = db::query_as(
+        "select audit_event_id, changes,
+                coalesce(actor_role = 'customer' and actor_id = $1, false) as own
+           from audit_event
+          where (entity = 'customer' and entity_id = $1)
+             or (actor_role = 'customer' and actor_id = $1)",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (event, changes, own) in &events {
+        let changes =
+            serde_json::to_string(&redacted(&parse_changes(changes))).expect("changes serialize");
+        db::query(
+            "update audit_event
+                set changes = $2,
+                    actor_name = case when $3 then '(anonymised customer)' else actor_name end,
+                    ip = case when $3 then null else ip end
+              where audit_event_id = $1",
+        )
+        .bind(*event)
+        .bind(changes)
+        .bind(*own)
+        .execute(&mut *conn)
+        .await?;
+    }
+    db::query("update audit_redaction set open = false where audit_redaction_id = $1")
+        .bind(redaction)
+        .execute(&mut *conn)
+        .await?;
+    Ok(events.len() as u64)
+}

@@ -126,6 +126,26 @@ pub async fn ensure_account(
     Ok(())
 }
 
+/// Anonymisation: portal access ends for good — sessions, links and password gone, the
+/// account disabled (it stays, for the statistics).
+pub async fn end_access(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    links::revoke_all(&mut *conn, Principal::Customer, id).await?;
+    db::query("delete from portal_session where customer_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    db::query(
+        "update portal_account set password_hash = null, disabled_at = coalesce(disabled_at, $2),
+                invite_expires_at = null
+          where customer_id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// A merge: `from`'s portal account becomes `to`'s, when `to` has none (if both have one,
 /// `to`'s stays, and `from`'s — its customer merged away — keeps nobody signed in). Returns
 /// whether it moved. Also the way back, for a merge's Undo.

@@ -52,6 +52,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("merge_customers", Staff(EditCustomers)),
     ("undo_merge", Staff(EditCustomers)),
     ("dismiss_duplicate", Staff(EditCustomers)),
+    // a customer's data rights (Admin)
+    ("anonymise_customer", Staff(Administer)),
     // labels
     ("list_labels", Staff(ViewCustomers)),
     ("create_label", Staff(EditCustomers)),
@@ -115,6 +117,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/export/customers", Staff(ExportCustomers)),
     ("POST", "/import/upload", Staff(EditCustomers)),
     ("GET", "/import/rejects", Staff(EditCustomers)),
+    ("GET", "/customers/data-export", Staff(Administer)),
+    ("GET", "/portal/my-data", Customer),
     ("POST", "/staff/auth/accept", Anyone),
     ("POST", "/portal/auth/login", Anyone),
     ("POST", "/portal/auth/logout", Anyone),

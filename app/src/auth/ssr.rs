@@ -45,6 +45,22 @@ pub fn route_staff(
     }
 }
 
+/// The signed-in portal customer, where the permission table lets customers call `method
+/// path`; the refusal otherwise. For the plain routes of the portal.
+pub fn route_customer(
+    req: &axum::extract::Request,
+    method: &str,
+    path: &str,
+) -> Result<PortalUser, AppError> {
+    if super::permissions::route_access(method, path) != Some(Access::Customer) {
+        return Err(AppError::Forbidden);
+    }
+    req.extensions()
+        .get::<PortalUser>()
+        .cloned()
+        .ok_or(AppError::Unauthorized)
+}
+
 pub use super::hashing::{
     hash_password, hash_password_blocking, hash_token, new_token, verify_password,
     verify_password_blocking, Argon2Gate,

@@ -125,8 +125,31 @@ pub mod ssr {
     use crate::mail::model::MailStatus;
     use chrono::{DateTime, Utc};
 
-    /// The customer's audit events and the e-mails about them, newest first.
+    /// The customer's audit events and the e-mails about them, newest first — and those of
+    /// the customers merged into it (their history came with them), each saying so.
     pub async fn activity(pool: &Pool, id: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {
+        let mut all = of(pool, id).await?;
+        let merged: Vec<i64> = db::query_scalar(
+            "select customer_id from customer where merged_into = $1 order by customer_id limit 20",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        for other in merged {
+            all.extend(of(pool, other).await?.into_iter().map(|mut e| {
+                let from = format!("(customer #{other}, merged into this one)");
+                e.detail = Some(match e.detail {
+                    Some(d) => format!("{d} {from}"),
+                    None => from,
+                });
+                e
+            }));
+        }
+        all.sort_by_key(|e| std::cmp::Reverse(e.at));
+        Ok(all)
+    }
+
+    async fn of(pool: &Pool, id: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {
         let events = crate::audit::ssr::history(pool, Entity::Customer, id, false).await?;
         let mails: Vec<(DateTime<Utc>, String, String, MailStatus)> = db::query_as(
             "select created_at, recipient, subject, status from email_outbox

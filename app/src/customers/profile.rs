@@ -46,6 +46,7 @@ pub fn CustomerProfilePage() -> impl IntoView {
     });
     let portal = portal_info(id, reload);
     let can_edit = can(Capability::EditCustomers);
+    let can_administer = can(Capability::Administer);
     let editing = RwSignal::new(None::<Customer>);
     let resetting = RwSignal::new(None::<String>);
     let toasts = use_toasts();
@@ -58,6 +59,7 @@ pub fn CustomerProfilePage() -> impl IntoView {
                             let c2 = c.clone();
                             let cid = c.customer_id;
                             let name3 = c.full_name();
+                            let name4 = c.full_name();
                             let invite = c.portal_state.can_invite(c.portal_verified).then(|| {
                                 let label = if c.portal_state == PortalState::None { "Send invitation" } else { "Resend invitation" };
                                 (label, c.email.clone())
@@ -105,6 +107,10 @@ pub fn CustomerProfilePage() -> impl IntoView {
                                         } else {
                                             view! { <p class="muted">"You can view this customer; changes need the Admin or Sales role."</p> }.into_any()
                                         }}
+                                        {can_administer.then(|| view! {
+                                            <crate::privacy::ui::DataRightsActions customer_id=cid name=name4.clone()
+                                                on_done=Callback::new(move |_| reload.update(|n| *n += 1))/>
+                                        })}
                                     </aside>
                                 </div>
                                 <crate::notes::ui::NotesSection customer_id=cid/>

@@ -250,6 +250,16 @@ pub async fn undo(pool: &Pool, actor: &Actor, merge_id: i64) -> Result<(), AppEr
     Ok(())
 }
 
+/// Anonymisation: the record as it was before a merge (kept for that merge's Undo, which
+/// an anonymised survivor can no longer get: its version moved on) is forgotten.
+pub async fn forget(conn: &mut db::Conn, id: i64) -> Result<(), sqlx::Error> {
+    db::query("update customer_merge set survivor_before = '{}' where survivor_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn dismiss(pool: &Pool, actor: &Actor, a: i64, b: i64) -> Result<(), AppError> {
     let (a, b) = (a.min(b), a.max(b));
     if a == b {

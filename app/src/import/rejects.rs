@@ -141,7 +141,9 @@ pub fn file_name(imported: &str, format: Format) -> String {
 }
 
 /// `Content-Disposition` for any file name: an ASCII fallback and the UTF-8 name.
-fn disposition(name: &str) -> String {
+/// An attachment's `Content-Disposition`: an ASCII name for old clients, the exact one as
+/// UTF-8 (`filename*`) for the rest.
+pub fn disposition(name: &str) -> String {
     let ascii: String = name
         .chars()
         .map(|c| {

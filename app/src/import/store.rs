@@ -540,3 +540,21 @@ pub async fn mark_invited(
     .await?;
     Ok(())
 }
+
+/// Anonymisation: what imports keep of a customer — the values an import overwrote (for its
+/// Undo, which leaves a customer changed since alone anyway) and rejected rows that carry
+/// their e-mail address.
+pub async fn forget_customer(conn: &mut Conn, id: i64, email: &str) -> Result<(), sqlx::Error> {
+    db::query("update import_item set old_values = null where customer_id = $1 and old_values is not null")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    db::query(
+        "update import_reject set cells = '[]', reason = '(redacted: the customer was anonymised)'
+          where lower(cells) like '%' || lower($1) || '%'",
+    )
+    .bind(email)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

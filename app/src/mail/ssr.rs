@@ -559,3 +559,26 @@ mod tests {
         }
     }
 }
+
+/// Anonymisation: the customer's mails in the outbox keep their date, kind and state, not
+/// their address, subject or text; one still waiting is not sent.
+pub async fn redact_customer(
+    conn: &mut db::Conn,
+    customer: i64,
+    email: &str,
+    placeholder: &str,
+) -> Result<(), sqlx::Error> {
+    db::query(
+        "update email_outbox
+            set recipient = $3, subject = '(redacted)', body_text = '(redacted)',
+                body_html = '(redacted)', last_error = null,
+                status = case when status in ('queued', 'sending') then 'failed' else status end
+          where customer_id = $1 or lower(recipient) = lower($2)",
+    )
+    .bind(customer)
+    .bind(email)
+    .bind(placeholder)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

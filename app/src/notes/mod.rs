@@ -27,6 +27,9 @@ pub struct Note {
     pub editable: bool,
 }
 
+/// What an anonymised customer's notes say instead of their text.
+pub const REDACTED_NOTE: &str = "(Removed: the customer was anonymised.)";
+
 /// A note as stored: line breaks as `\n`, trimmed; refused (with a message for the field)
 /// when empty, too long, or holding characters that hide or reorder text.
 pub fn clean_body(body: &str) -> Result<String, AppError> {
@@ -281,6 +284,39 @@ pub mod ssr {
         }
         tx.commit().await?;
         Ok(old.customer_id)
+    }
+
+    /// Every note of a customer, oldest first (their data export; nobody's to edit there).
+    pub async fn of_customer(pool: &Pool, customer: i64) -> Result<Vec<Note>, sqlx::Error> {
+        let rows = db::query_as::<Row>(format!(
+            "{SELECT} where n.customer_id = $1 order by n.created_at, n.customer_note_id"
+        ))
+        .bind(customer)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Note {
+                id: r.customer_note_id,
+                editable: false,
+                body: r.body,
+                pinned: r.pinned,
+                author_name: r.author_name,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            })
+            .collect())
+    }
+
+    /// Anonymisation: the text of every note of the customer goes (the notes stay, as a
+    /// count and with their dates and authors).
+    pub async fn redact_all(conn: &mut db::Conn, customer: i64) -> Result<(), sqlx::Error> {
+        db::query("update customer_note set body = $2 where customer_id = $1")
+            .bind(customer)
+            .bind(super::REDACTED_NOTE)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     /// A merge: every note of `from` becomes `to`'s. Returns the ids that moved (for Undo).

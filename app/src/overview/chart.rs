@@ -40,15 +40,15 @@ impl Bar {
 }
 
 /// Width of the bars' drawing, in SVG units.
-const WIDTH: f64 = 640.0;
+const WIDTH: f64 = 480.0;
 /// Where bars start (the label column's width) and the room kept for the value after them.
-const LABEL_W: f64 = 190.0;
-const VALUE_W: f64 = 80.0;
+const LABEL_W: f64 = 160.0;
+const VALUE_W: f64 = 70.0;
 const ROW_H: f64 = 28.0;
 
 /// At most this many characters of a label in the drawing (the table has it whole).
 fn short(label: &str) -> String {
-    const MAX: usize = 26;
+    const MAX: usize = 20;
     if label.chars().count() <= MAX {
         label.to_string()
     } else {
@@ -155,7 +155,7 @@ pub fn ColumnChart(
     ticks: Vec<Option<String>>,
 ) -> impl IntoView {
     const PLOT_H: f64 = 160.0;
-    const COL: f64 = 30.0;
+    const COL: f64 = 20.0;
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0);
     let width = bars.len().max(1) as f64 * COL;
     let cols = bars
@@ -170,7 +170,7 @@ pub fn ColumnChart(
             // The whole column's height is the target, not only the bar.
             let rects = view! {
                 <rect class="col-hit" x=x y="0" width=COL height=PLOT_H/>
-                <rect class="bar" x=x + 4.0 y=PLOT_H - h width=COL - 8.0 height=h rx="2"/>
+                <rect class="bar" x=x + 3.0 y=PLOT_H - h width=COL - 6.0 height=h rx="2"/>
             };
             let tick = tick.map(|t| view! {
                 <text class="tick" x=x + COL / 2.0 y=PLOT_H + 16.0 text-anchor="middle">{t}</text>
@@ -224,7 +224,7 @@ mod tests {
     fn long_labels_are_shortened_in_the_drawing_only() {
         assert_eq!(short("Germany"), "Germany");
         let long = "South Georgia and the South Sandwich Islands";
-        assert_eq!(short(long).chars().count(), 26);
+        assert_eq!(short(long).chars().count(), 20);
         assert!(short(long).ends_with('…'));
     }
 }

@@ -4,7 +4,7 @@
 use super::{LabelCount, Overview, CREATOR_DAYS, MONTHS, TOP_COUNTRIES};
 use crate::db;
 use crate::fmt::Zone;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::HashMap;
 
 /// Every tally counted again from the tables, as its migration first counted it: for a bulk
@@ -75,12 +75,6 @@ fn hour_key(t: DateTime<Utc>) -> String {
 
 fn day_key(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
-}
-
-fn parse_hour(key: &str) -> Option<DateTime<Utc>> {
-    NaiveDateTime::parse_from_str(&format!("{key}:00:00"), "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .map(|t| t.and_utc())
 }
 
 /// The first day of the month `back` months before `d`'s.
@@ -191,6 +185,13 @@ fn summarize(
         .rev()
         .map(|b| month_start(this_month, b))
         .collect();
+    // Each month's first hour in the reader's zone, as a key: rows are placed by comparing
+    // keys (no zone arithmetic per row). A zone whose offset is not whole hours puts the
+    // hour around midnight in the later month.
+    let starts: Vec<String> = months
+        .iter()
+        .map(|m| hour_key(zone.start_of_day(*m)))
+        .collect();
     let mut per_month = vec![0i64; MONTHS];
     let mut countries: Vec<(String, i64)> = Vec::new();
     let mut creators: HashMap<String, i64> = HashMap::new();
@@ -202,11 +203,10 @@ fn summarize(
         match dim.as_str() {
             "country" => countries.push((key.clone(), n)),
             "created" => {
-                if let Some(t) = parse_hour(key) {
-                    let m = month_start(zone.local(&t).date(), 0);
-                    if let Ok(i) = months.binary_search(&m) {
-                        per_month[i] += n;
-                    }
+                // The month whose first hour (UTC) is the last at or before this one.
+                let i = starts.partition_point(|s| s.as_str() <= key.as_str());
+                if i > 0 {
+                    per_month[i - 1] += n;
                 }
             }
             "creator" if key.as_str() >= since.creator.as_str() => {

@@ -212,9 +212,12 @@ pub fn PortalHomePage() -> impl IntoView {
         <main class="page portal-home">
             <div class="page-header">
                 <h1>"My account"</h1>
-                <form method="post" action="/portal/auth/logout">
-                    <button type="submit" class="btn">"Sign out"</button>
-                </form>
+                <div class="page-actions">
+                    <crate::privacy::ui::DownloadMyData/>
+                    <form method="post" action="/portal/auth/logout">
+                        <button type="submit" class="btn">"Sign out"</button>
+                    </form>
+                </div>
             </div>
             {move || welcome().map(|_| view! {
                 <p class="form-ok" role="status" data-testid="portal-welcome">"Your password is set. Welcome!"</p>

@@ -261,6 +261,31 @@ async fn a_merge_moves_everything_to_the_survivor_and_one_undo_puts_both_back() 
         .await,
         1
     );
+    // The other's history shows on the survivor's Activity, saying where it came from.
+    let (status, activity) = app
+        .call(&staff.support, "customer_activity", json!({ "id": keep }))
+        .await;
+    assert_eq!(status, 200);
+    let from_other: Vec<&Value> = activity
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains(&format!("customer #{gone}, merged into this one")))
+        })
+        .collect();
+    assert!(
+        from_other.iter().any(|e| e["title"] == "Created"),
+        "{activity}"
+    );
+    assert!(
+        from_other
+            .iter()
+            .any(|e| e["title"] == "Merged into another customer"),
+        "{activity}"
+    );
     // The same merge again is stale now.
     assert_eq!(merge(&app, &staff.sales, input.clone()).await.0, 404);
 

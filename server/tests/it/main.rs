@@ -24,6 +24,7 @@ mod overview;
 mod permissions;
 mod plans;
 mod portal;
+mod privacy;
 mod saved_views;
 mod security;
 mod staff;

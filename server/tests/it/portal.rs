@@ -10,7 +10,7 @@ use app::mail::ssr::{deliver_due, transport, MailSettings};
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use serde_json::json;
 
-const CUSTOMER_PASSWORD: &str = "Tall-Window-Quiet-42";
+pub(crate) const CUSTOMER_PASSWORD: &str = "Tall-Window-Quiet-42";
 
 /// `psid=...` of the portal session cookie being set.
 fn portal_cookie(headers: &HeaderMap) -> Option<String> {
@@ -37,7 +37,7 @@ fn token_in(text: &str, path: &str) -> String {
 }
 
 impl TestApp {
-    async fn add_customer(&self, staff: &str, email: &str, invite: bool) -> i64 {
+    pub(crate) async fn add_customer(&self, staff: &str, email: &str, invite: bool) -> i64 {
         let (status, body) = self
             .call(
                 staff,
@@ -116,7 +116,7 @@ impl TestApp {
         )
     }
 
-    async fn portal_login(&self, email: &str, password: &str) -> Option<String> {
+    pub(crate) async fn portal_login(&self, email: &str, password: &str) -> Option<String> {
         let res = self
             .client
             .post(self.url("/portal/auth/login"))
@@ -129,7 +129,7 @@ impl TestApp {
     }
 
     /// Invite a customer and accept the invitation; returns (id, portal cookie).
-    async fn active_customer(&self, staff: &str, email: &str) -> (i64, String) {
+    pub(crate) async fn active_customer(&self, staff: &str, email: &str) -> (i64, String) {
         let id = self.add_customer(staff, email, true).await;
         let token = self.invite_token(id).await;
         let (status, to, cookie) = self.use_link("accept", &token, CUSTOMER_PASSWORD).await;

@@ -63,7 +63,8 @@ pub async fn merge_into(
     let from = FieldChange {
         field: "merged_from".into(),
         old: None,
-        new: Some(format!("#{} {}", other.customer_id, other.full_name())),
+        // Ids only: a name here would outlive an anonymisation of the other record.
+        new: Some(format!("#{}", other.customer_id)),
     };
     write(conn, actor, AuditAction::Merge, survivor, v, from, now).await
 }
@@ -153,11 +154,7 @@ pub async fn retire(
     let into = FieldChange {
         field: "merged_into".into(),
         old: None,
-        new: Some(format!(
-            "#{} {}",
-            survivor.customer_id,
-            survivor.full_name()
-        )),
+        new: Some(format!("#{}", survivor.customer_id)),
     };
     record(
         conn,

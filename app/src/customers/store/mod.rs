@@ -8,6 +8,7 @@
 //! values: `$1` … `$5` the actor and time (`audit::ssr::bind_actor`), `$6` the action's
 //! value, `$7` the customer ids as a JSON array (`sets`).
 
+pub mod anonymise;
 pub mod import;
 pub mod merge;
 mod sets;
