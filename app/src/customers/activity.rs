@@ -18,15 +18,17 @@ pub enum ActivityKind {
     Notes,
     Portal,
     Emails,
+    Exports,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 5] = [
+    pub const ALL: [ActivityKind; 6] = [
         ActivityKind::Changes,
         ActivityKind::Labels,
         ActivityKind::Notes,
         ActivityKind::Portal,
         ActivityKind::Emails,
+        ActivityKind::Exports,
     ];
 
     pub fn label(self) -> &'static str {
@@ -36,6 +38,7 @@ impl ActivityKind {
             ActivityKind::Notes => "Notes",
             ActivityKind::Portal => "Portal",
             ActivityKind::Emails => "E-mails",
+            ActivityKind::Exports => "Exports",
         }
     }
 
@@ -145,8 +148,38 @@ pub mod ssr {
                 e
             }));
         }
+        all.extend(exports_with(pool, id).await?);
         all.sort_by_key(|e| std::cmp::Reverse(e.at));
         Ok(all)
+    }
+
+    /// Exports checked for the customer, newest first (each one's id set is read whole).
+    const EXPORTS_CHECKED: i64 = 200;
+
+    /// The recent exports that included the customer.
+    async fn exports_with(pool: &Pool, id: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {
+        let sets: Vec<(DateTime<Utc>, Option<String>, String, i64, Vec<u8>)> = db::query_as(
+            "select at, actor_name, scope, row_count, ids from export_set
+              order by at desc, export_set_id desc limit $1",
+        )
+        .bind(EXPORTS_CHECKED)
+        .fetch_all(pool)
+        .await?;
+        Ok(sets
+            .into_iter()
+            .filter(|s| db::id_set::contains(&s.4, id))
+            .map(|(at, by, scope, rows, _)| ActivityEntry {
+                at,
+                kind: super::ActivityKind::Exports,
+                title: "Included in an export to Excel".into(),
+                actor_name: by,
+                changes: vec![],
+                detail: Some(format!(
+                    "({scope}, {} rows)",
+                    crate::fmt::group_thousands(rows)
+                )),
+            })
+            .collect())
     }
 
     async fn of(pool: &Pool, id: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {

@@ -11,6 +11,7 @@
 //! Base layer: imports no feature.
 
 mod gate;
+pub mod id_set;
 mod query;
 
 pub use query::{

@@ -25,6 +25,7 @@ pub enum Arg<'q> {
     Date(Option<NaiveDate>),
     /// A list of ids (`db::ids`): JSON text on SQLite, `bigint[]` on PostgreSQL.
     Ids(Vec<i64>),
+    Bytes(Option<Vec<u8>>),
 }
 
 macro_rules! arg_from {
@@ -50,6 +51,7 @@ arg_from!(Bool: bool => |v| v);
 arg_from!(String: String => |v| v);
 arg_from!(Time: DateTime<Utc> => |v| v);
 arg_from!(Date: NaiveDate => |v| v);
+arg_from!(Bytes: Vec<u8> => |v| v);
 
 impl<'q> From<&'q str> for Arg<'q> {
     fn from(v: &'q str) -> Arg<'q> {
@@ -93,6 +95,7 @@ macro_rules! add_args {
                 Arg::Time(v) => $out.add(v),
                 Arg::Date(v) => $out.add(v),
                 Arg::Ids($v) => $out.add($ids),
+                Arg::Bytes(v) => $out.add(v),
             }
             .map_err(encode_err)?;
         }

@@ -289,4 +289,24 @@ async fn chosen_columns_selected_rows_permissions_and_audit() {
     );
     // Which customers were in the file.
     assert!(changes.contains(&format!("[{a},{b}]")), "{changes}");
+    // Each one's Activity says so; the third's does not.
+    let c: i64 = app.count("select max(customer_id) from customer").await;
+    for (id, included) in [(a, true), (b, true), (c, false)] {
+        let (status, activity) = app
+            .call(&staff.support, "customer_activity", json!({ "id": id }))
+            .await;
+        assert_eq!(status, 200);
+        let exports: Vec<&Value> = activity
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "exports")
+            .collect();
+        assert_eq!(exports.len(), usize::from(included), "#{id}: {activity}");
+        if included {
+            assert_eq!(exports[0]["title"], "Included in an export to Excel");
+            assert_eq!(exports[0]["detail"], "(Selected, 2 rows)");
+            assert_eq!(exports[0]["actor_name"], "Test Person");
+        }
+    }
 }
