@@ -54,55 +54,76 @@ begin
 end;
 $$;
 
-create function customer_stat_change() returns trigger language plpgsql as $$
-declare
-    ch stat_change[] := '{}';
-    d int;
+-- A customer row's tallies, each with sign `s`: nothing for a deleted row; the net change
+-- is today's (UTC). Its portal account's too (on insert it has none yet; a hard delete
+-- takes the account with it first, so only a soft delete or restore moves those).
+create function customer_stat_terms(c customer, s bigint)
+returns table (dim text, key text, d bigint) language sql stable as $$
+    select x.dim, x.key, s
+      from (values ('country', c.country),
+                   ('created', stat_hour(c.created_at)),
+                   ('creator', stat_day(c.created_at) || ' ' || coalesce(c.created_by::text, '')),
+                   ('net', stat_day(now()))) x(dim, key)
+     where c.deleted_at is null
+    union all
+    select x.dim, x.key, s
+      from portal_account pa,
+           lateral (values ('portal', portal_state(pa.disabled_at, pa.password_hash, pa.invited_at)),
+                           ('access', stat_hour(pa.last_access_at)),
+                           ('accessed', case when pa.last_access_at is not null then 'all' end)) x(dim, key)
+     where pa.customer_id = c.customer_id and c.deleted_at is null
+$$;
+
+-- Statement-level: one summed upsert per statement (an import's 2,000-row insert is one),
+-- applied in one key order so concurrent writers never wait on each other in a circle.
+create function customer_stat_inserted() returns trigger language plpgsql as $$
 begin
-    if tg_op in ('UPDATE', 'DELETE') and old.deleted_at is null then
-        ch := ch || array[('country', old.country, -1)::stat_change,
-                          ('created', stat_hour(old.created_at), -1)::stat_change,
-                          ('creator', stat_day(old.created_at) || ' ' || coalesce(old.created_by::text, ''), -1)::stat_change];
-    end if;
-    if tg_op in ('UPDATE', 'INSERT') and new.deleted_at is null then
-        ch := ch || array[('country', new.country, 1)::stat_change,
-                          ('created', stat_hour(new.created_at), 1)::stat_change,
-                          ('creator', stat_day(new.created_at) || ' ' || coalesce(new.created_by::text, ''), 1)::stat_change];
-    end if;
-    d := case
-        when tg_op = 'INSERT' then case when new.deleted_at is null then 1 else 0 end
-        when tg_op = 'DELETE' then case when old.deleted_at is null then -1 else 0 end
-        when (old.deleted_at is null) = (new.deleted_at is null) then 0
-        when new.deleted_at is null then 1
-        else -1 end;
-    if d <> 0 then
-        ch := ch || ('net', stat_day(now()), d)::stat_change;
-    end if;
-    -- Deleted or restored: their portal account's tallies too (a hard delete takes the
-    -- account with it, and its own trigger counts that).
-    if tg_op = 'UPDATE' and d <> 0 then
-        select ch || coalesce(array_agg((x.dim, x.key, d)::stat_change), '{}')
-          into ch
-          from portal_account pa,
-               lateral (values ('portal', portal_state(pa.disabled_at, pa.password_hash, pa.invited_at)),
-                               ('access', stat_hour(pa.last_access_at)),
-                               ('accessed', case when pa.last_access_at is not null then 'all' end)) x(dim, key)
-         where pa.customer_id = new.customer_id and x.key is not null;
-    end if;
-    perform customer_stat_apply(ch);
+    insert into customer_stat (dim, key, n)
+    select t.dim, t.key, sum(t.d) from new_rows c, lateral customer_stat_terms(c, 1) t
+     where t.key is not null
+     group by t.dim, t.key having sum(t.d) <> 0
+     order by t.dim, t.key
+    on conflict (dim, key) do update set n = customer_stat.n + excluded.n;
+    return null;
+end;
+$$;
+create function customer_stat_updated() returns trigger language plpgsql as $$
+begin
+    -- Only the rows whose counted columns changed (a bulk edit of other fields costs a join).
+    insert into customer_stat (dim, key, n)
+    select t.dim, t.key, sum(t.d)
+      from old_rows o join new_rows n on n.customer_id = o.customer_id,
+           lateral (select * from customer_stat_terms(o, -1)
+                    union all select * from customer_stat_terms(n, 1)) t
+     where t.key is not null
+       and (o.country, o.created_at, o.created_by, o.deleted_at is null)
+           is distinct from (n.country, n.created_at, n.created_by, n.deleted_at is null)
+     group by t.dim, t.key having sum(t.d) <> 0
+     order by t.dim, t.key
+    on conflict (dim, key) do update set n = customer_stat.n + excluded.n;
+    return null;
+end;
+$$;
+create function customer_stat_deleted() returns trigger language plpgsql as $$
+begin
+    insert into customer_stat (dim, key, n)
+    select t.dim, t.key, sum(t.d) from old_rows c, lateral customer_stat_terms(c, -1) t
+     where t.key is not null
+     group by t.dim, t.key having sum(t.d) <> 0
+     order by t.dim, t.key
+    on conflict (dim, key) do update set n = customer_stat.n + excluded.n;
     return null;
 end;
 $$;
 create trigger customer_stat_ai after insert on customer
-    for each row execute function customer_stat_change();
-create trigger customer_stat_au after update of country, created_at, created_by, deleted_at on customer
-    for each row when (old.country is distinct from new.country
-                       or old.created_at is distinct from new.created_at
-                       or old.created_by is distinct from new.created_by
-                       or (old.deleted_at is null) <> (new.deleted_at is null))
-    execute function customer_stat_change();
+    referencing new table as new_rows
+    for each statement execute function customer_stat_inserted();
+create trigger customer_stat_au after update on customer
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function customer_stat_updated();
 create trigger customer_stat_ad after delete on customer
-    for each row execute function customer_stat_change();
+    referencing old table as old_rows
+    for each statement execute function customer_stat_deleted();
 
 -- Portal accounts of live customers (one that moves to another customer — a merge — leaves
 -- the first's tallies and joins the second's).

@@ -1132,7 +1132,7 @@ async fn serve(pool: &db::Pool, email: &str) -> (std::net::SocketAddr, reqwest::
 }
 
 /// `BENCH_OVERVIEW=1`: the Overview's numbers (the server function's work) after a full
-/// ANALYZE and without statistics, then the whole page as the server renders it
+/// ANALYZE and without statistics, finding duplicates, then the whole page as the server renders it
 /// (`GET /overview`, one request at a time: the first, cold, and the p50/p95 of the rest).
 async fn overview(pool: &db::Pool, count: u64, runs: usize) {
     let zone = app::fmt::Zone::Named("Europe/Berlin".into());
@@ -1161,6 +1161,27 @@ async fn overview(pool: &db::Pool, count: u64, runs: usize) {
         times.sort();
         println!(
             "| numbers ({state}) | {} | {} | {} |",
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.95)),
+            ms(*times.last().unwrap())
+        );
+    }
+    // Find duplicates: three indexed GROUP BYs over every live customer (no target; an
+    // on-demand report).
+    for (state, p) in &states {
+        let mut times = Vec::new();
+        let mut pairs = 0;
+        for i in 0..6 {
+            let t = Instant::now();
+            let found = app::duplicates::ssr::find(p).await.unwrap();
+            if i > 0 {
+                times.push(t.elapsed());
+            }
+            pairs = found.pairs.len();
+        }
+        times.sort();
+        println!(
+            "| find duplicates ({state}; {pairs} pairs shown) | {} | {} | {} |",
             ms(percentile(&times, 0.5)),
             ms(percentile(&times, 0.95)),
             ms(*times.last().unwrap())
