@@ -31,6 +31,30 @@ async function customerPage(browser: Browser) {
   return context.newPage();
 }
 
+/** "+ Add customer" with the invitation e-mail (the modal's default); its accept link. */
+async function addInvited(page: Page, first: string, last: string, email: string) {
+  await page.getByRole("button", { name: "+ Add customer" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add customer" });
+  await dialog.getByRole("textbox", { name: "First name", exact: true }).fill(first);
+  await dialog.getByRole("textbox", { name: "Last name", exact: true }).fill(last);
+  await dialog.getByRole("textbox", { name: "Email", exact: true }).fill(email);
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+  const invitation = await keptMail(email, "Your customer portal invitation");
+  return invitation.match(/https?:\/\/\S+\/portal\/accept\?token=[0-9a-f]+/)![0];
+}
+
+/** The customer opens the accept link and chooses CHOSEN_PASSWORD: signed in, welcomed. */
+async function acceptWithPassword(customer: Page, link: string) {
+  await customer.goto(link);
+  await hydrated(customer);
+  await customer.getByLabel("New password").fill(CHOSEN_PASSWORD);
+  await customer.getByLabel("Repeat the password").fill(CHOSEN_PASSWORD);
+  await customer.getByRole("button", { name: "Set password and sign in" }).click();
+  await expect(customer).toHaveURL(/\/portal\?welcome=1$/);
+  await hydrated(customer);
+}
+
 test("invite → accept from the e-mail → portal → staff see last access; reset with Generate", async ({
   page,
   browser,
@@ -130,15 +154,7 @@ test("invite → accept from the e-mail → portal → staff see last access; re
 test("a customer edits their own contact details in the portal", async ({ page, browser }) => {
   await signedIn(page);
   const email = uniqueEmail("details");
-  await page.getByRole("button", { name: "+ Add customer" }).click();
-  const dialog = page.getByRole("dialog", { name: "Add customer" });
-  await dialog.getByRole("textbox", { name: "First name", exact: true }).fill("Dora");
-  await dialog.getByRole("textbox", { name: "Last name", exact: true }).fill("Details");
-  await dialog.getByRole("textbox", { name: "Email", exact: true }).fill(email);
-  await dialog.getByRole("button", { name: "Save" }).click();
-  await expect(dialog).toBeHidden();
-  const invitation = await keptMail(email, "Your customer portal invitation");
-  const link = invitation.match(/https?:\/\/\S+\/portal\/accept\?token=[0-9a-f]+/)![0];
+  const link = await addInvited(page, "Dora", "Details", email);
 
   const customer = await customerPage(browser);
   await customer.goto(link);
@@ -168,25 +184,9 @@ test("a customer edits their own contact details in the portal", async ({ page, 
 
 test("a customer downloads their data from the portal; an Admin downloads it too, then anonymises them", async ({ page, browser }) => {
   await signedIn(page);
-  const email = uniqueEmail("rights");
-  await page.getByRole("button", { name: "+ Add customer" }).click();
-  const dialog = page.getByRole("dialog", { name: "Add customer" });
-  await dialog.getByRole("textbox", { name: "First name", exact: true }).fill("Rita");
-  await dialog.getByRole("textbox", { name: "Last name", exact: true }).fill("Rights");
-  await dialog.getByRole("textbox", { name: "Email", exact: true }).fill(email);
-  await dialog.getByRole("button", { name: "Save" }).click();
-  await expect(dialog).toBeHidden();
-  const invitation = await keptMail(email, "Your customer portal invitation");
-  const link = invitation.match(/https?:\/\/\S+\/portal\/accept\?token=[0-9a-f]+/)![0];
-
+  const link = await addInvited(page, "Rita", "Rights", uniqueEmail("rights"));
   const customer = await customerPage(browser);
-  await customer.goto(link);
-  await hydrated(customer);
-  await customer.getByLabel("New password").fill(CHOSEN_PASSWORD);
-  await customer.getByLabel("Repeat the password").fill(CHOSEN_PASSWORD);
-  await customer.getByRole("button", { name: "Set password and sign in" }).click();
-  await expect(customer).toHaveURL(/\/portal\?welcome=1$/);
-  await hydrated(customer);
+  await acceptWithPassword(customer, link);
   const fs = await import("fs");
   const [mine] = await Promise.all([
     customer.waitForEvent("download"),

@@ -55,8 +55,10 @@ end;
 $$;
 
 -- A customer row's tallies, each with sign `s`: nothing for a deleted row; the net change
--- is today's (UTC). Its portal account's too (on insert it has none yet; a hard delete
--- takes the account with it first, so only a soft delete or restore moves those).
+-- is today's (UTC). Its portal account's too (on insert it has none yet). A hard delete of
+-- a live customer with a portal account would leave that account's portal tallies behind
+-- (the cascade removes the account first); only the Trash's purge hard-deletes, and only
+-- deleted customers.
 create function customer_stat_terms(c customer, s bigint)
 returns table (dim text, key text, d bigint) language sql stable as $$
     select x.dim, x.key, s

@@ -30,6 +30,8 @@ create table customer_merge (
     merged_by         bigint references staff_user (staff_user_id),
     survivor_before   text not null,
     survivor_version  bigint not null,
+    -- The other's version once merged: Undo is refused if it changed (e.g. anonymised).
+    other_version     bigint not null,
     notes_moved       text not null,
     account_moved     boolean not null,
     undone_at         timestamptz

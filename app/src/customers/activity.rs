@@ -153,21 +153,31 @@ pub mod ssr {
         Ok(all)
     }
 
+    /// An export as its set is stored: when, by whom, scope, rows, the ids.
+    type ExportSet = (DateTime<Utc>, Option<String>, String, i64, Vec<u8>);
+
     /// Exports checked for the customer, newest first (each one's id set is read whole).
     const EXPORTS_CHECKED: i64 = 200;
 
     /// The recent exports that included the customer.
     async fn exports_with(pool: &Pool, id: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {
-        let sets: Vec<(DateTime<Utc>, Option<String>, String, i64, Vec<u8>)> = db::query_as(
+        let sets: Vec<ExportSet> = db::query_as(
             "select at, actor_name, scope, row_count, ids from export_set
               order by at desc, export_set_id desc limit $1",
         )
         .bind(EXPORTS_CHECKED)
         .fetch_all(pool)
         .await?;
-        Ok(sets
+        // Inflating the sets is CPU work: off the async threads.
+        let hits = tokio::task::spawn_blocking(move || {
+            sets.into_iter()
+                .filter(|s| db::id_set::contains(&s.4, id))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("export sets: {e}")))?;
+        Ok(hits
             .into_iter()
-            .filter(|s| db::id_set::contains(&s.4, id))
             .map(|(at, by, scope, rows, _)| ActivityEntry {
                 at,
                 kind: super::ActivityKind::Exports,

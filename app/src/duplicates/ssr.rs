@@ -161,9 +161,9 @@ pub async fn merge(pool: &Pool, actor: &Actor, input: &MergeInput) -> Result<Mer
     let before = serde_json::to_string(&survivor).map_err(|e| AppError::internal("merge", e))?;
     let notes = serde_json::to_string(&notes).map_err(|e| AppError::internal("merge", e))?;
     let merge_id: i64 = db::query_scalar(
-        "insert into customer_merge (survivor_id, other_id, merged_at, merged_by,
-                                     survivor_before, survivor_version, notes_moved, account_moved)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) returning customer_merge_id",
+        "insert into customer_merge (survivor_id, other_id, merged_at, merged_by, survivor_before,
+                                     survivor_version, other_version, notes_moved, account_moved)
+         values ($1, $2, $3, $4, $5, $6, $7 + 1, $8, $9) returning customer_merge_id",
     )
     .bind(survivor.customer_id)
     .bind(other.customer_id)
@@ -171,6 +171,7 @@ pub async fn merge(pool: &Pool, actor: &Actor, input: &MergeInput) -> Result<Mer
     .bind(actor.id)
     .bind(before)
     .bind(version)
+    .bind(other.version)
     .bind(notes)
     .bind(account_moved)
     .fetch_one(&mut *tx)
@@ -189,6 +190,7 @@ struct MergeRow {
     other_id: i64,
     survivor_before: String,
     survivor_version: i64,
+    other_version: i64,
     notes_moved: String,
     account_moved: bool,
     undone: bool,
@@ -198,7 +200,7 @@ pub async fn undo(pool: &Pool, actor: &Actor, merge_id: i64) -> Result<(), AppEr
     let now = Utc::now();
     let mut tx = db::begin_write(pool).await?;
     let row = db::query_as::<MergeRow>(
-        "select survivor_id, other_id, survivor_before, survivor_version, notes_moved,
+        "select survivor_id, other_id, survivor_before, survivor_version, other_version, notes_moved,
                 account_moved, undone_at is not null as undone
            from customer_merge where customer_merge_id = $1",
     )
@@ -240,7 +242,15 @@ pub async fn undo(pool: &Pool, actor: &Actor, merge_id: i64) -> Result<(), AppEr
     if row.account_moved {
         move_account(&mut tx, row.survivor_id, row.other_id).await?;
     }
-    store::unretire(&mut tx, actor, row.other_id, row.survivor_id, now).await?;
+    store::unretire(
+        &mut tx,
+        actor,
+        row.other_id,
+        row.survivor_id,
+        row.other_version,
+        now,
+    )
+    .await?;
     db::query("update customer_merge set undone_at = $1 where customer_merge_id = $2")
         .bind(now)
         .bind(merge_id)

@@ -549,10 +549,14 @@ pub async fn forget_customer(conn: &mut Conn, id: i64, email: &str) -> Result<()
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    db::query(
+    let find = match conn.backend() {
+        db::Backend::Sqlite => "instr(lower(cells), lower($1)) > 0",
+        db::Backend::Postgres => "strpos(lower(cells), lower($1)) > 0",
+    };
+    db::query(format!(
         "update import_reject set cells = '[]', reason = '(redacted: the customer was anonymised)'
-          where lower(cells) like '%' || lower($1) || '%'",
-    )
+          where {find}"
+    ))
     .bind(email)
     .execute(&mut *conn)
     .await?;

@@ -497,12 +497,16 @@ async fn store_redacted(
     if t == text && h == html {
         return Ok(false);
     }
-    db::query("update email_outbox set body_text = $1, body_html = $2 where email_id = $3")
-        .bind(t)
-        .bind(h)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    // Only a delivered copy: one an anonymisation redacted meanwhile (now `failed`) stays so.
+    db::query(
+        "update email_outbox set body_text = $1, body_html = $2
+          where email_id = $3 and status in ('sent', 'kept')",
+    )
+    .bind(t)
+    .bind(h)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(true)
 }
 

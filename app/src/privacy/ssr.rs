@@ -356,13 +356,39 @@ pub async fn anonymise(pool: &Pool, actor: &Actor, id: i64, confirm: &str) -> Re
             "Type the customer's name exactly as shown to confirm.",
         ));
     }
-    crate::audit::ssr::redact_customer(&mut tx, actor, id, now).await?;
-    crate::customers::store::anonymise::anonymise(&mut tx, actor, &c, now).await?;
-    crate::notes::ssr::redact_all(&mut tx, id).await?;
-    crate::mail::ssr::redact_customer(&mut tx, id, &c.email, &placeholder_email(id)).await?;
-    crate::auth::customer_account::end_access(&mut tx, id, now).await?;
-    crate::import::store::forget_customer(&mut tx, id, &c.email).await?;
-    crate::duplicates::ssr::forget(&mut tx, id).await?;
+    anonymise_in(&mut tx, actor, &c, now).await?;
+    // The duplicates merged into them (in the Trash) are the same person.
+    let merged: Vec<Customer> = db::query_as::<Customer>(format!(
+        "{} where c.merged_into = $1",
+        crate::customers::ssr::select(tx.backend())
+    ))
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for other in merged
+        .iter()
+        .filter(|o| o.email != placeholder_email(o.customer_id))
+    {
+        anonymise_in(&mut tx, actor, other, now).await?;
+    }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Every owner's part of anonymising `c`, inside the caller's write transaction.
+async fn anonymise_in(
+    conn: &mut db::Conn,
+    actor: &Actor,
+    c: &Customer,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let id = c.customer_id;
+    crate::audit::ssr::redact_customer(conn, actor, id, now).await?;
+    crate::customers::store::anonymise::anonymise(conn, actor, c, now).await?;
+    crate::notes::ssr::redact_all(conn, id).await?;
+    crate::mail::ssr::redact_customer(conn, id, &c.email, &placeholder_email(id)).await?;
+    crate::auth::customer_account::end_access(conn, id, now).await?;
+    crate::import::store::forget_customer(conn, id, &c.email).await?;
+    crate::duplicates::ssr::forget(conn, id).await?;
     Ok(())
 }

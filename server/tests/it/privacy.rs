@@ -390,3 +390,89 @@ async fn anonymising_leaves_no_personal_value_anywhere_and_keeps_the_statistics(
         .await;
     assert!(tamper.is_err(), "the redactions themselves stay");
 }
+
+#[tokio::test]
+async fn merged_duplicates_are_anonymised_with_their_survivor_and_never_come_back() {
+    let app = spawn_app().await;
+    let staff = app.staff_cookies().await;
+    let mut ids = Vec::new();
+    for email in [
+        "dup.one@example.com",
+        "dup.two@example.com",
+        "dup.three@example.com",
+    ] {
+        let mut c = customer_json(email);
+        c["first_name"] = json!("Xavier");
+        c["last_name"] = json!("Yellowhammer");
+        let (status, body) = app
+            .call(&staff.sales, "create_customer", json!({ "input": c }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(body["customer_id"].as_i64().unwrap());
+    }
+    let merge = |s: i64, o: i64| json!({ "input": { "survivor": s, "survivor_version": 1, "other": o, "other_version": 1 } });
+    // Two into one (the first two), then the third anonymised while merged into nobody:
+    // a merge whose merged-away record was anonymised in the Trash is not undone.
+    let (status, first) = app
+        .call(&staff.sales, "merge_customers", merge(ids[0], ids[1]))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    let (status, body) = app
+        .call(
+            &staff.admin,
+            "anonymise_customer",
+            json!({ "id": ids[1], "confirm": "Maria Xavier Yellowhammer" }),
+        )
+        .await;
+    assert_eq!(
+        status, 422,
+        "the name as shown includes the middle name and suffix: {body}"
+    );
+    let (status, body) = app
+        .call(
+            &staff.admin,
+            "anonymise_customer",
+            json!({ "id": ids[1], "confirm": "Xavier Clara Yellowhammer Jr." }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .call(
+            &staff.sales,
+            "undo_merge",
+            json!({ "merge_id": first["merge_id"] }),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from customer where customer_id = {} and deleted_at is not null",
+            ids[1]
+        ))
+        .await,
+        1
+    );
+
+    // Anonymising a survivor takes the records merged into it along.
+    let (status, body) = app
+        .call(&staff.sales, "merge_customers", merge(ids[2], ids[0]))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .call(
+            &staff.admin,
+            "anonymise_customer",
+            json!({ "id": ids[2], "confirm": "Xavier Clara Yellowhammer Jr." }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let dump = dump(&app).await.to_lowercase();
+    for p in [
+        "yellowhammer",
+        "dup.one@example.com",
+        "dup.two@example.com",
+        "dup.three@example.com",
+    ] {
+        assert!(!dump.contains(p), "“{p}” is still in the database");
+    }
+}

@@ -170,28 +170,31 @@ pub async fn retire(
 }
 
 /// Undo [`retire`]: the other customer is live again (refused with a Conflict if its e-mail
-/// is taken meanwhile, or it is no longer the merged one).
+/// is taken meanwhile, or it is no longer the merged one as it was: restored, purged, or
+/// changed in the Trash — anonymised).
 pub async fn unretire(
     conn: &mut Conn,
     actor: &Actor,
     other_id: i64,
     survivor_id: i64,
+    version: i64,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let done = db::query(
         "update customer set deleted_at = null, deleted_by = null, merged_into = null,
                 version = version + 1
-          where customer_id = $1 and merged_into = $2 and deleted_at is not null
+          where customer_id = $1 and merged_into = $2 and deleted_at is not null and version = $3
             and not exists (select 1 from customer o
                              where lower(o.email) = lower(customer.email) and o.deleted_at is null)",
     )
     .bind(other_id)
     .bind(survivor_id)
+    .bind(version)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
         return Err(AppError::Conflict(
-            "The merged customer cannot come back: it was restored, purged, or its e-mail is used by another customer now."
+            "The merged customer cannot come back: it was restored, purged or changed since, or its e-mail is used by another customer now."
                 .into(),
         ));
     }
